@@ -1,0 +1,35 @@
+using System.CommandLine;
+using DiMint.Cli.LocalCluster;
+using DiMint.Client;
+
+namespace DiMint.Cli.Commands;
+
+/// <summary>Options every command that talks to a cluster shares, and how they become a client.</summary>
+internal static class CliOptions
+{
+    public static readonly Option<string[]> Gateway = new("--gateway", "-g")
+    {
+        Description = "A silo gateway as host:port (repeatable). Default: the cluster 'dimint up' runs, else 127.0.0.1:30000.",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print JSON instead of a table.",
+    };
+
+    public static async Task<DimintClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var gateways = parse.GetValue(Gateway) is { Length: > 0 } given
+            ? given
+            : ClusterStateFile.ReadRunning()?.Gateways ?? ["127.0.0.1:30000"];
+        foreach (var gateway in gateways)
+        {
+            HostPort.Parse(gateway);
+        }
+
+        return await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = gateways, ConnectTimeout = TimeSpan.FromSeconds(15) }, cancellationToken);
+    }
+}

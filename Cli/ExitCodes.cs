@@ -1,0 +1,10 @@
+namespace DiMint.Cli;
+
+/// <summary>The admin console's exit codes, as documented in <c>dimint --help</c>.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int KeyNotFound = 1;
+    public const int BadInput = 2;
+    public const int ClusterError = 3;
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace DiMint.Cli.LocalCluster;
+
+/// <summary>
+/// What <c>dimint up</c> records about the cluster it runs (in <c>$DIMINT_HOME</c>, default <c>~/.dimint</c>), so other
+/// commands find its gateways and a second <c>up</c> sees it.
+/// </summary>
+internal sealed record ClusterStateFile
+{
+    public required int UpProcessId { get; init; }
+
+    public required string[] Gateways { get; init; }
+
+    public required int[] SiloProcessIds { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public static string Home =>
+        Environment.GetEnvironmentVariable("DIMINT_HOME") is { Length: > 0 } home
+            ? home
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dimint");
+
+    public static string PathName => Path.Combine(Home, "cluster.json");
+
+    /// <summary>The running cluster's state, or null when none runs (a stale file is ignored).</summary>
+    public static ClusterStateFile? ReadRunning()
+    {
+        try
+        {
+            var state = JsonSerializer.Deserialize<ClusterStateFile>(File.ReadAllText(PathName));
+            return state is not null && IsAlive(state.UpProcessId) ? state : null;
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public void Write()
+    {
+        Directory.CreateDirectory(Home);
+        var temp = PathName + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temp, PathName, overwrite: true);
+    }
+
+    public static void Delete(int ownerProcessId)
+    {
+        try
+        {
+            var state = JsonSerializer.Deserialize<ClusterStateFile>(File.ReadAllText(PathName));
+            if (state?.UpProcessId == ownerProcessId)
+            {
+                File.Delete(PathName);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            // Nothing to remove.
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using DiMint.Cli;
+using DiMint.Cli.Commands;
+
+var root = new RootCommand("""
+    dimint: the DiMint admin console.
+
+    Exit codes: 0 success, 1 key not stored, 2 bad input (nothing changed), 3 cluster unavailable or failed.
+    """)
+{
+    ClusterCommands.Up(),
+    DataCommands.Set(),
+    DataCommands.Get(),
+    DataCommands.Delete(),
+    ClusterCommands.Status(),
+    ClusterCommands.Ring(),
+    ClusterCommands.Split(),
+};
+root.Options.Add(CliOptions.Gateway);
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine(error.Message);
+    }
+
+    Console.Error.WriteLine("Run 'dimint --help' for usage.");
+    return ExitCodes.BadInput;
+}
+
+return await parse.InvokeAsync();

@@ -1,0 +1,157 @@
+namespace DiMint.Client;
+
+public sealed partial class DimintClient
+{
+    /// <summary>
+    /// Reads many keys, one grain call per range holding some of them (in parallel).
+    /// </summary>
+    /// <returns>The stored keys with their values, keyed by normalized key; missing keys are absent.</returns>
+    public async Task<IReadOnlyDictionary<string, T?>> GetManyAsync<T>(IEnumerable<object> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var names = keys.Select(NormalizeKey).Distinct(StringComparer.Ordinal).ToArray();
+        var found = new Dictionary<string, T?>(names.Length, StringComparer.Ordinal);
+        await ForEachRangeAsync(
+            names,
+            static _ => 0,
+            async (grain, batch, version) =>
+            {
+                var keysOfBatch = batch.Select(i => names[i]).ToArray();
+                var result = await grain.GetManyAsync(keysOfBatch, version);
+                if (result.Status == RangeStatus.Ok)
+                {
+                    lock (found)
+                    {
+                        for (var i = 0; i < keysOfBatch.Length; i++)
+                        {
+                            if (result.Values![i] is { } bytes)
+                            {
+                                found[keysOfBatch[i]] = ValueConverter.Convert<T>(ValueCodec.Decode(bytes));
+                            }
+                        }
+                    }
+                }
+
+                return result.Ring;
+            },
+            cancellationToken);
+        return found;
+    }
+
+    /// <summary>Reads many keys in their stored shapes. See <see cref="GetManyAsync{T}"/>.</summary>
+    public Task<IReadOnlyDictionary<string, object?>> GetManyAsync(IEnumerable<object> keys, CancellationToken cancellationToken = default) =>
+        GetManyAsync<object?>(keys, cancellationToken);
+
+    /// <summary>
+    /// Stores many entries, one grain call per range (batches larger than <see cref="DimintClientOptions.MaxBatchBytes"/>
+    /// are cut), in parallel. Every entry is checked before anything is sent. When the same key appears twice, the
+    /// last value wins.
+    /// </summary>
+    /// <exception cref="UnsupportedValueTypeException">A value cannot be stored; nothing was sent.</exception>
+    /// <exception cref="LimitExceededException">A key or value is over its limit; nothing was sent.</exception>
+    public async Task SetManyAsync<TKey, TValue>(IEnumerable<KeyValuePair<TKey, TValue>> entries, CancellationToken cancellationToken = default)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var latest = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (key, value) in entries)
+        {
+            latest[NormalizeKey(key)] = ValueCodec.Encode(value, _options.MaxValueBytes);
+        }
+
+        var names = latest.Keys.ToArray();
+        var values = names.Select(n => latest[n]).ToArray();
+        await ForEachRangeAsync(
+            names,
+            i => values[i].Length + names[i].Length,
+            async (grain, batch, version) =>
+            {
+                var result = await grain.SetManyAsync(batch.Select(i => names[i]).ToArray(), batch.Select(i => values[i]).ToArray(), version);
+                return result.Ring;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Groups keys (by index) by the range owning them and runs <paramref name="call"/> per group in parallel; groups
+    /// answered Moved are routed again with the newer ring until all are done or the attempts run out.
+    /// </summary>
+    private async Task ForEachRangeAsync(
+        string[] keys,
+        Func<int, long> sizeOf,
+        Func<IRangeGrain, List<int>, long, Task<Ring?>> call,
+        CancellationToken cancellationToken)
+    {
+        var pending = Enumerable.Range(0, keys.Length).ToList();
+        var hashes = keys.Select(KeyHash.Of).ToArray();
+        Exception? lastError = null;
+        for (var attempt = 1; pending.Count > 0; attempt++)
+        {
+            if (attempt > _options.MaxAttempts)
+            {
+                throw new RoutingException($"{pending.Count} keys could not be served after {_options.MaxAttempts} attempts.", _options.MaxAttempts, lastError);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var ring = _ring.Current ?? await _ring.RefreshAsync();
+            var batches = new List<(RangeInfo Range, List<int> Items)>();
+            foreach (var group in pending.GroupBy(i => ring.IndexOf(hashes[i])))
+            {
+                var range = ring.Ranges[group.Key];
+                var batch = new List<int>();
+                long bytes = 0;
+                foreach (var i in group)
+                {
+                    var size = sizeOf(i);
+                    if (batch.Count > 0 && bytes + size > _options.MaxBatchBytes)
+                    {
+                        batches.Add((range, batch));
+                        batch = [];
+                        bytes = 0;
+                    }
+
+                    batch.Add(i);
+                    bytes += size;
+                }
+
+                batches.Add((range, batch));
+            }
+
+            var outcomes = await Task.WhenAll(batches.Select(async b =>
+            {
+                try
+                {
+                    var moved = await call(_grains.GetGrain<IRangeGrain>(b.Range.GrainKey), b.Items, ring.Version).WaitAsync(cancellationToken);
+                    return (b.Items, Moved: moved, Error: (Exception?)null);
+                }
+                catch (Exception ex) when (IsTransient(ex))
+                {
+                    return (b.Items, Moved: (Ring?)null, Error: ex);
+                }
+            }));
+
+            pending = [];
+            var failed = false;
+            foreach (var (items, moved, error) in outcomes)
+            {
+                if (moved is not null)
+                {
+                    _ring.Offer(moved);
+                    pending.AddRange(items);
+                }
+                else if (error is not null)
+                {
+                    lastError = error;
+                    failed = true;
+                    pending.AddRange(items);
+                }
+            }
+
+            if (failed)
+            {
+                await PauseAsync(attempt, cancellationToken);
+                await TryRefreshRingAsync();
+            }
+        }
+    }
+}

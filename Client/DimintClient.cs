@@ -1,0 +1,133 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace DiMint.Client;
+
+/// <summary>
+/// The .NET client of a DiMint cluster: typed get/set of keys spread over hash ranges. It caches the ring, routes
+/// each key to the range grain that owns it, and re-routes on its own when the ring has changed. Thread-safe;
+/// share one instance.
+/// </summary>
+/// <remarks>
+/// Keys are strings; numbers, bools and Guids given as keys become their invariant text (<see cref="DiMintKey"/>).
+/// Values are null, bool, integers, doubles, strings, bytes, lists, dictionaries and sets, nested freely
+/// (<see cref="ValueCodec"/>); what is read back has the shape and element types that were written.
+/// </remarks>
+public sealed partial class DimintClient : IAsyncDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly DimintClientOptions _options;
+    private readonly RingCache _ring;
+    private readonly IHost? _ownedHost;
+
+    /// <summary>Creates a client over an Orleans client (or silo) that is already connected to the cluster.</summary>
+    public DimintClient(IGrainFactory grainFactory, DimintClientOptions? options = null)
+        : this(grainFactory, options ?? new DimintClientOptions(), ownedHost: null)
+    {
+    }
+
+    private DimintClient(IGrainFactory grainFactory, DimintClientOptions options, IHost? ownedHost)
+    {
+        ArgumentNullException.ThrowIfNull(grainFactory);
+        _grains = grainFactory;
+        _options = options;
+        _ring = new RingCache(grainFactory);
+        _ownedHost = ownedHost;
+    }
+
+    /// <summary>The options the client runs with.</summary>
+    public DimintClientOptions Options => _options;
+
+    /// <summary>
+    /// Connects to the cluster through <see cref="DimintClientOptions.Gateways"/> (default <c>127.0.0.1:30000</c>),
+    /// retrying until <see cref="DimintClientOptions.ConnectTimeout"/>, and fetches the ring.
+    /// </summary>
+    /// <exception cref="FormatException">A gateway is not <c>host:port</c>.</exception>
+    /// <exception cref="DiMintException">No gateway answered in time (<see cref="DiMintErrorCode.ClusterUnavailable"/>).</exception>
+    public static async Task<DimintClient> ConnectAsync(DimintClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new DimintClientOptions();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => ConfigureOrleansClient(client, options));
+        var host = builder.Build();
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        try
+        {
+            await host.StartAsync(timeout.Token);
+            var client = new DimintClient(host.Services.GetRequiredService<IClusterClient>(), options, host);
+            await client._ring.RefreshAsync().WaitAsync(timeout.Token);
+            return client;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new ClusterUnavailableException(
+                $"No DiMint cluster answered at {string.Join(", ", options.Gateways)} within {options.ConnectTimeout.TotalSeconds:0.#} s.", ex);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Configures an Orleans client builder to reach the cluster described by <paramref name="options"/>.</summary>
+    public static void ConfigureOrleansClient(IClientBuilder client, DimintClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        var endpoints = options.Gateways.Select(HostPort.Parse).ToArray();
+        if (endpoints.Length == 0)
+        {
+            throw new FormatException("At least one gateway is needed.");
+        }
+
+        client.UseStaticClustering(endpoints);
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        client.UseConnectionRetryFilter(new RetryUntilCancelled());
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownedHost is not null)
+        {
+            try
+            {
+                await _ownedHost.StopAsync(TimeSpan.FromSeconds(5));
+            }
+            finally
+            {
+                _ownedHost.Dispose();
+            }
+        }
+    }
+
+    private sealed class RetryUntilCancelled : IClientConnectionRetryFilter
+    {
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace DiMint.Client;
+
+/// <summary>How <see cref="DimintClient"/> reaches the cluster and what it checks before sending.</summary>
+public sealed class DimintClientOptions
+{
+    /// <summary>The configuration section (<c>DiMint:Client</c>).</summary>
+    public const string Section = "DiMint:Client";
+
+    /// <summary>Silo gateways as <c>host:port</c>. Default: <c>127.0.0.1:30000</c>, the first gateway <c>dimint up</c> starts.</summary>
+    public IList<string> Gateways { get; set; } = ["127.0.0.1:30000"];
+
+    /// <summary>The Orleans cluster id the silos use. Default <c>dimint</c>.</summary>
+    public string ClusterId { get; set; } = "dimint";
+
+    /// <summary>The Orleans service id the silos use. Default <c>dimint</c>.</summary>
+    public string ServiceId { get; set; } = "dimint";
+
+    /// <summary>Largest key, in UTF-8 bytes, checked before sending. Default 16 KiB (the silos' default).</summary>
+    public int MaxKeyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Largest encoded value, checked before sending. Default 16 MiB (the silos' default).</summary>
+    public int MaxValueBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>How many times one request is routed before giving up with <see cref="RoutingException"/>. Default 10.</summary>
+    public int MaxAttempts { get; set; } = 10;
+
+    /// <summary>The pause before retrying after a failed call (doubles each time, up to 1 s). Default 20 ms.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long <see cref="DimintClient.ConnectAsync(DimintClientOptions?, CancellationToken)"/> keeps trying to reach a gateway. Default 30 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest batch (in encoded bytes) sent in one grain call by <see cref="DimintClient.SetManyAsync{TKey, TValue}"/>. Default 4 MiB.</summary>
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+}

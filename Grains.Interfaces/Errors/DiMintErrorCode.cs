@@ -1,0 +1,35 @@
+namespace DiMint;
+
+/// <summary>What went wrong, as a value callers can switch on instead of parsing messages.</summary>
+public enum DiMintErrorCode
+{
+    /// <summary>The key is not stored.</summary>
+    KeyNotFound = 1,
+
+    /// <summary>The key is null, empty, or of a type that cannot be a key.</summary>
+    InvalidKey = 2,
+
+    /// <summary>A key or value is over its configured size limit.</summary>
+    LimitExceeded = 3,
+
+    /// <summary>A value holds a type the store cannot keep (a stream, a delegate, a cycle ...).</summary>
+    UnsupportedValueType = 4,
+
+    /// <summary>A stored value cannot be converted to the type the caller asked for.</summary>
+    ValueTypeMismatch = 5,
+
+    /// <summary>A request carried a ring version newer than the cluster knows.</summary>
+    RingVersionFromFuture = 6,
+
+    /// <summary>The request could not be routed to the range that owns the key.</summary>
+    RoutingFailed = 7,
+
+    /// <summary>The ring operation names a range that does not exist.</summary>
+    UnknownRange = 8,
+
+    /// <summary>The ring operation is not valid for the range (a split point outside it, ...).</summary>
+    InvalidRingOperation = 9,
+
+    /// <summary>No silo of the cluster is available to serve the request.</summary>
+    ClusterUnavailable = 10,
+}

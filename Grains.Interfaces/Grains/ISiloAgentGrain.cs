@@ -1,0 +1,13 @@
+namespace DiMint;
+
+/// <summary>
+/// One per silo, pinned to the silo its key names (<see cref="SiloAddress.ToParsableString"/>): reports what the
+/// silo holds. Not on the data path.
+/// </summary>
+[Alias("DiMint.ISiloAgentGrain")]
+public interface ISiloAgentGrain : IGrainWithStringKey
+{
+    /// <summary>The silo's ranges and process figures.</summary>
+    [Alias("GetStats")]
+    Task<SiloStats> GetStatsAsync();
+}

@@ -1,0 +1,69 @@
+namespace DiMint;
+
+/// <summary>
+/// The newest ring known locally, shared by a silo's range grains or by a client. A refresh asks the overlord;
+/// concurrent refreshes share one call.
+/// </summary>
+/// <param name="grainFactory">Reaches the overlord.</param>
+public sealed class RingCache(IGrainFactory grainFactory)
+{
+    private readonly Lock _lock = new();
+    private Ring? _current;
+    private Task<Ring>? _refresh;
+
+    /// <summary>The newest ring known, or null before the first refresh.</summary>
+    public Ring? Current => Volatile.Read(ref _current);
+
+    /// <summary>Keeps <paramref name="ring"/> if it is newer than the cached one.</summary>
+    public void Offer(Ring ring)
+    {
+        lock (_lock)
+        {
+            if (_current is null || ring.Version > _current.Version)
+            {
+                Volatile.Write(ref _current, ring);
+            }
+        }
+    }
+
+    /// <summary>A ring at least as new as <paramref name="minVersion"/>.</summary>
+    /// <exception cref="RingVersionException">The overlord has no ring that new.</exception>
+    public async Task<Ring> GetAsync(long minVersion)
+    {
+        var current = Current;
+        if (current is not null && current.Version >= minVersion)
+        {
+            return current;
+        }
+
+        var ring = await RefreshAsync();
+        if (ring.Version < minVersion)
+        {
+            // A shared refresh may have started before the overlord published the version asked for: ask once more.
+            ring = await RefreshAsync();
+            if (ring.Version < minVersion)
+            {
+                throw new RingVersionException(minVersion, ring.Version);
+            }
+        }
+
+        return ring;
+    }
+
+    /// <summary>Asks the overlord for its ring now, whatever the cache holds.</summary>
+    public Task<Ring> RefreshAsync()
+    {
+        lock (_lock)
+        {
+            return _refresh is { IsCompleted: false } pending ? pending : _refresh = FetchAsync();
+        }
+    }
+
+    private async Task<Ring> FetchAsync()
+    {
+        // Shared by callers on different grain schedulers: finish on the thread pool, not on the first caller's.
+        var ring = await grainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord).GetRingAsync().ConfigureAwait(false);
+        Offer(ring);
+        return Current!;
+    }
+}

@@ -1,0 +1,20 @@
+using System.Collections.Immutable;
+
+namespace DiMint;
+
+/// <summary>The cluster at one moment: its silos, and its ring with what each range holds.</summary>
+[GenerateSerializer, Immutable, Alias("DiMint.ClusterStatus")]
+public sealed record ClusterStatus
+{
+    /// <summary>The ring version the ranges belong to.</summary>
+    [Id(0)]
+    public required long RingVersion { get; init; }
+
+    /// <summary>Every silo membership knows of, up or down.</summary>
+    [Id(1)]
+    public required ImmutableArray<NodeStatus> Silos { get; init; }
+
+    /// <summary>The ranges, in ring order.</summary>
+    [Id(2)]
+    public required ImmutableArray<RangeStatusInfo> Ranges { get; init; }
+}

@@ -1,0 +1,36 @@
+using DiMint.Grains.Placement;
+using DiMint.Grains.Ranges;
+using DiMint.Grains.Overlord;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace DiMint.Grains.Hosting;
+
+/// <summary>Adds DiMint's grains and silo services to an Orleans silo.</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the range store, ring cache, silo-pinned placement and options (bound from <c>DiMint:Limits</c> and
+    /// <c>DiMint:Ring</c>). The ring's storage is added separately: <see cref="AddDiMintMemoryRingStorage"/> for the
+    /// embedded default.
+    /// </summary>
+    public static ISiloBuilder AddDiMint(this ISiloBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DiMintLimitsOptions>().BindConfiguration(DiMintLimitsOptions.Section)
+            .Validate(o => o.MaxKeyBytes > 0 && o.MaxValueBytes > 0, "Limits must be positive.").ValidateOnStart();
+        services.AddOptions<RingOptions>().BindConfiguration(RingOptions.Section)
+            .Validate(o => o.InitialRangesPerSilo is > 0 and <= 4096, "InitialRangesPerSilo must be between 1 and 4096.").ValidateOnStart();
+        services.AddSingleton<RangeStore>();
+        services.AddSingleton<RingCache>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        return builder;
+    }
+
+    /// <summary>Keeps the ring in Orleans' in-memory grain storage: the embedded default, no external service.</summary>
+    public static ISiloBuilder AddDiMintMemoryRingStorage(this ISiloBuilder builder) =>
+        builder.AddMemoryGrainStorage(DiMintStorage.Ring);
+
+    internal static DiMintLimitsOptions Limits(this IOptions<DiMintLimitsOptions> options) => options.Value;
+}

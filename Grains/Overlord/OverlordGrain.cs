@@ -1,0 +1,171 @@
+using System.Collections.Immutable;
+using DiMint.Grains.Hosting;
+using DiMint.Grains.Ranges;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace DiMint.Grains.Overlord;
+
+/// <summary>
+/// Owns the ring: creates it over the active silos on first use, persists every change through the
+/// <see cref="DiMintStorage.Ring"/> storage (whose ETag makes each write a compare-and-swap), and serves it.
+/// </summary>
+[KeepAlive]
+internal sealed partial class OverlordGrain(
+    [PersistentState("ring", DiMintStorage.Ring)] IPersistentState<RingState> state,
+    IClusterMembershipService membership,
+    RingCache ringCache,
+    IOptions<RingOptions> options,
+    ILogger<OverlordGrain> logger) : Grain, IOverlordGrain
+{
+    private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(3);
+    private Task<Ring>? _bootstrap;
+
+    public Task<Ring> GetRingAsync()
+    {
+        if (state.State.Ring is { } ring)
+        {
+            return Task.FromResult(ring);
+        }
+
+        // GetRingAsync interleaves: concurrent first callers share one bootstrap.
+        return _bootstrap ??= BootstrapAsync();
+    }
+
+    public async Task<Ring> SplitAsync(int rangeId, ulong? at)
+    {
+        var ring = await GetRingAsync();
+        var range = ring.FindById(rangeId)
+            ?? throw new RingOperationException(DiMintErrorCode.UnknownRange, $"Range {rangeId} is not in ring version {ring.Version}.");
+        var master = GrainFactory.GetGrain<IRangeGrain>(range.GrainKey);
+        var point = at ?? await master.GetSplitPointAsync() ?? Midpoint(range);
+        var (next, lower, upper) = RingPlanner.Split(ring, rangeId, point);
+
+        // The halves get their data before any client can learn of them; then the ring is committed.
+        await master.SplitAsync(lower, upper, next);
+        await PublishAsync(next);
+        LogSplit(logger, rangeId, point, next.Version);
+        return next;
+    }
+
+    public async Task<ClusterStatus> GetStatusAsync()
+    {
+        var ring = await GetRingAsync();
+        var members = membership.CurrentSnapshot.Members.Values
+            .OrderBy(m => m.SiloAddress.ToParsableString(), StringComparer.Ordinal)
+            .ToArray();
+
+        var stats = await Task.WhenAll(members.Select(m => m.Status == Orleans.Runtime.SiloStatus.Active
+            ? TryGetStatsAsync(m.SiloAddress)
+            : Task.FromResult<SiloStats?>(null)));
+
+        var rangeStats = new Dictionary<int, RangeStats>();
+        var nodes = ImmutableArray.CreateBuilder<NodeStatus>(members.Length);
+        for (var i = 0; i < members.Length; i++)
+        {
+            var member = members[i];
+            var silo = stats[i];
+            var masters = ring.Ranges.Count(r => r.Master.Equals(member.SiloAddress));
+            long keys = 0, bytes = 0;
+            foreach (var range in silo?.Ranges ?? [])
+            {
+                rangeStats[range.RangeId] = range;
+                keys += range.Keys;
+                bytes += range.Bytes;
+            }
+
+            nodes.Add(new NodeStatus
+            {
+                Address = member.SiloAddress,
+                IsUp = silo is not null,
+                MembershipStatus = member.Status.ToString(),
+                MasterRanges = masters,
+                Keys = keys,
+                Bytes = bytes,
+                ProcessMemoryBytes = silo?.ProcessMemoryBytes ?? 0,
+                ManagedHeapBytes = silo?.ManagedHeapBytes ?? 0,
+                StartedAt = silo?.StartedAt,
+                Gateway = silo?.Gateway,
+                ProcessId = silo?.ProcessId ?? 0,
+            });
+        }
+
+        // A range its (answering) master silo does not list has never been used: it is empty.
+        var answered = members.Where((_, i) => stats[i] is not null).Select(m => m.SiloAddress).ToHashSet();
+        var ranges = ring.Ranges.Select(r => rangeStats.TryGetValue(r.Id, out var s)
+            ? new RangeStatusInfo { Range = r, Keys = s.Keys, Bytes = s.Bytes }
+            : answered.Contains(r.Master)
+                ? new RangeStatusInfo { Range = r, Keys = 0, Bytes = 0 }
+                : new RangeStatusInfo { Range = r, Keys = -1, Bytes = -1 }).ToImmutableArray();
+        return new ClusterStatus { RingVersion = ring.Version, Silos = nodes.ToImmutable(), Ranges = ranges };
+    }
+
+    private async Task<SiloStats?> TryGetStatsAsync(SiloAddress silo)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).GetStatsAsync().WaitAsync(StatsTimeout);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
+        {
+            LogStatsFailed(logger, silo.ToString(), ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<Ring> BootstrapAsync()
+    {
+        try
+        {
+            await state.ReadStateAsync();
+            if (state.State.Ring is { } stored)
+            {
+                ringCache.Offer(stored);
+                return stored;
+            }
+
+            var silos = membership.CurrentSnapshot.Members.Values
+                .Where(m => m.Status == Orleans.Runtime.SiloStatus.Active)
+                .Select(m => m.SiloAddress)
+                .ToArray();
+            var ring = RingPlanner.Create(silos, silos.Length * options.Value.InitialRangesPerSilo);
+            await PublishAsync(ring);
+            LogBootstrapped(logger, ring.Ranges.Length, silos.Length);
+            return ring;
+        }
+        finally
+        {
+            _bootstrap = null;
+        }
+    }
+
+    private async Task PublishAsync(Ring ring)
+    {
+        var previous = state.State.Ring;
+        state.State.Ring = ring;
+        try
+        {
+            // The storage ETag makes this a compare-and-swap: a second overlord activation cannot overwrite a newer ring.
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Ring = previous;
+            throw;
+        }
+
+        ringCache.Offer(ring);
+    }
+
+    private static ulong Midpoint(RangeInfo range) => (ulong)(range.Start + (range.Size / 2));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ring created: {RangeCount} ranges over {SiloCount} silos")]
+    private static partial void LogBootstrapped(ILogger logger, int rangeCount, int siloCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId} split at {SplitPoint}; ring version {RingVersion}")]
+    private static partial void LogSplit(ILogger logger, int rangeId, ulong splitPoint, long ringVersion);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} did not report its stats: {Reason}")]
+    private static partial void LogStatsFailed(ILogger logger, string silo, string reason);
+}

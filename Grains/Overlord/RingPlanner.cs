@@ -1,0 +1,121 @@
+using System.Collections.Immutable;
+
+namespace DiMint.Grains.Overlord;
+
+/// <summary>Pure ring planning: no I/O, no grains, so every decision is unit-tested.</summary>
+public static class RingPlanner
+{
+    /// <summary>The version of a newly created ring.</summary>
+    public const long FirstVersion = 1;
+
+    /// <summary>
+    /// A ring of <paramref name="rangeCount"/> equal ranges over <c>[0, 2^64)</c>, masters dealt round-robin over
+    /// <paramref name="silos"/> (sorted, so every overlord makes the same ring from the same silos).
+    /// </summary>
+    public static Ring Create(IReadOnlyCollection<SiloAddress> silos, int rangeCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rangeCount, 1);
+        if (silos.Count == 0)
+        {
+            throw new InvalidOperationException("No active silo to place ranges on.");
+        }
+
+        var ordered = silos.OrderBy(s => s.ToParsableString(), StringComparer.Ordinal).ToArray();
+        var space = (UInt128)ulong.MaxValue + 1;
+        var ranges = ImmutableArray.CreateBuilder<RangeInfo>(rangeCount);
+        for (var i = 0; i < rangeCount; i++)
+        {
+            var start = (ulong)(space * (UInt128)i / (UInt128)rangeCount);
+            var end = i == rangeCount - 1 ? 0UL : (ulong)(space * (UInt128)(i + 1) / (UInt128)rangeCount);
+            ranges.Add(new RangeInfo { Id = i + 1, Start = start, End = end, Master = ordered[i % ordered.Length], Epoch = 1 });
+        }
+
+        var ring = new Ring { Version = FirstVersion, Ranges = ranges.MoveToImmutable(), NextRangeId = rangeCount + 1 };
+        ring.Validate();
+        return ring;
+    }
+
+    /// <summary>
+    /// The ring after splitting range <paramref name="rangeId"/> at <paramref name="at"/>: the lower half keeps
+    /// <c>[Start, at)</c>, the upper half gets <c>[at, End)</c>, both on the same silo with new ids.
+    /// </summary>
+    /// <exception cref="RingOperationException">Unknown range, or <paramref name="at"/> not strictly inside it.</exception>
+    public static (Ring Ring, RangeInfo Lower, RangeInfo Upper) Split(Ring ring, int rangeId, ulong at)
+    {
+        var index = -1;
+        for (var i = 0; i < ring.Ranges.Length; i++)
+        {
+            if (ring.Ranges[i].Id == rangeId)
+            {
+                index = i;
+                break;
+            }
+        }
+
+        if (index < 0)
+        {
+            throw new RingOperationException(DiMintErrorCode.UnknownRange, $"Range {rangeId} is not in ring version {ring.Version}.");
+        }
+
+        var range = ring.Ranges[index];
+        if (at <= range.Start || !range.Contains(at))
+        {
+            throw new RingOperationException(
+                DiMintErrorCode.InvalidRingOperation,
+                $"Split point 0x{at:x16} is not strictly inside range {rangeId} {range.BoundsText}.");
+        }
+
+        var lower = range with { Id = ring.NextRangeId, End = at };
+        var upper = range with { Id = ring.NextRangeId + 1, Start = at };
+        var next = new Ring
+        {
+            Version = ring.Version + 1,
+            Ranges = ring.Ranges.SetItem(index, lower).Insert(index + 1, upper),
+            NextRangeId = ring.NextRangeId + 2,
+        };
+        next.Validate();
+        return (next, lower, upper);
+    }
+
+    /// <summary>
+    /// The hash at which to split entries so both halves hold nearly equal bytes: the upper half starts at the
+    /// returned hash. Null when the entries have fewer than two distinct hashes (nothing to divide).
+    /// </summary>
+    /// <param name="points">Each entry's hash and size.</param>
+    /// <param name="rangeStart">The range's start: the split point must be above it.</param>
+    public static ulong? ChooseSplitPoint(List<(ulong Hash, long Bytes)> points, ulong rangeStart)
+    {
+        if (points.Count < 2)
+        {
+            return null;
+        }
+
+        points.Sort((a, b) => a.Hash.CompareTo(b.Hash));
+        long total = 0;
+        foreach (var point in points)
+        {
+            total += point.Bytes;
+        }
+
+        // Walk distinct hashes; pick the boundary whose lower side is closest to half of the total.
+        ulong? best = null;
+        var bestDistance = long.MaxValue;
+        long below = 0;
+        for (var i = 0; i < points.Count; i++)
+        {
+            if (i > 0 && points[i].Hash != points[i - 1].Hash && points[i].Hash > rangeStart)
+            {
+                var distance = Math.Abs((2 * below) - total);
+                if (distance < bestDistance)
+                {
+                    bestDistance = distance;
+                    best = points[i].Hash;
+                }
+            }
+
+            below += points[i].Bytes;
+        }
+
+        return best;
+    }
+}

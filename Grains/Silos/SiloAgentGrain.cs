@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using DiMint.Grains.Placement;
+using DiMint.Grains.Ranges;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace DiMint.Grains.Silos;
+
+/// <summary>Reports what its silo holds; pinned to that silo by its key.</summary>
+[SiloPinnedPlacement]
+internal sealed class SiloAgentGrain(RangeStore store, IOptions<EndpointOptions> endpoints) : Grain, ISiloAgentGrain
+{
+    private static readonly DateTimeOffset ProcessStart = new(Process.GetCurrentProcess().StartTime.ToUniversalTime());
+
+    public Task<SiloStats> GetStatsAsync()
+    {
+        var live = store.Live();
+        var ranges = new RangeStats[live.Count];
+        for (var i = 0; i < live.Count; i++)
+        {
+            ranges[i] = live[i].Stats();
+        }
+
+        var endpoint = endpoints.Value;
+        string? gateway = endpoint.GatewayPort > 0
+            ? $"{endpoint.AdvertisedIPAddress}:{endpoint.GatewayPort}"
+            : null;
+        using var process = Process.GetCurrentProcess();
+        return Task.FromResult(new SiloStats
+        {
+            Ranges = ranges,
+            ProcessMemoryBytes = process.WorkingSet64,
+            ManagedHeapBytes = GC.GetGCMemoryInfo().HeapSizeBytes,
+            StartedAt = ProcessStart,
+            ProcessId = Environment.ProcessId,
+            Gateway = gateway,
+        });
+    }
+}

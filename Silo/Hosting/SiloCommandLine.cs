@@ -1,0 +1,59 @@
+namespace DiMint.Silo.Hosting;
+
+/// <summary>The silo's command-line switches, mapped onto configuration keys.</summary>
+internal static class SiloCommandLine
+{
+    public static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+    {
+        ["--silo-port"] = "DiMint:Silo:SiloPort",
+        ["--gateway-port"] = "DiMint:Silo:GatewayPort",
+        ["--primary"] = "DiMint:Silo:PrimarySiloEndpoint",
+        ["--cluster-id"] = "DiMint:Silo:ClusterId",
+        ["--service-id"] = "DiMint:Silo:ServiceId",
+        ["--parent-pid"] = "DiMint:Silo:ParentProcessId",
+        ["--ranges-per-silo"] = "DiMint:Ring:InitialRangesPerSilo",
+    };
+
+    public const string Usage = """
+        Usage: dotnet run --project Silo -- [options]
+
+        Starts one DiMint silo. Without options it is the primary of a local cluster
+        (silo port 11111, gateway 30000), with no external service needed.
+
+        Options (also settable in appsettings.json, section DiMint:Silo, or as DiMint__Silo__* variables):
+          --silo-port PORT        port silos talk to each other on (default 11111)
+          --gateway-port PORT     port clients connect to (default 30000)
+          --primary HOST:PORT     silo port of the cluster's primary silo (default 127.0.0.1:11111)
+          --cluster-id ID         Orleans cluster id (default dimint)
+          --service-id ID         Orleans service id (default dimint)
+          --ranges-per-silo N     ranges per silo when the ring is first created (default 8)
+          --parent-pid PID        stop when process PID exits
+          -h, --help              show this help
+        """;
+
+    /// <summary>Returns an error message for the first unknown or valueless switch, or null.</summary>
+    public static string? Validate(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            var name = arg.Split('=', 2)[0];
+            if (!Switches.ContainsKey(name))
+            {
+                return $"Unknown option '{arg}'.";
+            }
+
+            if (!arg.Contains('=', StringComparison.Ordinal))
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    return $"Option '{name}' needs a value.";
+                }
+
+                i++;
+            }
+        }
+
+        return null;
+    }
+}

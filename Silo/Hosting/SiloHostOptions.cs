@@ -1,0 +1,29 @@
+namespace DiMint.Silo.Hosting;
+
+/// <summary>Where the silo listens and which cluster it joins (section <c>DiMint:Silo</c>).</summary>
+public sealed class SiloHostOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "DiMint:Silo";
+
+    /// <summary>The port silos talk to each other on. Default 11111.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>The port clients connect to. Default 30000.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// The primary silo (<c>host:port</c> of its silo port) that holds the membership table in the embedded,
+    /// localhost clustering. Default <c>127.0.0.1:11111</c>: a silo on that port is the primary itself.
+    /// </summary>
+    public string PrimarySiloEndpoint { get; set; } = "127.0.0.1:11111";
+
+    /// <summary>The Orleans cluster id. Default <c>dimint</c>.</summary>
+    public string ClusterId { get; set; } = "dimint";
+
+    /// <summary>The Orleans service id. Default <c>dimint</c>.</summary>
+    public string ServiceId { get; set; } = "dimint";
+
+    /// <summary>When set, the silo stops when this process exits (<c>dimint up</c> sets it to itself).</summary>
+    public int? ParentProcessId { get; set; }
+}
