@@ -89,9 +89,9 @@ public static class ValueJson
 
     private static object? FromObject(JsonElement element)
     {
-        using var properties = element.EnumerateObject();
-        var first = properties.FirstOrDefault();
-        if (first.Name is { Length: > 1 } name && name[0] == '$' && element.EnumerateObject().Count() == 1)
+        var count = element.EnumerateObject().Count();
+        var first = count == 1 ? element.EnumerateObject().First() : default;
+        if (count == 1 && first.Name is { Length: > 1 } name && name[0] == '$')
         {
             switch (name)
             {
