@@ -69,8 +69,9 @@ internal sealed partial class SiloProcess : IDisposable
         var silo = new SiloProcess(index, siloPort, gatewayPort, process, log, logPath);
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
+        // Runs on a pool thread, possibly after Dispose: it must not touch the Process object (an exception here ends dimint).
         process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException(
-            $"Silo {index} exited with code {process.ExitCode} before it was ready; see {logPath}."));
+            $"Silo {index} exited before it was ready; see {logPath}."));
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DiMint.Testing.Processes;
+
+/// <summary>
+/// <c>dimint up</c> running in the background: real silo processes on free ports, with their own <c>DIMINT_HOME</c>.
+/// </summary>
+public sealed partial class LocalClusterProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private LocalClusterProcess(DimintCli cli, Process process)
+    {
+        Cli = cli;
+        _process = process;
+    }
+
+    public DimintCli Cli { get; }
+
+    public int ProcessId => _process.Id;
+
+    public string[] Gateways { get; private set; } = [];
+
+    public int[] SiloProcessIds { get; private set; } = [];
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts <c>dimint up</c> and waits until it reports the cluster serving.</summary>
+    public static async Task<LocalClusterProcess> StartAsync(int silos, params string[] extraArgs)
+    {
+        var home = Directory.CreateTempSubdirectory("dimint-test-").FullName;
+        var cli = new DimintCli(home);
+        var siloPort = FreePorts.Block(silos);
+        var gatewayPort = FreePorts.Block(silos);
+        var process = Process.Start(cli.StartInfo([
+            "up", "--silos", silos.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. extraArgs,
+        ]))!;
+        var cluster = new LocalClusterProcess(cli, process);
+        process.OutputDataReceived += (_, e) => cluster.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => cluster.OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => cluster._ready.TrySetException(new InvalidOperationException($"dimint up exited early:\n{cluster.Output}"));
+        try
+        {
+            await cluster._ready.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+
+        return cluster;
+    }
+
+    /// <summary>Sends SIGTERM to <c>dimint up</c> (as Ctrl+C or a service manager would) and waits for it to exit.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Kills <c>dimint up</c> with SIGKILL: it gets no chance to stop its silos.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                await StopAsync(TimeSpan.FromSeconds(40));
+            }
+            catch (TimeoutException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        foreach (var pid in SiloProcessIds.Where(IsRunning))
+        {
+            try
+            {
+                using var silo = Process.GetProcessById(pid);
+                silo.Kill(entireProcessTree: true);
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(Cli.Home, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Logs still open; the temp folder is cleaned by the OS.
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (line.StartsWith("Gateways: ", StringComparison.Ordinal))
+        {
+            Gateways = line["Gateways: ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        }
+        else if (line.StartsWith("Silo pids: ", StringComparison.Ordinal))
+        {
+            SiloProcessIds = PidList().Matches(line).Select(m => int.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        }
+        else if (line.StartsWith("Press Ctrl+C", StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+    }
+
+    [GeneratedRegex(@"\d+")]
+    private static partial Regex PidList();
+}
