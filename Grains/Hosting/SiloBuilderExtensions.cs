@@ -1,6 +1,6 @@
+using DiMint.Grains.Overlord;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
-using DiMint.Grains.Overlord;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -253,8 +253,21 @@ public sealed partial class ZooKeeperClient
             throw new RequestTooLargeException(path, request.PayloadLength, _options.MaxFrameLength);
         }
 
-        var connection = await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var reply = await connection.SendAsync(request, opCode, NextXid, cancellationToken).ConfigureAwait(false);
+        ZooKeeperReply reply;
+        while (true)
+        {
+            var connection = await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                reply = await connection.SendAsync(request, opCode, NextXid, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (ConnectionNotUsableException)
+            {
+                // The connection failed before the request was written; wait for the next one.
+            }
+        }
+
         if (reply.Err != 0)
         {
             var code = (ZooKeeperErrorCode)reply.Err;

@@ -63,7 +63,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _password = options.SessionPassword is { Length: > 0 } password ? password.ToArray() : new byte[16];
     }
 
-    /// <summary>Raised on every session state change, on the client's background loop; handlers must not block.</summary>
+    /// <summary>Raised on every session state change, on a background thread; handlers must not block.</summary>
     public event EventHandler<ZooKeeperStateChangedEventArgs>? StateChanged;
 
     /// <summary>The current session state.</summary>
@@ -334,6 +334,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
                     return;
                 }
 
+                connection.Failed = LeaveConnected;
                 if (!TryEnterConnected(connection, response))
                 {
                     return;
@@ -415,6 +416,8 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
 
     private void LeaveConnected(ZooKeeperConnection? connection)
     {
+        // Runs on the failing connection's thread (via ZooKeeperConnection.Failed) and again from the session loop.
+        ZooKeeperState previous;
         lock (_gate)
         {
             if (connection is null || !ReferenceEquals(_connection, connection) || _state != ZooKeeperState.Connected)
@@ -423,6 +426,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
             }
 
             _connection = null;
+            previous = _state;
             _state = ZooKeeperState.Disconnected;
             _connected = NewConnectedSource();
             if (_closing)
@@ -432,7 +436,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         }
 
         LogDisconnected(_logger, SessionId, connection.Server);
-        RaiseStateChanged(ZooKeeperState.Connected, ZooKeeperState.Disconnected);
+        RaiseStateChanged(previous, ZooKeeperState.Disconnected);
     }
 
     private void OnExpired()

@@ -27,6 +27,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
 
     private ZooKeeperConnection(Socket socket, string server, TimeProvider time, ILogger logger)
     {
+        Failed = static _ => { };
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         Server = server;
@@ -34,6 +35,9 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         _logger = logger;
         _lastSend = _lastReceive = time.GetTimestamp();
     }
+
+    /// <summary>Called once, synchronously, when the connection fails, before waiting requests are failed.</summary>
+    public Action<ZooKeeperConnection> Failed { get; set; }
 
     /// <summary>The server this connection talks to, as <c>host:port</c>.</summary>
     public string Server { get; }
@@ -143,7 +147,8 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
             {
                 if (_failure is not null)
                 {
-                    throw new ConnectionLossException($"The connection to ZooKeeper server {Server} was lost.", _failure);
+                    // Nothing was written: the caller may safely send it on the next connection.
+                    throw new ConnectionNotUsableException();
                 }
 
                 // Xids are assigned under the write lock so that the queue order is the wire order.
@@ -198,6 +203,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         }
 
         _stream.Dispose();
+        Failed(this);
         var exception = reason as ZooKeeperException ?? new ConnectionLossException(reason.Message, reason);
         foreach (var request in waiting)
         {

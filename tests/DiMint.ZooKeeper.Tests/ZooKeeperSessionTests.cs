@@ -1,3 +1,4 @@
+using DiMint.Testing;
 using System.Collections.Concurrent;
 using System.Text;
 using DiMint.Testing.ZooKeeper;

@@ -1,3 +1,4 @@
+using DiMint.Testing;
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;

@@ -1,3 +1,4 @@
+using DiMint.Testing;
 using System.Diagnostics;
 
 namespace DiMint.Testing.ZooKeeper;

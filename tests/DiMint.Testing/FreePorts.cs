@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace DiMint.Testing.Processes;
+namespace DiMint.Testing;
 
 /// <summary>Finds free loopback ports for test clusters, so tests never collide with a user's cluster or each other.</summary>
 public static class FreePorts
@@ -27,6 +27,31 @@ public static class FreePorts
         }
 
         throw new InvalidOperationException($"No block of {count} free ports found.");
+    }
+
+    /// <summary>Returns <paramref name="count"/> distinct free ports.</summary>
+    public static int[] Pick(int count)
+    {
+        // Hold every listener until all are picked so the same port is not handed out twice.
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                listeners.Add(listener);
+            }
+
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener.Stop();
+            }
+        }
     }
 
     public static bool IsFree(int port)
