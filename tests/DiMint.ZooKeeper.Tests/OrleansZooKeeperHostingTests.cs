@@ -1,5 +1,5 @@
-using DiMint.Testing;
 using System.Net;
+using DiMint.Testing;
 using DiMint.Testing.ZooKeeper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,6 @@
-using DiMint.Testing;
 using System.Collections.Concurrent;
 using System.Text;
+using DiMint.Testing;
 using DiMint.Testing.ZooKeeper;
 
 namespace DiMint.ZooKeeper.Tests;

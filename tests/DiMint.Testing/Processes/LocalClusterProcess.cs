@@ -1,7 +1,7 @@
-using DiMint.Testing;
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using DiMint.Testing;
 
 namespace DiMint.Testing.Processes;
 

@@ -1,5 +1,5 @@
-using DiMint.Testing;
 using System.Diagnostics;
+using DiMint.Testing;
 
 namespace DiMint.Testing.ZooKeeper;
 
