@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 need_apt=()
 # ZooKeeper (Debian's package) for the ZooKeeper client, membership and cluster tests.
 if [ -d ZooKeeper ] && [ ! -f /usr/share/java/zookeeper.jar ]; then need_apt+=(zookeeper); fi
+# Debian's Chromium for the dashboard's browser tests (Playwright drives it; it downloads no browser of its own).
+if [ -d Dashboard ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing ${need_apt[*]} from Debian's packages..."
   export DEBIAN_FRONTEND=noninteractive

@@ -8,7 +8,7 @@ var root = new RootCommand("""
     Exit codes: 0 success, 1 key not stored, 2 bad input (nothing changed), 3 cluster unavailable or failed.
     """)
 {
-    ClusterCommands.Up(),
+    UpCommand.Create(),
     DataCommands.Set(),
     DataCommands.Get(),
     DataCommands.Delete(),
@@ -17,6 +17,7 @@ var root = new RootCommand("""
     ClusterCommands.Split(),
 };
 root.Options.Add(CliOptions.Gateway);
+root.Options.Add(CliOptions.ZooKeeper);
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

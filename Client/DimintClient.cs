@@ -40,17 +40,16 @@ public sealed partial class DimintClient : IAsyncDisposable
     public DimintClientOptions Options => _options;
 
     /// <summary>
-    /// Connects to the cluster through <see cref="DimintClientOptions.Gateways"/> (default <c>127.0.0.1:30000</c>),
+    /// Connects to the cluster through <see cref="DimintClientOptions.ZooKeeper"/> when set, else
+    /// <see cref="DimintClientOptions.Gateways"/> (default <c>127.0.0.1:30000</c>),
     /// retrying until <see cref="DimintClientOptions.ConnectTimeout"/>, and fetches the ring.
     /// </summary>
-    /// <exception cref="FormatException">A gateway is not <c>host:port</c>.</exception>
+    /// <exception cref="FormatException">A gateway is not <c>host:port</c>, or the ZooKeeper connection string is malformed.</exception>
     /// <exception cref="DiMintException">No gateway answered in time (<see cref="DiMintErrorCode.ClusterUnavailable"/>).</exception>
     public static async Task<DimintClient> ConnectAsync(DimintClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new DimintClientOptions();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client => ConfigureOrleansClient(client, options));
-        var host = builder.Build();
+        var host = BuildClientHost(options);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
@@ -65,7 +64,7 @@ public sealed partial class DimintClient : IAsyncDisposable
         {
             host.Dispose();
             throw new ClusterUnavailableException(
-                $"No DiMint cluster answered at {string.Join(", ", options.Gateways)} within {options.ConnectTimeout.TotalSeconds:0.#} s.", ex);
+                $"No DiMint cluster answered at {Describe(options)} within {options.ConnectTimeout.TotalSeconds:0.#} s.", ex);
         }
         catch
         {
@@ -74,18 +73,39 @@ public sealed partial class DimintClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A host running only an Orleans client for <paramref name="options"/>, without console signal handling or logging
+    /// (the application's own host keeps those). Start it to connect.
+    /// </summary>
+    public static IHost BuildClientHost(DimintClientOptions options)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, Hosting.QuietHostLifetime>();
+        builder.UseOrleansClient(client => ConfigureOrleansClient(client, options));
+        return builder.Build();
+    }
+
     /// <summary>Configures an Orleans client builder to reach the cluster described by <paramref name="options"/>.</summary>
     public static void ConfigureOrleansClient(IClientBuilder client, DimintClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        var endpoints = options.Gateways.Select(HostPort.Parse).ToArray();
-        if (endpoints.Length == 0)
+        if (!string.IsNullOrWhiteSpace(options.ZooKeeper))
         {
-            throw new FormatException("At least one gateway is needed.");
+            DiMint.ZooKeeper.ZooKeeperConnectionString.Parse(options.ZooKeeper);
+            client.UseDiMintZooKeeperClustering(o => o.ConnectionString = options.ZooKeeper);
+        }
+        else
+        {
+            var endpoints = options.Gateways.Select(HostPort.Parse).ToArray();
+            if (endpoints.Length == 0)
+            {
+                throw new FormatException("At least one gateway is needed.");
+            }
+
+            client.UseStaticClustering(endpoints);
         }
 
-        client.UseStaticClustering(endpoints);
         client.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;
@@ -93,6 +113,9 @@ public sealed partial class DimintClient : IAsyncDisposable
         });
         client.UseConnectionRetryFilter(new RetryUntilCancelled());
     }
+
+    private static string Describe(DimintClientOptions options) =>
+        string.IsNullOrWhiteSpace(options.ZooKeeper) ? string.Join(", ", options.Gateways) : $"ZooKeeper {options.ZooKeeper}";
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

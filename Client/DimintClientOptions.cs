@@ -9,6 +9,13 @@ public sealed class DimintClientOptions
     /// <summary>Silo gateways as <c>host:port</c>. Default: <c>127.0.0.1:30000</c>, the first gateway <c>dimint up</c> starts.</summary>
     public IList<string> Gateways { get; set; } = ["127.0.0.1:30000"];
 
+    /// <summary>
+    /// A ZooKeeper connection string (<c>host:port[,host:port...][/chroot]</c>). When set, the client finds the silos'
+    /// gateways in the cluster's ZooKeeper membership table and <see cref="Gateways"/> is not used: the application
+    /// needs to know nothing else about the servers.
+    /// </summary>
+    public string? ZooKeeper { get; set; }
+
     /// <summary>The Orleans cluster id the silos use. Default <c>dimint</c>.</summary>
     public string ClusterId { get; set; } = "dimint";
 

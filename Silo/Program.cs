@@ -4,6 +4,8 @@ using DiMint.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Dashboard;
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
@@ -28,22 +30,48 @@ var silo = builder.Configuration.GetSection(SiloHostOptions.Section).Get<SiloHos
 builder.Services.AddOptions<SiloHostOptions>().BindConfiguration(SiloHostOptions.Section)
     .Validate(o => o.SiloPort is > 0 and < 65536 && o.GatewayPort is > 0 and < 65536 && o.SiloPort != o.GatewayPort, "Ports must be distinct and in 1..65535.")
     .ValidateOnStart();
+var zooKeeper = builder.Configuration["DiMint:ZooKeeper:ConnectionString"];
 IPEndPoint primary;
+IPAddress advertised;
 try
 {
     primary = DiMint.HostPort.Parse(silo.PrimarySiloEndpoint);
+    advertised = IPAddress.TryParse(silo.AdvertisedAddress, out var address)
+        ? address
+        : throw new FormatException($"--advertise: '{silo.AdvertisedAddress}' is not an IP address.");
+    if (!string.IsNullOrWhiteSpace(zooKeeper))
+    {
+        DiMint.ZooKeeper.ZooKeeperConnectionString.Parse(zooKeeper);
+    }
 }
-catch (FormatException ex)
+catch (Exception ex) when (ex is FormatException or ArgumentException)
 {
-    Console.Error.WriteLine($"--primary: {ex.Message}");
+    Console.Error.WriteLine(ex.Message);
     return 2;
 }
 
 builder.UseOrleans(orleans =>
 {
-    orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort, primary, silo.ServiceId, silo.ClusterId);
+    if (string.IsNullOrWhiteSpace(zooKeeper))
+    {
+        // The embedded default: the primary silo keeps the membership table; no external service.
+        orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort, primary, silo.ServiceId, silo.ClusterId);
+        orleans.AddDiMintMemoryRingStorage();
+    }
+    else
+    {
+        orleans.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = silo.ClusterId;
+            o.ServiceId = silo.ServiceId;
+        });
+        orleans.ConfigureEndpoints(advertised, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+        orleans.UseDiMintZooKeeperClustering(o => o.ConnectionString = zooKeeper);
+        orleans.AddDiMintZooKeeperGrainStorage(DiMintStorage.Ring, o => o.ConnectionString = zooKeeper);
+    }
+
     orleans.AddDiMint();
-    orleans.AddDiMintMemoryRingStorage();
+    orleans.AddDashboard();
 });
 builder.Services.AddHostedService<ReadyAnnouncer>();
 builder.Services.AddHostedService<ParentProcessWatcher>();

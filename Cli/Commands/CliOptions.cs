@@ -15,6 +15,12 @@ internal static class CliOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public static readonly Option<string?> ZooKeeper = new("--zookeeper", "-z")
+    {
+        Description = "Find the cluster through this ZooKeeper ensemble (host:port[,host:port...][/chroot]) instead of gateways.",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Print JSON instead of a table.",
@@ -22,14 +28,25 @@ internal static class CliOptions
 
     public static async Task<DimintClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var gateways = parse.GetValue(Gateway) is { Length: > 0 } given
-            ? given
-            : ClusterStateFile.ReadRunning()?.Gateways ?? ["127.0.0.1:30000"];
-        foreach (var gateway in gateways)
+        var options = new DimintClientOptions { ConnectTimeout = TimeSpan.FromSeconds(15) };
+        if (parse.GetValue(ZooKeeper) is { Length: > 0 } zooKeeper)
+        {
+            options.ZooKeeper = zooKeeper;
+        }
+        else if (parse.GetValue(Gateway) is { Length: > 0 } given)
+        {
+            options.Gateways = given;
+        }
+        else if (ClusterStateFile.ReadRunning() is { } running)
+        {
+            options.Gateways = running.Gateways;
+        }
+
+        foreach (var gateway in options.Gateways)
         {
             HostPort.Parse(gateway);
         }
 
-        return await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = gateways, ConnectTimeout = TimeSpan.FromSeconds(15) }, cancellationToken);
+        return await DimintClient.ConnectAsync(options, cancellationToken);
     }
 }

@@ -1,50 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using DiMint.Cli.LocalCluster;
 using Spectre.Console;
 
 namespace DiMint.Cli.Commands;
 
-/// <summary><c>up</c>, <c>status</c>, <c>ring</c> and <c>split</c>.</summary>
+/// <summary><c>status</c>, <c>ring</c> and <c>split</c>.</summary>
 internal static class ClusterCommands
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
-    public static Command Up()
-    {
-        var silos = new Option<int>("--silos", "-n") { Description = "How many silo processes to start.", DefaultValueFactory = _ => 3 };
-        var siloPort = new Option<int>("--silo-port") { Description = "Silo port of the first silo; the others count up.", DefaultValueFactory = _ => 11111 };
-        var gatewayPort = new Option<int>("--gateway-port") { Description = "Gateway port of the first silo; the others count up.", DefaultValueFactory = _ => 30000 };
-        var ranges = new Option<int?>("--ranges-per-silo") { Description = "Ranges per silo when the ring is first created (default 8)." };
-        var command = new Command("up", "Start a local cluster of silo processes, wait until it serves, print its gateways, and stop every silo on Ctrl+C or SIGTERM.")
-        {
-            silos, siloPort, gatewayPort, ranges,
-        };
-        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
-        {
-            var n = parse.GetValue(silos);
-            var first = parse.GetValue(siloPort);
-            var gateway = parse.GetValue(gatewayPort);
-            if (n is < 1 or > 16)
-            {
-                throw new CliUsageException("--silos must be between 1 and 16.");
-            }
-
-            if (first < 1 || first + n > 65536 || gateway < 1 || gateway + n > 65536 || (first < gateway + n && gateway < first + n))
-            {
-                throw new CliUsageException("--silo-port and --gateway-port ranges must be valid ports and must not overlap.");
-            }
-
-            if (parse.GetValue(ranges) is { } r && r is < 1 or > 4096)
-            {
-                throw new CliUsageException("--ranges-per-silo must be between 1 and 4096.");
-            }
-
-            return await new LocalClusterRunner(Console.Out, Console.Error).RunAsync(n, first, gateway, parse.GetValue(ranges), ct);
-        }));
-        return command;
-    }
 
     public static Command Status()
     {

@@ -15,6 +15,9 @@ internal sealed record ClusterStateFile
 
     public required int[] SiloProcessIds { get; init; }
 
+    /// <summary>The ZooKeeper connection string the silos cluster through, or null for localhost clustering.</summary>
+    public string? ZooKeeper { get; init; }
+
     public required DateTimeOffset StartedAt { get; init; }
 
     public static string Home =>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using DiMint.Client;
+using DiMint.ZooKeeper.Server;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Runtime;
@@ -17,8 +18,15 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
+    private const string DashboardReadyMarker = "DiMint dashboard:";
+    private PosixSignalRegistration? _sigterm;
+    private PosixSignalRegistration? _sigint;
 
-    public async Task<int> RunAsync(int silos, int siloPort, int gatewayPort, int? rangesPerSilo, CancellationToken cancellationToken)
+    /// <param name="zooKeeper">An ensemble to cluster through, or null.</param>
+    /// <param name="withZooKeeperPort">When set, start a local ZooKeeper server on this port for the cluster and stop it at exit.</param>
+    /// <param name="dashboardPort">The dashboard's port (0: any free one), or null for no dashboard.</param>
+    public async Task<int> RunAsync(
+        int silos, int siloPort, int gatewayPort, int? rangesPerSilo, string? zooKeeper, int? withZooKeeperPort, int? dashboardPort, CancellationToken cancellationToken)
     {
         if (ClusterStateFile.ReadRunning() is { } running)
         {
@@ -34,39 +42,88 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
+
+        // Ctrl+C and SIGTERM mean "stop the cluster". The handler only flags the stop (the shutdown runs elsewhere) so it
+        // returns at once; the registrations are kept in fields so that nothing can collect them while the cluster runs.
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            ThreadPool.UnsafeQueueUserWorkItem(_ => stop.Cancel(), null);
+        }
+
+        using var sigterm = _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
         var extra = rangesPerSilo is { } n ? new[] { "--ranges-per-silo", n.ToString(CultureInfo.InvariantCulture) } : [];
         var logs = Path.Combine(ClusterStateFile.Home, "logs");
-        var processes = new List<SiloProcess>();
+        var processes = new List<Silo>();
+        ChildProcess? dashboard = null;
+        ZooKeeperServerProcess? localZooKeeper = null;
         try
         {
-            output.WriteLine($"Starting {silos} silo(s); logs in {logs}");
-
-            // The primary holds the membership table: start it first, then the rest together.
-            processes.Add(SiloProcess.Start(0, siloPort, gatewayPort, siloPort, extra, logs));
-            await processes[0].Ready.WaitAsync(StartTimeout, stop.Token);
-            for (var i = 1; i < silos; i++)
+            if (withZooKeeperPort is { } zkPort)
             {
-                processes.Add(SiloProcess.Start(i, siloPort + i, gatewayPort + i, siloPort, extra, logs));
+                localZooKeeper = await StartZooKeeperAsync(zkPort, stop.Token);
+                zooKeeper = localZooKeeper.ConnectionString;
+                output.WriteLine($"ZooKeeper: {zooKeeper} (started for this cluster; data in {localZooKeeper.Directory})");
             }
 
-            await Task.WhenAll(processes.Select(p => p.Ready)).WaitAsync(StartTimeout, stop.Token);
+            output.WriteLine($"Starting {silos} silo(s); logs in {logs}");
+            if (zooKeeper is null)
+            {
+                // The primary holds the membership table: start it first, then the rest together.
+                string[] clusterArgs = ["--primary", $"127.0.0.1:{siloPort}", .. extra];
+                processes.Add(Silo.Start(0, siloPort, gatewayPort, clusterArgs, logs));
+                await processes[0].Process.Ready.WaitAsync(StartTimeout, stop.Token);
+                for (var i = 1; i < silos; i++)
+                {
+                    processes.Add(Silo.Start(i, siloPort + i, gatewayPort + i, clusterArgs, logs));
+                }
+            }
+            else
+            {
+                string[] clusterArgs = ["--zookeeper", zooKeeper, .. extra];
+                for (var i = 0; i < silos; i++)
+                {
+                    processes.Add(Silo.Start(i, siloPort + i, gatewayPort + i, clusterArgs, logs));
+                }
+            }
+
+            await Task.WhenAll(processes.Select(p => p.Process.Ready)).WaitAsync(StartTimeout, stop.Token);
             var gateways = processes.Select(p => $"127.0.0.1:{p.GatewayPort}").ToArray();
-            await WaitUntilServingAsync(gateways, silos, stop.Token);
+            await WaitUntilServingAsync(gateways, zooKeeper, silos, stop.Token);
 
             new ClusterStateFile
             {
                 UpProcessId = Environment.ProcessId,
                 Gateways = gateways,
-                SiloProcessIds = processes.Select(p => p.ProcessId).ToArray(),
+                SiloProcessIds = processes.Select(p => p.Process.ProcessId).ToArray(),
                 StartedAt = DateTimeOffset.UtcNow,
+                ZooKeeper = zooKeeper,
             }.Write();
 
             output.WriteLine($"DiMint cluster is up: {silos} silo(s).");
             output.WriteLine($"Gateways: {string.Join(" ", gateways)}");
-            output.WriteLine($"Silo pids: {string.Join(" ", processes.Select(p => p.ProcessId))}");
+            if (zooKeeper is not null)
+            {
+                output.WriteLine($"Clients may connect with only: --zookeeper {zooKeeper}");
+            }
+
+            output.WriteLine($"Silo pids: {string.Join(" ", processes.Select(p => p.Process.ProcessId))}");
+            if (dashboardPort is { } port)
+            {
+                string[] target = zooKeeper is null ? [.. gateways.SelectMany(g => new[] { "--gateway", g })] : ["--zookeeper", zooKeeper];
+                dashboard = ChildProcess.Start(
+                    "dashboard",
+                    "DiMint.Dashboard.dll",
+                    [.. target, "--port", port.ToString(CultureInfo.InvariantCulture)],
+                    Path.Combine(logs, "dashboard.log"),
+                    DashboardReadyMarker);
+                await dashboard.Ready.WaitAsync(StartTimeout, stop.Token);
+                var ready = dashboard.ReadyLine!;
+                output.WriteLine($"Dashboard: {ready[(ready.IndexOf(DashboardReadyMarker, StringComparison.Ordinal) + DashboardReadyMarker.Length)..].Trim()}");
+            }
+
             output.WriteLine("Press Ctrl+C to stop.");
             output.Flush();
 
@@ -77,7 +134,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         {
             return ExitCodes.Ok;
         }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or FileNotFoundException or DiMintException)
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or FileNotFoundException or DiMintException or FormatException)
         {
             error.WriteLine($"The cluster did not start: {ex.Message}");
             return ExitCodes.ClusterError;
@@ -86,7 +143,19 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         {
             output.WriteLine("Stopping silos...");
             output.Flush();
+            if (dashboard is not null)
+            {
+                await dashboard.StopAsync(StopGrace);
+                dashboard.Dispose();
+            }
+
             await StopAllAsync(processes);
+            if (localZooKeeper is not null)
+            {
+                await localZooKeeper.KillAsync();
+                TryDelete(localZooKeeper.Directory);
+            }
+
             ClusterStateFile.Delete(Environment.ProcessId);
             output.WriteLine("Stopped.");
             output.Flush();
@@ -94,12 +163,10 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
     }
 
     /// <summary>Waits until every silo is an active member, then creates the ring over all of them and round-trips a key.</summary>
-    private static async Task WaitUntilServingAsync(string[] gateways, int silos, CancellationToken cancellationToken)
+    private static async Task WaitUntilServingAsync(string[] gateways, string? zooKeeper, int silos, CancellationToken cancellationToken)
     {
-        var options = new DimintClientOptions { Gateways = gateways, ConnectTimeout = StartTimeout };
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client => DimintClient.ConfigureOrleansClient(client, options));
-        using var host = builder.Build();
+        var options = new DimintClientOptions { Gateways = gateways, ZooKeeper = zooKeeper, ConnectTimeout = StartTimeout };
+        using var host = DimintClient.BuildClientHost(options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
         await host.StartAsync(timeout.Token);
@@ -127,33 +194,95 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         }
     }
 
-    private async Task WatchAsync(List<SiloProcess> processes, CancellationToken cancellationToken)
+    private async Task<ZooKeeperServerProcess> StartZooKeeperAsync(int port, CancellationToken cancellationToken)
+    {
+        if (ZooKeeperInstallation.FindClasspath() is null)
+        {
+            throw new InvalidOperationException("--with-zookeeper needs Debian's zookeeper package: apt-get install -y zookeeper.");
+        }
+
+        if (!IsPortFree(port))
+        {
+            throw new InvalidOperationException($"ZooKeeper's port {port} is in use; pick another with --zookeeper-port, or use that server with --zookeeper 127.0.0.1:{port}.");
+        }
+
+        var directory = Path.Combine(ClusterStateFile.Home, $"zookeeper-{Environment.ProcessId}");
+        TryDelete(directory);
+        Directory.CreateDirectory(directory);
+        var server = new ZooKeeperServerProcess(1, port, directory, quorum: null);
+        await server.StartAsync(StartTimeout, cancellationToken);
+        return server;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Left for the next run to clear.
+        }
+    }
+
+    private async Task WatchAsync(List<Silo> processes, CancellationToken cancellationToken)
     {
         var watching = processes.ToList();
         while (watching.Count > 0)
         {
-            var exited = await Task.WhenAny(watching.Select(async p => { await p.Exited.WaitAsync(cancellationToken); return p; }));
+            var exited = await Task.WhenAny(watching.Select(async p => { await p.Process.Exited.WaitAsync(cancellationToken); return p; }));
             var silo = await exited;
-            error.WriteLine($"Silo {silo.Index} (pid {silo.ProcessId}) exited with code {silo.ExitCode}; see {silo.LogPath}.");
+            error.WriteLine($"Silo {silo.Index} (pid {silo.Process.ProcessId}) exited with code {silo.Process.ExitCode}; see {silo.Process.LogPath}.");
             watching.Remove(silo);
         }
 
         error.WriteLine("Every silo has exited.");
     }
 
-    private static async Task StopAllAsync(List<SiloProcess> processes)
+    private async Task StopAllAsync(List<Silo> processes)
     {
-        // The others first: the primary holds the membership table they report their shutdown to.
-        await Task.WhenAll(processes.Skip(1).Select(p => p.StopAsync(StopGrace)));
+        // The others first: with localhost clustering the primary holds the membership table they report their shutdown to.
+        await Task.WhenAll(processes.Skip(1).Select(StopOneAsync));
         if (processes.Count > 0)
         {
-            await processes[0].StopAsync(StopGrace);
+            await StopOneAsync(processes[0]);
         }
 
         foreach (var process in processes)
         {
-            process.Dispose();
+            process.Process.Dispose();
         }
+    }
+
+    private async Task StopOneAsync(Silo silo)
+    {
+        var graceful = await silo.Process.StopAsync(StopGrace);
+        output.WriteLine(graceful
+            ? $"Silo {silo.Index} (pid {silo.Process.ProcessId}) stopped."
+            : $"Silo {silo.Index} (pid {silo.Process.ProcessId}) did not stop within {StopGrace.TotalSeconds:0} s and was killed.");
+        output.Flush();
+    }
+
+    /// <summary>A silo process of the cluster.</summary>
+    private sealed record Silo(int Index, int GatewayPort, ChildProcess Process)
+    {
+        public static Silo Start(int index, int siloPort, int gatewayPort, string[] clusterArgs, string logs) => new(
+            index,
+            gatewayPort,
+            ChildProcess.Start(
+                $"silo {index}",
+                "DiMint.Silo.dll",
+                [
+                    "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture),
+                    "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
+                    .. clusterArgs,
+                ],
+                Path.Combine(logs, $"silo-{index}.log"),
+                "DiMint silo ready"));
     }
 
     private static bool IsPortFree(int port)

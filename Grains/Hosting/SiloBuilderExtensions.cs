@@ -25,6 +25,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<RingCache>();
         services.AddSingleton(TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        services.AddDiMintSiloMetrics();
         return builder;
     }
 

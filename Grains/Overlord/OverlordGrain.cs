@@ -22,15 +22,18 @@ internal sealed partial class OverlordGrain(
     private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(3);
     private Task<Ring>? _bootstrap;
 
+    /// <summary>The ring, once this activation has loaded (and if needed repaired or created) it.</summary>
+    private Ring? _ring;
+
     public Task<Ring> GetRingAsync()
     {
-        if (state.State.Ring is { } ring)
+        if (_ring is { } ring)
         {
             return Task.FromResult(ring);
         }
 
-        // GetRingAsync interleaves: concurrent first callers share one bootstrap.
-        return _bootstrap ??= BootstrapAsync();
+        // GetRingAsync interleaves: concurrent first callers share one load.
+        return _bootstrap ??= LoadAsync();
     }
 
     public async Task<Ring> SplitAsync(int rangeId, ulong? at)
@@ -114,21 +117,27 @@ internal sealed partial class OverlordGrain(
         }
     }
 
-    private async Task<Ring> BootstrapAsync()
+    private async Task<Ring> LoadAsync()
     {
         try
         {
             await state.ReadStateAsync();
+            var silos = ActiveSilos();
             if (state.State.Ring is { } stored)
             {
+                // Ranges whose masters are gone (the whole cluster restarted) get masters among the silos up now.
+                if (RingPlanner.ReassignOrphans(stored, silos) is { } reassigned)
+                {
+                    await PublishAsync(reassigned);
+                    LogOrphansReassigned(logger, reassigned.Ranges.Count(r => !stored.Ranges.Contains(r)), reassigned.Version);
+                    return reassigned;
+                }
+
+                _ring = stored;
                 ringCache.Offer(stored);
                 return stored;
             }
 
-            var silos = membership.CurrentSnapshot.Members.Values
-                .Where(m => m.Status == Orleans.Runtime.SiloStatus.Active)
-                .Select(m => m.SiloAddress)
-                .ToArray();
             var ring = RingPlanner.Create(silos, silos.Length * options.Value.InitialRangesPerSilo);
             await PublishAsync(ring);
             LogBootstrapped(logger, ring.Ranges.Length, silos.Length);
@@ -139,6 +148,11 @@ internal sealed partial class OverlordGrain(
             _bootstrap = null;
         }
     }
+
+    private SiloAddress[] ActiveSilos() => membership.CurrentSnapshot.Members.Values
+        .Where(m => m.Status == Orleans.Runtime.SiloStatus.Active)
+        .Select(m => m.SiloAddress)
+        .ToArray();
 
     private async Task PublishAsync(Ring ring)
     {
@@ -155,6 +169,7 @@ internal sealed partial class OverlordGrain(
             throw;
         }
 
+        _ring = ring;
         ringCache.Offer(ring);
     }
 
@@ -162,6 +177,9 @@ internal sealed partial class OverlordGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ring created: {RangeCount} ranges over {SiloCount} silos")]
     private static partial void LogBootstrapped(ILogger logger, int rangeCount, int siloCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The stored ring named silos that are gone: {RangeCount} ranges got new masters (empty); ring version {RingVersion}")]
+    private static partial void LogOrphansReassigned(ILogger logger, int rangeCount, long ringVersion);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId} split at {SplitPoint}; ring version {RingVersion}")]
     private static partial void LogSplit(ILogger logger, int rangeId, ulong splitPoint, long ringVersion);

@@ -12,18 +12,26 @@ internal static class SiloCommandLine
         ["--service-id"] = "DiMint:Silo:ServiceId",
         ["--parent-pid"] = "DiMint:Silo:ParentProcessId",
         ["--ranges-per-silo"] = "DiMint:Ring:InitialRangesPerSilo",
+        ["--zookeeper"] = "DiMint:ZooKeeper:ConnectionString",
+        ["--advertise"] = "DiMint:Silo:AdvertisedAddress",
     };
 
     public const string Usage = """
         Usage: dotnet run --project Silo -- [options]
 
         Starts one DiMint silo. Without options it is the primary of a local cluster
-        (silo port 11111, gateway 30000), with no external service needed.
+        (silo port 11111, gateway 30000), with no external service needed. With --zookeeper
+        it joins the cluster registered in that ZooKeeper ensemble, and the ring is kept there.
 
         Options (also settable in appsettings.json, section DiMint:Silo, or as DiMint__Silo__* variables):
           --silo-port PORT        port silos talk to each other on (default 11111)
           --gateway-port PORT     port clients connect to (default 30000)
-          --primary HOST:PORT     silo port of the cluster's primary silo (default 127.0.0.1:11111)
+          --primary HOST:PORT     silo port of the cluster's primary silo (default 127.0.0.1:11111;
+                                  ignored with --zookeeper)
+          --zookeeper HOSTS       ZooKeeper connection string, host:port[,host:port...][/chroot]
+                                  (DiMint:ZooKeeper:ConnectionString)
+          --advertise ADDRESS     the IP address other silos and clients reach this silo at
+                                  (default 127.0.0.1; set it on every host of a multi-host cluster)
           --cluster-id ID         Orleans cluster id (default dimint)
           --service-id ID         Orleans service id (default dimint)
           --ranges-per-silo N     ranges per silo when the ring is first created (default 8)

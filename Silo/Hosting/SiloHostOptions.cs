@@ -24,6 +24,9 @@ public sealed class SiloHostOptions
     /// <summary>The Orleans service id. Default <c>dimint</c>.</summary>
     public string ServiceId { get; set; } = "dimint";
 
+    /// <summary>The IP address other silos and clients reach this silo at. Default 127.0.0.1.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
     /// <summary>When set, the silo stops when this process exits (<c>dimint up</c> sets it to itself).</summary>
     public int? ParentProcessId { get; set; }
 }

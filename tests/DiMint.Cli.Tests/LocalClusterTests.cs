@@ -13,7 +13,7 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Up_ThreeSilos_ServesTheConsoleAndDotNetApps_AndStopsEverySilo()
     {
-        await using var cluster = await LocalClusterProcess.StartAsync(3);
+        await using var cluster = await LocalClusterProcess.StartAsync(3, "--dashboard-port", "0");
         var cli = cluster.Cli;
         Assert.Equal(3, cluster.Gateways.Length);
         Assert.Equal(3, cluster.SiloProcessIds.Length);
@@ -75,6 +75,22 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         Assert.Equal("0x0000000000000000", ranges[0].GetProperty("start").GetString());
         Assert.Equal("2^64", ranges[^1].GetProperty("end").GetString());
         Assert.Equal(3004, ranges.Sum(r => r.GetProperty("keys").GetInt64()));
+
+        // `up` started the dashboard too, and it reads the same cluster.
+        Assert.NotNull(cluster.DashboardUrl);
+        using (var http = new HttpClient { BaseAddress = new Uri(cluster.DashboardUrl) })
+        {
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    var view = JsonDocument.Parse(await http.GetStringAsync("api/cluster")).RootElement;
+                    var viewSilos = view.GetProperty("silos").EnumerateArray().ToArray();
+                    return viewSilos.Length == 3 && viewSilos.All(s => s.GetProperty("up").GetBoolean())
+                        && viewSilos.Sum(s => s.GetProperty("keys").GetInt64()) == 3004;
+                },
+                TimeSpan.FromSeconds(30),
+                "the dashboard to show the three silos up and their 3,004 keys");
+        }
 
         // A second `up` while one runs says so and starts nothing.
         var second = await cli.RunAsync("up", "--silos", "1", "--silo-port", FreePorts.Block(1).ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", FreePorts.Block(1).ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -28,6 +28,9 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
 
     public int[] SiloProcessIds { get; private set; } = [];
 
+    /// <summary>The dashboard's URL, when the cluster was started with one (<c>--dashboard-port</c>).</summary>
+    public string? DashboardUrl { get; private set; }
+
     public string Output
     {
         get
@@ -43,9 +46,17 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Starts <c>dimint up</c> and waits until it reports the cluster serving.</summary>
+    /// <summary>
+    /// Starts <c>dimint up</c> and waits until it reports the cluster serving. Without a <c>--dashboard-port</c> among
+    /// <paramref name="extraArgs"/>, no dashboard is started.
+    /// </summary>
     public static async Task<LocalClusterProcess> StartAsync(int silos, params string[] extraArgs)
     {
+        if (!extraArgs.Contains("--dashboard-port"))
+        {
+            extraArgs = [.. extraArgs, "--no-dashboard"];
+        }
+
         var home = Directory.CreateTempSubdirectory("dimint-test-").FullName;
         var cli = new DimintCli(home);
         var siloPort = FreePorts.Block(silos);
@@ -166,6 +177,10 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
         else if (line.StartsWith("Silo pids: ", StringComparison.Ordinal))
         {
             SiloProcessIds = PidList().Matches(line).Select(m => int.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        }
+        else if (line.StartsWith("Dashboard: ", StringComparison.Ordinal))
+        {
+            DashboardUrl = line["Dashboard: ".Length..].Trim();
         }
         else if (line.StartsWith("Press Ctrl+C", StringComparison.Ordinal))
         {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using DiMint.Testing;
 
+using DiMint.ZooKeeper.Server;
+
 namespace DiMint.Testing.ZooKeeper;
 
 /// <summary>

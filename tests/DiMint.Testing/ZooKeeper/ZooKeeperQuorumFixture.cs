@@ -1,3 +1,4 @@
+using DiMint.ZooKeeper.Server;
 using Xunit;
 
 namespace DiMint.Testing.ZooKeeper;

@@ -3,31 +3,35 @@ using System.Runtime.InteropServices;
 
 namespace DiMint.Cli.LocalCluster;
 
-/// <summary>One silo process started by <c>dimint up</c>, its output going to a log file.</summary>
-internal sealed partial class SiloProcess : IDisposable
+/// <summary>
+/// A program started by <c>dimint up</c> (a silo, the dashboard) from a dll next to dimint, its output going to a log file.
+/// It is ready when it prints a line containing its ready marker.
+/// </summary>
+internal sealed partial class ChildProcess : IDisposable
 {
     private const int SigTerm = 15;
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(int index, int siloPort, int gatewayPort, Process process, StreamWriter log, string logPath)
+    private readonly string _readyMarker;
+
+    private ChildProcess(string name, Process process, StreamWriter log, string logPath, string readyMarker)
     {
-        Index = index;
-        SiloPort = siloPort;
-        GatewayPort = gatewayPort;
+        Name = name;
         _process = process;
         _log = log;
         LogPath = logPath;
+        _readyMarker = readyMarker;
     }
 
-    public int Index { get; }
-
-    public int SiloPort { get; }
-
-    public int GatewayPort { get; }
+    /// <summary>How dimint names it in messages ("silo 2", "dashboard").</summary>
+    public string Name { get; }
 
     public string LogPath { get; }
+
+    /// <summary>The line that said the program was ready.</summary>
+    public string? ReadyLine { get; private set; }
 
     public int ProcessId => _process.Id;
 
@@ -35,26 +39,27 @@ internal sealed partial class SiloProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Completes when the silo logs that it serves; faults when the process exits first.</summary>
+    /// <summary>Completes when the program prints its ready marker; faults when the process exits first.</summary>
     public Task Ready => _ready.Task;
 
     public Task Exited => _process.WaitForExitAsync();
 
-    public static SiloProcess Start(int index, int siloPort, int gatewayPort, int primaryPort, IEnumerable<string> extraArgs, string logDirectory)
+    /// <summary>Starts <c>dotnet DLL ARGS</c> for a dll next to dimint, with <c>--parent-pid</c> so it stops if dimint dies.</summary>
+    public static ChildProcess Start(string name, string dll, IEnumerable<string> args, string logPath, string readyMarker)
     {
-        var siloDll = Path.Combine(AppContext.BaseDirectory, "DiMint.Silo.dll");
-        if (!File.Exists(siloDll))
+        var path = Path.Combine(AppContext.BaseDirectory, dll);
+        if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"The silo program is missing next to dimint: {siloDll}. Build the solution first.");
+            throw new FileNotFoundException($"{dll} is missing next to dimint ({path}). Build the solution first.");
         }
 
-        var start = new ProcessStartInfo(DotnetHost(), [
-            siloDll,
-            "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--primary", $"127.0.0.1:{primaryPort}",
+        // Each child runs in a session of its own (setsid), so signals meant for dimint's process group
+        // (a terminal's Ctrl+C) reach dimint alone, which then stops the children in order.
+        var start = new ProcessStartInfo("setsid", [
+            DotnetHost(),
+            path,
             "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            .. extraArgs,
+            .. args,
         ])
         {
             RedirectStandardOutput = true,
@@ -62,40 +67,46 @@ internal sealed partial class SiloProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        Directory.CreateDirectory(logDirectory);
-        var logPath = Path.Combine(logDirectory, $"silo-{index}.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var silo = new SiloProcess(index, siloPort, gatewayPort, process, log, logPath);
-        process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
+        var child = new ChildProcess(name, process, log, logPath, readyMarker);
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
         // Runs on a pool thread, possibly after Dispose: it must not touch the Process object (an exception here ends dimint).
-        process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException(
-            $"Silo {index} exited before it was ready; see {logPath}."));
+        process.Exited += (_, _) => child._ready.TrySetException(new InvalidOperationException(
+            $"The {name} exited before it was ready; see {logPath}."));
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return silo;
+        return child;
     }
 
-    /// <summary>Asks the silo to shut down gracefully (SIGTERM), then kills it if it has not exited in time.</summary>
-    public async Task StopAsync(TimeSpan grace)
+    /// <summary>Asks the program to shut down gracefully (SIGTERM), then kills it if it has not exited in time.</summary>
+    /// <returns>Whether the program exited by itself within <paramref name="grace"/>.</returns>
+    public async Task<bool> StopAsync(TimeSpan grace)
     {
         if (_process.HasExited)
         {
-            return;
+            return true;
         }
 
-        _ = Kill(_process.Id, SigTerm);
+        if (Kill(_process.Id, SigTerm) != 0)
+        {
+            return _process.HasExited;
+        }
+
         using var timeout = new CancellationTokenSource(grace);
         try
         {
             await _process.WaitForExitAsync(timeout.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
+            return false;
         }
     }
 
@@ -127,8 +138,9 @@ internal sealed partial class SiloProcess : IDisposable
             }
         }
 
-        if (line.Contains("DiMint silo ready", StringComparison.Ordinal))
+        if (ReadyLine is null && line.Contains(_readyMarker, StringComparison.Ordinal))
         {
+            ReadyLine = line;
             _ready.TrySetResult();
         }
     }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 
-namespace DiMint.Testing.ZooKeeper;
+namespace DiMint.ZooKeeper.Server;
 
-/// <summary>Kills the server processes still running when the test host exits, so none outlive a test run.</summary>
+/// <summary>Kills the server processes still running when this process exits, so none outlive it.</summary>
 internal static class ProcessTracker
 {
     private static readonly Lock Gate = new();

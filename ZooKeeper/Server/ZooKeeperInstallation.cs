@@ -1,4 +1,4 @@
-namespace DiMint.Testing.ZooKeeper;
+namespace DiMint.ZooKeeper.Server;
 
 /// <summary>
 /// Finds the ZooKeeper server installed by Debian's <c>zookeeper</c> package (3.8): <c>/usr/share/java/zookeeper.jar</c>

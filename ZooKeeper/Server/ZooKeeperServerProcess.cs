@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace DiMint.Testing.ZooKeeper;
+namespace DiMint.ZooKeeper.Server;
 
 /// <summary>
 /// One real ZooKeeper server (a JVM running QuorumPeerMain) listening on 127.0.0.1, with its own data directory.

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using DiMint.Cli.LocalCluster;
+
+namespace DiMint.Cli.Commands;
+
+/// <summary><c>dimint up</c>: a local cluster of silo processes.</summary>
+internal static class UpCommand
+{
+    public static Command Create()
+    {
+        var silos = new Option<int>("--silos", "-n") { Description = "How many silo processes to start.", DefaultValueFactory = _ => 3 };
+        var siloPort = new Option<int>("--silo-port") { Description = "Silo port of the first silo; the others count up.", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Gateway port of the first silo; the others count up.", DefaultValueFactory = _ => 30000 };
+        var ranges = new Option<int?>("--ranges-per-silo") { Description = "Ranges per silo when the ring is first created (default 8)." };
+        var withZooKeeper = new Option<bool>("--with-zookeeper") { Description = "Start a local ZooKeeper server (Debian's zookeeper package) for the cluster and stop it at exit." };
+        var dashboardPort = new Option<int>("--dashboard-port") { Description = "The dashboard's port on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 8080 };
+        var noDashboard = new Option<bool>("--no-dashboard") { Description = "Do not start the dashboard." };
+        var zooKeeperPort = new Option<int>("--zookeeper-port") { Description = "The port of the server --with-zookeeper starts.", DefaultValueFactory = _ => 2181 };
+        var command = new Command("up", "Start a local cluster of silo processes and the dashboard, wait until it serves, print its gateways and the dashboard's URL, and stop everything on Ctrl+C or SIGTERM. "
+            + "By default the silos cluster among themselves (no external service); --zookeeper uses an ensemble, --with-zookeeper starts one.")
+        {
+            silos, siloPort, gatewayPort, ranges, withZooKeeper, zooKeeperPort, dashboardPort, noDashboard,
+        };
+        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        {
+            var n = parse.GetValue(silos);
+            var first = parse.GetValue(siloPort);
+            var gateway = parse.GetValue(gatewayPort);
+            if (n is < 1 or > 16)
+            {
+                throw new CliUsageException("--silos must be between 1 and 16.");
+            }
+
+            if (first < 1 || first + n > 65536 || gateway < 1 || gateway + n > 65536 || (first < gateway + n && gateway < first + n))
+            {
+                throw new CliUsageException("--silo-port and --gateway-port ranges must be valid ports and must not overlap.");
+            }
+
+            if (parse.GetValue(ranges) is { } r && r is < 1 or > 4096)
+            {
+                throw new CliUsageException("--ranges-per-silo must be between 1 and 4096.");
+            }
+
+            var zooKeeper = parse.GetValue(CliOptions.ZooKeeper);
+            var startZooKeeper = parse.GetValue(withZooKeeper);
+            if (startZooKeeper && zooKeeper is not null)
+            {
+                throw new CliUsageException("Give either --zookeeper (an ensemble that runs) or --with-zookeeper (start one), not both.");
+            }
+
+            if (zooKeeper is not null)
+            {
+                DiMint.ZooKeeper.ZooKeeperConnectionString.Parse(zooKeeper);
+            }
+
+            var zkPort = parse.GetValue(zooKeeperPort);
+            if (zkPort is < 1 or > 65535)
+            {
+                throw new CliUsageException("--zookeeper-port must be a port number.");
+            }
+
+            var webPort = parse.GetValue(dashboardPort);
+            if (webPort is < 0 or > 65535)
+            {
+                throw new CliUsageException("--dashboard-port must be a port number, or 0 for any free port.");
+            }
+
+            return await new LocalClusterRunner(Console.Out, Console.Error).RunAsync(
+                n, first, gateway, parse.GetValue(ranges), zooKeeper, startZooKeeper ? zkPort : null, parse.GetValue(noDashboard) ? null : webPort, ct);
+        }));
+        return command;
+    }
+}

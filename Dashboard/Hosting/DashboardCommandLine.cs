@@ -1,0 +1,125 @@
+using System.Globalization;
+
+namespace DiMint.Dashboard.Hosting;
+
+/// <summary>Parses the dashboard's command line.</summary>
+public static class DashboardCommandLine
+{
+    /// <summary>The text <c>--help</c> prints.</summary>
+    public const string Usage = """
+        Usage: dotnet DiMint.Dashboard.dll [options]   (or: dotnet run --project Dashboard -- [options])
+
+        The DiMint dashboard: a live cluster page, a web test client, the Orleans Dashboard under /orleans,
+        a JSON API under /api and Prometheus metrics at /metrics.
+
+        Options:
+          --gateway HOST:PORT         A silo gateway; repeat for more. Default 127.0.0.1:30000.
+          --zookeeper HOST:PORT,...   Find the gateways through ZooKeeper membership instead.
+          --cluster-id ID             The Orleans cluster id. Default dimint.
+          --service-id ID             The Orleans service id. Default dimint.
+          --host ADDRESS              The address to listen on. Default 127.0.0.1; 0.0.0.0 exposes the dashboard.
+          --port PORT                 The port to listen on (0 picks a free one). Default 8080.
+          --urls URLS                 ASP.NET Core URLs to listen on; replaces --host and --port.
+          --admin-token TOKEN         Enables admin actions (split) for requests carrying this token in the
+                                      X-DiMint-Admin-Token header. Also DIMINT_DASHBOARD_ADMIN_TOKEN. Default: disabled.
+          --refresh-ms MS             How often the cluster is sampled. Default 1000.
+          --parent-pid PID            Stop when that process exits.
+          -h, --help                  Show this text.
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; returns an error message instead of options when they are not valid.</summary>
+    public static (DashboardHostOptions? Options, string? Error) Parse(IReadOnlyList<string> args, string? adminTokenFromEnvironment = null)
+    {
+        var options = new DashboardHostOptions { AdminToken = string.IsNullOrEmpty(adminTokenFromEnvironment) ? null : adminTokenFromEnvironment };
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) is > 2 and var eq)
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+
+            string Next()
+            {
+                if (inline is not null)
+                {
+                    return inline;
+                }
+
+                if (i + 1 >= args.Count)
+                {
+                    throw new FormatException($"{arg} needs a value.");
+                }
+
+                return args[++i];
+            }
+
+            try
+            {
+                switch (arg)
+                {
+                    case "--gateway":
+                        var gateway = Next();
+                        HostPort.Parse(gateway);
+                        options.Gateways.Add(gateway);
+                        break;
+                    case "--zookeeper":
+                        options.ZooKeeper = NonEmpty(arg, Next());
+                        break;
+                    case "--cluster-id":
+                        options.ClusterId = NonEmpty(arg, Next());
+                        break;
+                    case "--service-id":
+                        options.ServiceId = NonEmpty(arg, Next());
+                        break;
+                    case "--host":
+                        options.Host = NonEmpty(arg, Next());
+                        break;
+                    case "--port":
+                        options.Port = Int(arg, Next(), 0, 65535);
+                        break;
+                    case "--urls":
+                        options.Urls = NonEmpty(arg, Next());
+                        break;
+                    case "--admin-token":
+                        options.AdminToken = NonEmpty(arg, Next());
+                        break;
+                    case "--refresh-ms":
+                        options.RefreshInterval = TimeSpan.FromMilliseconds(Int(arg, Next(), 100, 60_000));
+                        break;
+                    case "--parent-pid":
+                        options.ParentProcessId = Int(arg, Next(), 1, int.MaxValue);
+                        break;
+                    default:
+                        return (null, $"Unknown option '{args[i]}'.");
+                }
+            }
+            catch (FormatException ex)
+            {
+                return (null, ex.Message);
+            }
+        }
+
+        if (options.Gateways.Count > 0 && options.ZooKeeper is not null)
+        {
+            return (null, "Give either --gateway or --zookeeper, not both.");
+        }
+
+        if (options.Gateways.Count == 0 && options.ZooKeeper is null)
+        {
+            options.Gateways.Add("127.0.0.1:30000");
+        }
+
+        return (options, null);
+    }
+
+    private static string NonEmpty(string option, string value) =>
+        string.IsNullOrWhiteSpace(value) ? throw new FormatException($"{option} needs a value.") : value;
+
+    private static int Int(string option, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new FormatException($"{option} takes a number from {min} to {max}, not '{value}'.");
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using DiMint.Testing;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace DiMint.Dashboard.Tests.Browser;
+
+/// <summary>The cluster page and the web test client in a real browser, against a real local cluster.</summary>
+[Trait("Category", "Browser")]
+[TestCaseOrderer(PriorityOrderer.TypeName, PriorityOrderer.AssemblyName)]
+public sealed class DashboardPageTests(DashboardClusterFixture fixture, ITestOutputHelper output) : IClassFixture<DashboardClusterFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Page_ShowsEverySiloUp_AndARingCoveringTheWholeHashSpace()
+    {
+        var page = await fixture.OpenAsync();
+        var up = page.Locator("#silos tbody tr[data-up='true']");
+        await Wait.UntilAsync(async () => await up.CountAsync() == DashboardClusterFixture.Silos, Deadline, "every silo shown up");
+        Assert.Equal(0, await page.Locator("#silos tbody tr[data-up='false']").CountAsync());
+        Assert.Equal($"{DashboardClusterFixture.Silos}/{DashboardClusterFixture.Silos}", await page.Locator("#total-silos").TextContentAsync());
+
+        // The arcs, in ring order, start at 0, meet end to end and finish at 2^64.
+        var arcs = page.Locator("#ring path.range");
+        await Wait.UntilAsync(async () => await arcs.CountAsync() > 0, Deadline, "the ring drawn");
+        var bounds = await arcs.EvaluateAllAsync<double[][]>("ps => ps.map(p => [Number(p.dataset.start), Number(p.dataset.end)])");
+        var ordered = bounds.OrderBy(b => b[0]).ToArray();
+        Assert.Equal(0, ordered[0][0]);
+        Assert.Equal(1, ordered[^1][1]);
+        for (var i = 1; i < ordered.Length; i++)
+        {
+            Assert.Equal(ordered[i - 1][1], ordered[i][0]);
+        }
+
+        // Coloured by owner: one colour per master silo, as many as there are silos.
+        var masters = await arcs.EvaluateAllAsync<string[]>("ps => ps.map(p => p.dataset.master + '=' + p.getAttribute('fill'))");
+        Assert.Equal(DashboardClusterFixture.Silos, masters.Distinct().Count());
+        Assert.Equal(DashboardClusterFixture.Silos, masters.Select(m => m.Split('=')[1]).Distinct().Count());
+
+        var shot = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true });
+        var path = SaveArtifact("dashboard-cluster.png", shot);
+        output.WriteLine($"Screenshot: {path}");
+        var colours = PngImage.DistinctColours(shot, step: 2);
+        Assert.True(colours > 200, $"The screenshot looks blank: {colours} distinct colours.");
+    }
+
+    [Fact]
+    public async Task WebClient_SetsADictHoldingASet_ReadsItBackWithTheSameTypes()
+    {
+        var page = await fixture.OpenAsync();
+        var key = TestKeys.Key("web");
+        const string Value = """{"tags":{"$set":[1,2,3]},"ratio":2.5,"count":7,"blob":{"$bytes":"AAEC"}}""";
+
+        await page.FillAsync("#kv-key", key);
+        await page.FillAsync("#kv-value", Value);
+        await page.ClickAsync("#kv-set");
+        await Assertions.Expect(page.Locator("#kv-status")).ToHaveTextAsync("Stored");
+
+        // A fresh read, from a reloaded page.
+        await page.ReloadAsync();
+        await page.FillAsync("#kv-key", key);
+        await page.ClickAsync("#kv-get");
+        await Assertions.Expect(page.Locator("#kv-status")).ToHaveTextAsync("Read");
+        Assert.Equal(Value, await page.Locator("#kv-notation").TextContentAsync());
+        Assert.Equal("dictionary", await page.Locator("#kv-kind").TextContentAsync());
+        var types = await page.Locator("#kv-typed .type").AllTextContentsAsync();
+        Assert.Equal(["dictionary", "string", "set", "integer", "integer", "integer", "string", "double", "string", "integer", "string", "bytes"], types);
+        Assert.True(await page.Locator("#kv-error").IsHiddenAsync());
+
+        // The console reads the same value, types and all.
+        var cli = await fixture.Cluster.Cli.RunAsync("get", key);
+        Assert.True(cli.ExitCode == 0, cli.ToString());
+        Assert.Equal(Value, cli.Output.Trim());
+    }
+
+    [Fact]
+    public async Task WebClient_BadInput_ShowsAClearError_AndChangesNothing()
+    {
+        var page = await fixture.OpenAsync();
+        var key = TestKeys.Key("bad");
+
+        await page.FillAsync("#kv-key", key);
+        await page.FillAsync("#kv-value", "{not json");
+        await page.ClickAsync("#kv-set");
+        await Assertions.Expect(page.Locator("#kv-error")).ToContainTextAsync("not valid");
+        Assert.True(await page.Locator("#kv-result").IsHiddenAsync());
+
+        await page.FillAsync("#kv-value", """{"$set": 5}""");
+        await page.ClickAsync("#kv-set");
+        await Assertions.Expect(page.Locator("#kv-error")).ToContainTextAsync("$set");
+
+        await page.ClickAsync("#kv-get");
+        await Assertions.Expect(page.Locator("#kv-error")).ToContainTextAsync("is not stored");
+        Assert.Equal(1, (await fixture.Cluster.Cli.RunAsync("get", key)).ExitCode);
+
+        // The API answers 4xx with a JSON error for each, and stores nothing.
+        using var http = new HttpClient { BaseAddress = fixture.Url };
+        var url = $"api/kv?key={Uri.EscapeDataString(key)}";
+        await AssertErrorAsync(await http.PutAsync(url, new StringContent("[1, 2", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "BadJson");
+        await AssertErrorAsync(await http.GetAsync(url), HttpStatusCode.NotFound, "KeyNotFound");
+        await AssertErrorAsync(await http.DeleteAsync(url), HttpStatusCode.NotFound, "KeyNotFound");
+        await AssertErrorAsync(await http.GetAsync("api/kv"), HttpStatusCode.BadRequest, "InvalidKey");
+        var oversize = JsonSerializer.Serialize(new string('x', (16 * 1024 * 1024) + 1));
+        await AssertErrorAsync(await http.PutAsync(url, new StringContent(oversize, Encoding.UTF8, "application/json")), HttpStatusCode.RequestEntityTooLarge, "ValueTooLarge");
+        await AssertErrorAsync(await http.GetAsync(url), HttpStatusCode.NotFound, "KeyNotFound");
+    }
+
+    [Fact]
+    public async Task Split_NeedsTheAdminToken_ReadsDoNot()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Url };
+        var ring = JsonDocument.Parse(await http.GetStringAsync("api/ring")).RootElement;
+        var before = ring.GetProperty("ranges").GetArrayLength();
+        var id = ring.GetProperty("ranges")[0].GetProperty("id").GetInt32();
+
+        await AssertErrorAsync(await http.PostAsync($"api/ranges/{id}/split", null), HttpStatusCode.Unauthorized, "AdminTokenInvalid");
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, $"api/ranges/{id}/split") { Headers = { { "X-DiMint-Admin-Token", "nope" } } };
+        await AssertErrorAsync(await http.SendAsync(wrong), HttpStatusCode.Unauthorized, "AdminTokenInvalid");
+        Assert.Equal(before, JsonDocument.Parse(await http.GetStringAsync("api/ring")).RootElement.GetProperty("ranges").GetArrayLength());
+
+        using var right = new HttpRequestMessage(HttpMethod.Post, $"api/ranges/{id}/split") { Headers = { { "X-DiMint-Admin-Token", DashboardClusterFixture.AdminToken } } };
+        var split = await http.SendAsync(right);
+        Assert.True(split.IsSuccessStatusCode, await split.Content.ReadAsStringAsync());
+        await Wait.UntilAsync(
+            async () => JsonDocument.Parse(await http.GetStringAsync("api/ring")).RootElement.GetProperty("ranges").GetArrayLength() == before + 1,
+            Deadline, "the split range shown");
+    }
+
+    [Fact]
+    public async Task ValueSetFromTheCli_ShowsUpInTheKeyCount_AndTheApiAndMetricsServeIt()
+    {
+        var page = await fixture.OpenAsync();
+        var total = page.Locator("#total-keys");
+        await Wait.UntilAsync(async () => long.TryParse(await total.TextContentAsync(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out _), Deadline, "a key count");
+        using var http = new HttpClient { BaseAddress = fixture.Url };
+        var before = await KeysAsync(http);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var set = await fixture.Cluster.Cli.RunAsync("set", TestKeys.Key(i.ToString(CultureInfo.InvariantCulture)), """{"$set":[1,2]}""");
+            Assert.True(set.ExitCode == 0, set.ToString());
+        }
+
+        var expected = (before + 3).ToString("N0", CultureInfo.GetCultureInfo("en-US"));
+        await Assertions.Expect(total).ToHaveTextAsync(expected, new LocatorAssertionsToHaveTextOptions { Timeout = 20_000 });
+
+        var cluster = JsonDocument.Parse(await http.GetStringAsync("api/cluster")).RootElement;
+        Assert.Equal(before + 3, cluster.GetProperty("silos").EnumerateArray().Sum(s => s.GetProperty("keys").GetInt64()));
+        Assert.Equal(cluster.GetProperty("silos").GetArrayLength(), JsonDocument.Parse(await http.GetStringAsync("api/silos")).RootElement.GetArrayLength());
+        Assert.True(JsonDocument.Parse(await http.GetStringAsync("api/stats")).RootElement.GetProperty("history").GetArrayLength() > 0);
+
+        var metrics = await http.GetStringAsync("metrics");
+        Assert.Contains("dimint_silo_up{", metrics, StringComparison.Ordinal);
+        Assert.Contains("dimint_silo_operations_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("dimint_silo_latency_bucket", metrics, StringComparison.Ordinal);
+        Assert.Contains("dimint_range_keys{", metrics, StringComparison.Ordinal);
+
+        var orleans = await http.GetAsync("orleans/");
+        Assert.Equal(HttpStatusCode.OK, orleans.StatusCode);
+        Assert.Contains("Orleans Dashboard", await orleans.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [TestPriority(100)]
+    public async Task KillingASilo_TurnsItDownOnThePage()
+    {
+        var page = await fixture.OpenAsync();
+        await Wait.UntilAsync(async () => await page.Locator("#silos tbody tr[data-up='true']").CountAsync() == DashboardClusterFixture.Silos, Deadline, "every silo up");
+
+        // The last silo, not the first: the first holds the localhost membership table.
+        var pid = fixture.Cluster.SiloProcessIds[^1];
+        var victim = await page.Locator("#silos tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.silo)");
+        using (var process = Process.GetProcessById(pid))
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        var clock = Stopwatch.StartNew();
+        await Wait.UntilAsync(async () => await page.Locator("#silos tbody tr[data-up='false']").CountAsync() == 1, TimeSpan.FromSeconds(25), "the killed silo shown down");
+        output.WriteLine($"Shown down {clock.Elapsed.TotalSeconds:0.0} s after the kill.");
+        Assert.Equal(DashboardClusterFixture.Silos - 1, await page.Locator("#silos tbody tr[data-up='true']").CountAsync());
+        Assert.Equal("down", await page.Locator("#silos tbody tr[data-up='false'] .badge").TextContentAsync());
+        Assert.Equal(victim.Length, await page.Locator("#silos tbody tr").CountAsync());
+        SaveArtifact("dashboard-silo-down.png", await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true }));
+    }
+
+    private static async Task<long> KeysAsync(HttpClient http)
+    {
+        // The count settles once a status sample has come in after the last write.
+        long last = -1;
+        var stable = 0;
+        await Wait.UntilAsync(async () =>
+        {
+            var keys = JsonDocument.Parse(await http.GetStringAsync("api/cluster")).RootElement.GetProperty("silos").EnumerateArray().Sum(s => s.GetProperty("keys").GetInt64());
+            stable = keys == last ? stable + 1 : 0;
+            last = keys;
+            return stable >= 10;
+        }, Deadline, "a settled key count");
+        return last;
+    }
+
+    private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{response.StatusCode} {body}");
+        var error = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
+    }
+
+    private static string SaveArtifact(string name, byte[] content)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "DiMint.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var folder = Path.Combine(directory?.FullName ?? AppContext.BaseDirectory, "TestResults", "dashboard");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+}
