@@ -84,12 +84,14 @@ public sealed partial class DimintClient
     {
         var pending = Enumerable.Range(0, keys.Length).ToList();
         var hashes = keys.Select(KeyHash.Of).ToArray();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Exception? lastError = null;
         for (var attempt = 1; pending.Count > 0; attempt++)
         {
-            if (attempt > _options.MaxAttempts)
+            if (clock.Elapsed >= _options.RequestTimeout)
             {
-                throw new RoutingException($"{pending.Count} keys could not be served after {_options.MaxAttempts} attempts.", _options.MaxAttempts, lastError);
+                throw (DiMintException?)(lastError as NotEnoughReplicasException)
+                    ?? new RoutingException($"{pending.Count} keys could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", attempt - 1, lastError);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -138,6 +140,7 @@ public sealed partial class DimintClient
                 {
                     _ring.Offer(moved);
                     pending.AddRange(items);
+                    failed |= moved.Version <= ring.Version;
                 }
                 else if (error is not null)
                 {

@@ -18,9 +18,15 @@ public sealed partial class DimintClient
     /// <summary>Reads the value under <paramref name="key"/> as <typeparamref name="T"/>.</summary>
     /// <exception cref="DiMintKeyNotFoundException">The key is not stored.</exception>
     /// <exception cref="ValueTypeMismatchException">The stored value cannot be read as <typeparamref name="T"/>.</exception>
-    public async Task<T> GetAsync<T>(object key, CancellationToken cancellationToken = default)
+    public Task<T> GetAsync<T>(object key, CancellationToken cancellationToken = default) =>
+        GetAsync<T>(key, _options.ReadPreference, cancellationToken);
+
+    /// <summary>Reads the value under <paramref name="key"/> as <typeparamref name="T"/> from the copy <paramref name="readPreference"/> picks.</summary>
+    /// <exception cref="DiMintKeyNotFoundException">The key is not stored.</exception>
+    /// <exception cref="ValueTypeMismatchException">The stored value cannot be read as <typeparamref name="T"/>.</exception>
+    public async Task<T> GetAsync<T>(object key, ReadPreference readPreference, CancellationToken cancellationToken = default)
     {
-        var (found, value) = await TryGetAsync<T>(key, cancellationToken);
+        var (found, value) = await TryGetAsync<T>(key, readPreference, cancellationToken);
         return found ? value! : throw new DiMintKeyNotFoundException(NormalizeKey(key));
     }
 
@@ -31,10 +37,21 @@ public sealed partial class DimintClient
     /// <summary>Reads the value under <paramref name="key"/>, telling a missing key apart from a stored null.</summary>
     /// <returns><c>(true, value)</c> when stored, <c>(false, default)</c> when not.</returns>
     /// <exception cref="ValueTypeMismatchException">The stored value cannot be read as <typeparamref name="T"/>.</exception>
-    public async Task<(bool Found, T? Value)> TryGetAsync<T>(object key, CancellationToken cancellationToken = default)
+    public Task<(bool Found, T? Value)> TryGetAsync<T>(object key, CancellationToken cancellationToken = default) =>
+        TryGetAsync<T>(key, _options.ReadPreference, cancellationToken);
+
+    /// <summary>Reads the value under <paramref name="key"/> from the copy <paramref name="readPreference"/> picks.</summary>
+    /// <returns><c>(true, value)</c> when stored, <c>(false, default)</c> when not.</returns>
+    public async Task<(bool Found, T? Value)> TryGetAsync<T>(object key, ReadPreference readPreference, CancellationToken cancellationToken = default)
     {
         var name = NormalizeKey(key);
-        var result = await RouteAsync(name, (grain, version) => grain.GetAsync(name, version), static r => r.Ring, cancellationToken);
+        var result = await RouteAsync(
+            name,
+            (range, version) => readPreference == ReadPreference.Replica && !range.Replicas.IsEmpty
+                ? _grains.GetGrain<IRangeReplicaGrain>($"{range.Id}/{range.Replicas[Random.Shared.Next(range.Replicas.Length)].ToParsableString()}").GetAsync(name, version)
+                : _grains.GetGrain<IRangeGrain>(range.GrainKey).GetAsync(name, version),
+            static r => r.Ring,
+            cancellationToken);
         return result.Status == RangeStatus.Ok
             ? (true, ValueConverter.Convert<T>(ValueCodec.Decode(result.Value)))
             : (false, default);

@@ -6,42 +6,66 @@ public sealed partial class DimintClient
 
     /// <summary>
     /// Sends one request to the range owning <paramref name="key"/>. A Moved answer brings a newer ring, which is
-    /// cached before routing again; a failed call (silo gone, timeout) refreshes the ring after a short pause.
-    /// Every DiMint request is safe to repeat: sets and deletes are idempotent.
+    /// cached before routing again; a failed call (silo gone, timeout, too few replicas) refreshes the ring after a short
+    /// pause, until <see cref="DimintClientOptions.RequestTimeout"/>. Every DiMint request is safe to repeat: sets and
+    /// deletes are idempotent.
     /// </summary>
-    private async Task<TResult> RouteAsync<TResult>(
+    private Task<TResult> RouteAsync<TResult>(
         string key,
         Func<IRangeGrain, long, Task<TResult>> call,
+        Func<TResult, Ring?> movedRing,
+        CancellationToken cancellationToken) =>
+        RouteAsync(key, (range, version) => call(_grains.GetGrain<IRangeGrain>(range.GrainKey), version), movedRing, cancellationToken);
+
+    private async Task<TResult> RouteAsync<TResult>(
+        string key,
+        Func<RangeInfo, long, Task<TResult>> call,
         Func<TResult, Ring?> movedRing,
         CancellationToken cancellationToken)
     {
         var hash = KeyHash.Of(key);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Exception? lastError = null;
-        for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var ring = _ring.Current ?? await _ring.RefreshAsync();
-            var grain = _grains.GetGrain<IRangeGrain>(ring.Find(hash).GrainKey);
             try
             {
-                var result = await call(grain, ring.Version).WaitAsync(cancellationToken);
+                var result = await call(ring.Find(hash), ring.Version).WaitAsync(cancellationToken);
                 if (movedRing(result) is not { } newer)
                 {
                     return result;
                 }
 
                 _ring.Offer(newer);
-                lastError = null;
+                if (newer.Version <= ring.Version)
+                {
+                    // Told "moved" by a ring no newer than ours: the owner is changing hands; ask the overlord.
+                    await PauseAsync(attempt, cancellationToken);
+                    await TryRefreshRingAsync();
+                }
             }
             catch (Exception ex) when (IsTransient(ex))
             {
                 lastError = ex;
+                if (clock.Elapsed >= _options.RequestTimeout)
+                {
+                    break;
+                }
+
                 await PauseAsync(attempt, cancellationToken);
                 await TryRefreshRingAsync();
             }
+
+            if (clock.Elapsed >= _options.RequestTimeout)
+            {
+                break;
+            }
         }
 
-        throw new RoutingException($"Key '{key}' could not be served after {_options.MaxAttempts} attempts.", _options.MaxAttempts, lastError);
+        throw (DiMintException?)(lastError as NotEnoughReplicasException)
+            ?? new RoutingException($"Key '{key}' could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", 0, lastError);
     }
 
     private async Task PauseAsync(int attempt, CancellationToken cancellationToken)
@@ -65,5 +89,6 @@ public sealed partial class DimintClient
     /// <summary>Failures worth another attempt: the silo, the message or the connection, not the request.</summary>
     private static bool IsTransient(Exception ex) =>
         ex is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException
+            or NotEnoughReplicasException
         || (ex is OrleansException && ex is not DiMintException);
 }

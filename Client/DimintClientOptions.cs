@@ -28,8 +28,14 @@ public sealed class DimintClientOptions
     /// <summary>Largest encoded value, checked before sending. Default 16 MiB (the silos' default).</summary>
     public int MaxValueBytes { get; set; } = 16 * 1024 * 1024;
 
-    /// <summary>How many times one request is routed before giving up with <see cref="RoutingException"/>. Default 10.</summary>
-    public int MaxAttempts { get; set; } = 10;
+    /// <summary>
+    /// How long one request keeps being retried (the ring changed, a silo is gone and its ranges are failing over, too
+    /// few replicas confirmed a write) before it fails with the last error. Default 15 s.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Where reads go by default: the master (the default), or a replica (query offloading, possibly stale by the replication lag).</summary>
+    public ReadPreference ReadPreference { get; set; } = ReadPreference.Master;
 
     /// <summary>The pause before retrying after a failed call (doubles each time, up to 1 s). Default 20 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);

@@ -32,4 +32,7 @@ public enum DiMintErrorCode
 
     /// <summary>No silo of the cluster is available to serve the request.</summary>
     ClusterUnavailable = 10,
+
+    /// <summary>Fewer replicas than required confirmed a write; it was not acknowledged.</summary>
+    NotEnoughReplicas = 11,
 }

@@ -32,6 +32,13 @@ public interface IRangeGrain : IGrainWithStringKey
     [Alias("SetMany")]
     Task<WriteResult> SetManyAsync(string[] keys, byte[][] values, long ringVersion);
 
+    /// <summary>
+    /// Tells the master its range as the overlord has it now (its replica set, after a failover or when silos
+    /// joined); the master starts feeding new replicas. Called by the overlord only.
+    /// </summary>
+    [Alias("Configure")]
+    Task<RangeStats> ConfigureAsync(RangeInfo range, long ringVersion);
+
     /// <summary>What the range holds.</summary>
     [Alias("GetStats")]
     Task<RangeStats> GetStatsAsync();

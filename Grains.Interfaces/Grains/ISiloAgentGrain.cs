@@ -10,4 +10,8 @@ public interface ISiloAgentGrain : IGrainWithStringKey
     /// <summary>The silo's ranges and process figures.</summary>
     [Alias("GetStats")]
     Task<SiloStats> GetStatsAsync();
+
+    /// <summary>Answers at once: the overlord's health probe.</summary>
+    [Alias("Ping")]
+    Task PingAsync();
 }

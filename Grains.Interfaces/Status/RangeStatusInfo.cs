@@ -15,4 +15,12 @@ public sealed record RangeStatusInfo
     /// <summary>Bytes held, or -1 when the master did not answer.</summary>
     [Id(2)]
     public long Bytes { get; init; }
+
+    /// <summary>How many writes the slowest replica is behind the master (replication lag), or -1 when unknown.</summary>
+    [Id(3)]
+    public long ReplicaLag { get; init; } = -1;
+
+    /// <summary>The master's last write sequence number.</summary>
+    [Id(4)]
+    public long AppliedSeq { get; init; }
 }

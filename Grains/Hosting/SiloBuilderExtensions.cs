@@ -21,6 +21,10 @@ public static class SiloBuilderExtensions
             .Validate(o => o.MaxKeyBytes > 0 && o.MaxValueBytes > 0, "Limits must be positive.").ValidateOnStart();
         services.AddOptions<RingOptions>().BindConfiguration(RingOptions.Section)
             .Validate(o => o.InitialRangesPerSilo is > 0 and <= 4096, "InitialRangesPerSilo must be between 1 and 4096.").ValidateOnStart();
+        services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section)
+            .Validate(o => o.ReplicationFactor >= 1 && o.WriteAcks >= 0 && o.WriteAcks < o.ReplicationFactor, "ReplicationFactor must be at least 1 and WriteAcks between 0 and ReplicationFactor - 1.")
+            .Validate(o => o.AckTimeout > TimeSpan.Zero && o.FailoverTimeout > TimeSpan.Zero && o.ProbeInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero, "Timeouts must be positive.")
+            .ValidateOnStart();
         services.AddSingleton<RangeStore>();
         services.AddSingleton<RingCache>();
         services.AddSingleton(TimeProvider.System);

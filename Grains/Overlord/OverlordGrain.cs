@@ -17,6 +17,8 @@ internal sealed partial class OverlordGrain(
     IClusterMembershipService membership,
     RingCache ringCache,
     IOptions<RingOptions> options,
+    IOptions<ReplicationOptions> replication,
+    TimeProvider time,
     ILogger<OverlordGrain> logger) : Grain, IOverlordGrain
 {
     private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(3);
@@ -73,6 +75,11 @@ internal sealed partial class OverlordGrain(
             long keys = 0, bytes = 0;
             foreach (var range in silo?.Ranges ?? [])
             {
+                if (!range.IsMaster)
+                {
+                    continue;
+                }
+
                 rangeStats[range.RangeId] = range;
                 keys += range.Keys;
                 bytes += range.Bytes;
@@ -97,9 +104,9 @@ internal sealed partial class OverlordGrain(
         // A range its (answering) master silo does not list has never been used: it is empty.
         var answered = members.Where((_, i) => stats[i] is not null).Select(m => m.SiloAddress).ToHashSet();
         var ranges = ring.Ranges.Select(r => rangeStats.TryGetValue(r.Id, out var s)
-            ? new RangeStatusInfo { Range = r, Keys = s.Keys, Bytes = s.Bytes }
+            ? new RangeStatusInfo { Range = r, Keys = s.Keys, Bytes = s.Bytes, AppliedSeq = s.AppliedSeq, ReplicaLag = r.Replicas.IsEmpty ? 0 : s.ReplicaLag }
             : answered.Contains(r.Master)
-                ? new RangeStatusInfo { Range = r, Keys = 0, Bytes = 0 }
+                ? new RangeStatusInfo { Range = r, Keys = 0, Bytes = 0, ReplicaLag = 0 }
                 : new RangeStatusInfo { Range = r, Keys = -1, Bytes = -1 }).ToImmutableArray();
         return new ClusterStatus { RingVersion = ring.Version, Silos = nodes.ToImmutable(), Ranges = ranges };
     }
@@ -138,7 +145,7 @@ internal sealed partial class OverlordGrain(
                 return stored;
             }
 
-            var ring = RingPlanner.Create(silos, silos.Length * options.Value.InitialRangesPerSilo);
+            var ring = RingPlanner.Create(silos, silos.Length * options.Value.InitialRangesPerSilo, replication.Value.ReplicationFactor);
             await PublishAsync(ring);
             LogBootstrapped(logger, ring.Ranges.Length, silos.Length);
             return ring;

@@ -12,7 +12,7 @@ public static class RingPlanner
     /// A ring of <paramref name="rangeCount"/> equal ranges over <c>[0, 2^64)</c>, masters dealt round-robin over
     /// <paramref name="silos"/> (sorted, so every overlord makes the same ring from the same silos).
     /// </summary>
-    public static Ring Create(IReadOnlyCollection<SiloAddress> silos, int rangeCount)
+    public static Ring Create(IReadOnlyCollection<SiloAddress> silos, int rangeCount, int replicationFactor = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rangeCount, 1);
         if (silos.Count == 0)
@@ -27,7 +27,11 @@ public static class RingPlanner
         {
             var start = (ulong)(space * (UInt128)i / (UInt128)rangeCount);
             var end = i == rangeCount - 1 ? 0UL : (ulong)(space * (UInt128)(i + 1) / (UInt128)rangeCount);
-            ranges.Add(new RangeInfo { Id = i + 1, Start = start, End = end, Master = ordered[i % ordered.Length], Epoch = 1 });
+            // Replicas on the next silos in order: distinct from the master and from each other.
+            var replicas = Enumerable.Range(1, Math.Min(replicationFactor, ordered.Length) - 1)
+                .Select(k => ordered[(i + k) % ordered.Length])
+                .ToImmutableArray();
+            ranges.Add(new RangeInfo { Id = i + 1, Start = start, End = end, Master = ordered[i % ordered.Length], Replicas = replicas, Epoch = 1 });
         }
 
         var ring = new Ring { Version = FirstVersion, Ranges = ranges.MoveToImmutable(), NextRangeId = rangeCount + 1 };
@@ -75,6 +79,124 @@ public static class RingPlanner
         };
         next.Validate();
         return (next, lower, upper);
+    }
+
+    /// <summary>
+    /// The ring after the silos in <paramref name="failed"/> are gone: each range whose master failed gets as master
+    /// the complete replica with the highest applied sequence number (<paramref name="replicaStates"/>, as the replicas
+    /// answered), and the next epoch; failed replicas leave their ranges. A range with no complete replica left gets
+    /// an empty master on the least loaded of <paramref name="live"/>: its data is lost. Null when nothing changes.
+    /// </summary>
+    public static Ring? Failover(
+        Ring ring,
+        IReadOnlySet<SiloAddress> failed,
+        IReadOnlyDictionary<(int RangeId, SiloAddress Silo), ReplicaState> replicaStates,
+        IReadOnlyCollection<SiloAddress> live)
+    {
+        var ranges = ring.Ranges.ToBuilder();
+        var changed = false;
+        var load = live.ToDictionary(s => s, s => ring.Ranges.Count(r => r.Master.Equals(s)));
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var range = ranges[i];
+            var survivors = range.Replicas.Where(r => !failed.Contains(r)).ToImmutableArray();
+            if (failed.Contains(range.Master))
+            {
+                var best = survivors
+                    .Select(s => (Silo: s, State: replicaStates.GetValueOrDefault((range.Id, s))))
+                    .Where(c => c.State is { Complete: true })
+                    .OrderByDescending(c => c.State!.AppliedSeq)
+                    .ThenBy(c => c.Silo.ToParsableString(), StringComparer.Ordinal)
+                    .Select(c => c.Silo)
+                    .FirstOrDefault();
+                if (best is null)
+                {
+                    if (load.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    best = load.OrderBy(p => p.Value).ThenBy(p => p.Key.ToParsableString(), StringComparer.Ordinal).First().Key;
+                    survivors = [];
+                }
+
+                if (load.ContainsKey(best))
+                {
+                    load[best]++;
+                }
+
+                ranges[i] = range with { Master = best, Epoch = range.Epoch + 1, Replicas = survivors.Remove(best) };
+                changed = true;
+            }
+            else if (survivors.Length != range.Replicas.Length)
+            {
+                ranges[i] = range with { Replicas = survivors };
+                changed = true;
+            }
+        }
+
+        if (!changed)
+        {
+            return null;
+        }
+
+        var next = ring with { Version = ring.Version + 1, Ranges = ranges.ToImmutable() };
+        next.Validate();
+        return next;
+    }
+
+    /// <summary>
+    /// The ring after giving every range up to <c>min(replicationFactor, live) - 1</c> replicas on <paramref name="live"/>
+    /// silos other than its master and its replicas, each time on the silo holding the fewest replicas. Null when every
+    /// range has its replicas.
+    /// </summary>
+    public static Ring? FillReplicas(Ring ring, IReadOnlyCollection<SiloAddress> live, int replicationFactor)
+    {
+        var wanted = Math.Min(replicationFactor, live.Count) - 1;
+        if (wanted <= 0)
+        {
+            return null;
+        }
+
+        var replicaLoad = live.ToDictionary(s => s, s => ring.Ranges.Count(r => r.Replicas.Contains(s)));
+        var ranges = ring.Ranges.ToBuilder();
+        var changed = false;
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var range = ranges[i];
+            var replicas = range.Replicas.ToList();
+            while (replicas.Count < wanted)
+            {
+                var candidate = replicaLoad
+                    .Where(p => !p.Key.Equals(range.Master) && !replicas.Contains(p.Key))
+                    .OrderBy(p => p.Value)
+                    .ThenBy(p => p.Key.ToParsableString(), StringComparer.Ordinal)
+                    .Select(p => p.Key)
+                    .FirstOrDefault();
+                if (candidate is null)
+                {
+                    break;
+                }
+
+                replicas.Add(candidate);
+                replicaLoad[candidate]++;
+            }
+
+            if (!replicas.SequenceEqual(range.Replicas))
+            {
+                ranges[i] = range with { Replicas = [.. replicas] };
+                changed = true;
+            }
+        }
+
+        if (!changed)
+        {
+            return null;
+        }
+
+        var next = ring with { Version = ring.Version + 1, Ranges = ranges.ToImmutable() };
+        next.Validate();
+        return next;
     }
 
     /// <summary>

@@ -3,9 +3,9 @@ using System.Text;
 namespace DiMint.Grains.Ranges;
 
 /// <summary>
-/// The entries of one range on this silo. It lives in <see cref="RangeStore"/>, not in the grain activation,
-/// so the data outlives any deactivation. Mutated only from its range grain's turns; the counters may be read
-/// from anywhere.
+/// This silo's copy of one range, master or replica. It lives in <see cref="RangeStore"/>, not in a grain activation,
+/// so it outlives deactivations, and a replica's copy becomes the master's without copying when it is promoted.
+/// Mutated only from the turns of the grain that owns the role; the counters may be read from anywhere.
 /// </summary>
 internal sealed class RangeData
 {
@@ -13,20 +13,43 @@ internal sealed class RangeData
     private long _bytes;
     private long _count;
 
-    public RangeData(RangeInfo range, long ringVersion, int capacity = 0)
+    public RangeData(RangeInfo range, long ringVersion, bool isMaster, int capacity = 0)
     {
         Range = range;
         RingVersion = ringVersion;
+        IsMaster = isMaster;
+        Epoch = range.Epoch;
+        SourceEpoch = range.Epoch;
+        FencedEpoch = range.Epoch;
+        Complete = isMaster;
         _entries = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
     }
 
-    /// <summary>The range as the grain last learned it.</summary>
-    public RangeInfo Range { get; }
+    /// <summary>The range as this copy last learned it (bounds, master, replicas, epoch).</summary>
+    public RangeInfo Range { get; set; }
 
-    /// <summary>The newest ring version at which the range was known to be current.</summary>
+    /// <summary>The newest ring version at which <see cref="Range"/> was known to be current.</summary>
     public long RingVersion { get; set; }
 
-    /// <summary>Set when the range no longer exists in this form (split, moved): the ring that replaced it.</summary>
+    /// <summary>Whether this copy is the master (takes writes) or a replica.</summary>
+    public bool IsMaster { get; set; }
+
+    /// <summary>The epoch of the master role this copy holds (masters), or follows (replicas).</summary>
+    public long Epoch { get; set; }
+
+    /// <summary>The epoch of the master whose writes this copy holds (a replica's snapshot source).</summary>
+    public long SourceEpoch { get; set; }
+
+    /// <summary>Masters older than this are refused (raised by the overlord before a promotion).</summary>
+    public long FencedEpoch { get; set; }
+
+    /// <summary>The last write sequence number applied.</summary>
+    public long AppliedSeq { get; set; }
+
+    /// <summary>Whether the copy is whole: a master, or a replica whose snapshot finished.</summary>
+    public bool Complete { get; set; }
+
+    /// <summary>Set when the range no longer exists in this form (split, or its master moved on): the ring that replaced it.</summary>
     public Ring? RetiredBy { get; private set; }
 
     public long Count => Interlocked.Read(ref _count);
@@ -68,17 +91,45 @@ internal sealed class RangeData
         return true;
     }
 
-    /// <summary>Drops the entries and answers Moved with <paramref name="ring"/> from now on.</summary>
-    public void Retire(Ring ring)
+    /// <summary>Applies a replicated write: a set, or a delete when the value is null.</summary>
+    public void Apply(in ReplicationOp op)
     {
-        RetiredBy = ring;
+        if (op.Value is null)
+        {
+            Remove(op.Key);
+        }
+        else
+        {
+            Set(op.Key, op.Value);
+        }
+    }
+
+    /// <summary>Drops every entry (a replica about to receive a snapshot).</summary>
+    public void Clear()
+    {
         _entries.Clear();
-        _entries.TrimExcess();
         Interlocked.Exchange(ref _count, 0);
         Interlocked.Exchange(ref _bytes, 0);
     }
 
-    public RangeStats Stats() => new() { RangeId = Range.Id, Keys = Count, Bytes = Bytes };
+    /// <summary>Drops the entries and answers Moved with <paramref name="ring"/> from now on.</summary>
+    public void Retire(Ring ring)
+    {
+        RetiredBy = ring;
+        Clear();
+        _entries.TrimExcess();
+    }
+
+    public RangeStats Stats(long replicaLag = 0) => new()
+    {
+        RangeId = Range.Id,
+        Keys = Count,
+        Bytes = Bytes,
+        AppliedSeq = AppliedSeq,
+        IsMaster = IsMaster,
+        Epoch = Epoch,
+        ReplicaLag = replicaLag,
+    };
 
     public static long SizeOf(string key, byte[] value) => Encoding.UTF8.GetByteCount(key) + value.Length;
 }

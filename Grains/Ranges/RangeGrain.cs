@@ -3,49 +3,91 @@ using DiMint.Grains.Overlord;
 using DiMint.Grains.Placement;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 
 namespace DiMint.Grains.Ranges;
 
 /// <summary>
 /// The master copy of one range. The key (<see cref="RangeInfo.GrainKey"/>) names the range id, its epoch and the
-/// silo it lives on; the entries live in the silo's <see cref="RangeStore"/> so they outlive the activation.
+/// silo it lives on; the entries live in the silo's <see cref="RangeStore"/> so they outlive the activation. Every
+/// write gets the next sequence number and goes to the replicas (see <c>RangeGrain.Replication.cs</c>); with
+/// <c>WriteAcks</c> n it is acknowledged once n replicas hold it.
 /// </summary>
+/// <remarks>
+/// Reentrant: a write is checked and applied in one turn (so sequence order is turn order) and then waits for its
+/// acknowledgements while other requests run.
+/// </remarks>
 [KeepAlive]
+[Reentrant]
 [SiloPinnedPlacement]
 internal sealed partial class RangeGrain(
     RangeStore store,
     RingCache ringCache,
     IOptions<DiMintLimitsOptions> limits,
+    IOptions<ReplicationOptions> replication,
     ILogger<RangeGrain> logger) : Grain, IRangeGrain
 {
     private readonly DiMintLimitsOptions _limits = limits.Value;
+    private readonly ReplicationOptions _replication = replication.Value;
     private RangeData? _data;
     private Ring? _staleBy;
+    private long _epoch;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var grainKey = this.GetPrimaryKeyString();
-        if (store.TryGet(grainKey, out var data))
+        var (id, epoch) = ParseKey(grainKey);
+        _epoch = epoch;
+        if (store.TryGet(id, out var data) && data.IsMaster && data.Epoch == epoch)
         {
+            // A new activation of the same master (Orleans deactivated the old one).
             _data = data;
+            StartReplication();
             return;
         }
 
-        // Not in the store: every operation that gives a range data (a split) puts it in the store before the ring
-        // naming the range is published, so a range the ring names and the store lacks is new and empty.
-        var (id, epoch) = ParseKey(grainKey);
+        // Otherwise the ring must name this grain: a new range starts empty, a promoted replica's copy becomes the master's.
         var ring = await ringCache.GetAsync(0);
         var range = ring.FindById(id);
-        if (range is not null && range.Epoch == epoch && range.GrainKey == grainKey)
+        if (range is null || range.GrainKey != grainKey)
         {
-            _data = store.GetOrAdd(grainKey, () => new RangeData(range, ring.Version));
-            LogRangeCreated(logger, id, range.BoundsText);
+            ring = await ringCache.RefreshAsync();
+            range = ring.FindById(id);
         }
-        else
+
+        if (range is null || range.GrainKey != grainKey || (data is not null && data.FencedEpoch > epoch))
         {
             _staleBy = ring;
             LogStaleActivation(logger, grainKey, ring.Version);
+            return;
         }
+
+        if (data is not null && !data.IsMaster && data.Complete)
+        {
+            data.IsMaster = true;
+            data.Epoch = epoch;
+            data.FencedEpoch = epoch;
+            data.Range = range;
+            data.RingVersion = ring.Version;
+            _data = data;
+            LogPromoted(logger, id, epoch, data.AppliedSeq, data.Count);
+        }
+        else
+        {
+            // Every operation that gives a range data (split, promotion) puts it in the store before the ring naming
+            // the range is published, so a range the ring names and the store lacks (or holds incomplete) is new.
+            _data = new RangeData(range, ring.Version, isMaster: true);
+            store.Put(_data);
+            LogRangeCreated(logger, id, range.BoundsText);
+        }
+
+        StartReplication();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        StopReplication();
+        return Task.CompletedTask;
     }
 
     public async Task<ReadResult> GetAsync(string key, long ringVersion)
@@ -81,8 +123,10 @@ internal sealed partial class RangeGrain(
             return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
         }
 
+        CheckReplicasAvailable();
         _data!.Set(key, value);
-        return WriteResult.Ok;
+        var seq = Record(new ReplicationOp { Key = key, Value = value });
+        return await AcknowledgeAsync(seq, WriteResult.Ok);
     }
 
     public async Task<WriteResult> DeleteAsync(string key, long ringVersion)
@@ -94,7 +138,14 @@ internal sealed partial class RangeGrain(
             return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
         }
 
-        return _data!.Remove(key) ? WriteResult.Ok : WriteResult.NotFound;
+        CheckReplicasAvailable();
+        if (!_data!.Remove(key))
+        {
+            return WriteResult.NotFound;
+        }
+
+        var seq = Record(new ReplicationOp { Key = key, Value = null });
+        return await AcknowledgeAsync(seq, WriteResult.Ok);
     }
 
     public async Task<BatchReadResult> GetManyAsync(string[] keys, long ringVersion)
@@ -139,16 +190,24 @@ internal sealed partial class RangeGrain(
             }
         }
 
+        if (keys.Length == 0)
+        {
+            return WriteResult.Ok;
+        }
+
+        CheckReplicasAvailable();
+        long seq = 0;
         for (var i = 0; i < keys.Length; i++)
         {
             _data!.Set(keys[i], values[i]);
+            seq = Record(new ReplicationOp { Key = keys[i], Value = values[i] });
         }
 
-        return WriteResult.Ok;
+        return await AcknowledgeAsync(seq, WriteResult.Ok);
     }
 
     public Task<RangeStats> GetStatsAsync() => Task.FromResult(
-        _data?.Stats() ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
+        _data?.Stats(ReplicaLag()) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
 
     public Task<ulong?> GetSplitPointAsync()
     {
@@ -171,7 +230,7 @@ internal sealed partial class RangeGrain(
         var data = _data ?? throw new RingOperationException(DiMintErrorCode.UnknownRange, $"Range grain {this.GetPrimaryKeyString()} holds no range.");
         if (data.RetiredBy is { } done)
         {
-            if (done.Version == ring.Version && store.TryGet(lower.GrainKey, out var l) && store.TryGet(upper.GrainKey, out var u))
+            if (done.Version == ring.Version && store.TryGet(lower.Id, out var l) && store.TryGet(upper.Id, out var u))
             {
                 return Task.FromResult(new[] { l.Stats(), u.Stats() });
             }
@@ -186,16 +245,17 @@ internal sealed partial class RangeGrain(
             throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"{lower.BoundsText} and {upper.BoundsText} do not split range {range.Id} {range.BoundsText} on its silo.");
         }
 
-        var low = new RangeData(lower, ring.Version);
-        var high = new RangeData(upper, ring.Version);
+        // Runs in one turn: no write to this range interleaves with the copy.
+        var low = new RangeData(lower, ring.Version, isMaster: true);
+        var high = new RangeData(upper, ring.Version, isMaster: true);
         foreach (var (key, value) in data.Entries)
         {
             (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
         }
 
-        store.Put(lower.GrainKey, low);
-        store.Put(upper.GrainKey, high);
-        data.Retire(ring);
+        store.Put(low);
+        store.Put(high);
+        Retire(ring);
         LogSplit(logger, range.Id, lower.Id, low.Count, upper.Id, high.Count, ring.Version);
         return Task.FromResult(new[] { low.Stats(), high.Stats() });
     }
@@ -220,13 +280,22 @@ internal sealed partial class RangeGrain(
         if (ringVersion > _data.RingVersion)
         {
             var ring = await ringCache.GetAsync(ringVersion);
+            if (_data.RetiredBy is { } retired)
+            {
+                return retired;
+            }
+
             var range = ring.FindById(_data.Range.Id);
             if (range is null || range.GrainKey != this.GetPrimaryKeyString())
             {
                 return ring;
             }
 
-            _data.RingVersion = ring.Version;
+            if (ring.Version > _data.RingVersion)
+            {
+                _data.RingVersion = ring.Version;
+                Reconfigure(range);
+            }
         }
 
         return _data.Range.Contains(KeyHash.Of(key)) ? null : ringCache.Current ?? await ringCache.GetAsync(ringVersion);
@@ -234,6 +303,20 @@ internal sealed partial class RangeGrain(
 
     private async Task<Ring> NewerRingAsync(long ringVersion, Ring known) =>
         known.Version >= ringVersion ? known : await ringCache.GetAsync(ringVersion);
+
+    /// <summary>This range is no longer served here in this form: drop the copy and answer Moved with <paramref name="ring"/>.</summary>
+    private void Retire(Ring ring)
+    {
+        if (_data is null || _data.RetiredBy is not null)
+        {
+            return;
+        }
+
+        StopReplication();
+        FailWaiters(ring);
+        _data.Retire(ring);
+        store.Remove(_data.Range.Id);
+    }
 
     private void CheckKey(string key)
     {
@@ -263,6 +346,9 @@ internal sealed partial class RangeGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId} created empty on this silo: {Bounds}")]
     private static partial void LogRangeCreated(ILogger logger, int rangeId, string bounds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId} promoted on this silo at epoch {Epoch}: {AppliedSeq} writes applied, {Keys} keys")]
+    private static partial void LogPromoted(ILogger logger, int rangeId, long epoch, long appliedSeq, long keys);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Range grain {GrainKey} is not in ring {RingVersion}; it answers Moved")]
     private static partial void LogStaleActivation(ILogger logger, string grainKey, long ringVersion);

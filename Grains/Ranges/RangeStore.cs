@@ -3,20 +3,34 @@ using System.Collections.Concurrent;
 namespace DiMint.Grains.Ranges;
 
 /// <summary>
-/// The silo-wide home of range data, keyed by range grain key. Orleans may deactivate a range grain (for instance
-/// when the silo holding its directory entry dies); the data stays here and the next activation picks it up.
+/// The silo-wide home of range data, one copy per range id (a silo holds a range as master or as replica, never
+/// both). Orleans may deactivate the grains that serve a range; the data stays here and the next activation
+/// (or the promoted master) picks it up.
 /// </summary>
 internal sealed class RangeStore
 {
-    private readonly ConcurrentDictionary<string, RangeData> _ranges = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, RangeData> _ranges = new();
 
-    public bool TryGet(string grainKey, out RangeData data) => _ranges.TryGetValue(grainKey, out data!);
+    /// <summary>Lag per master range, published by the masters for status reports.</summary>
+    private readonly ConcurrentDictionary<int, long> _lags = new();
 
-    public RangeData GetOrAdd(string grainKey, Func<RangeData> create) => _ranges.GetOrAdd(grainKey, _ => create());
+    public bool TryGet(int rangeId, out RangeData data) => _ranges.TryGetValue(rangeId, out data!);
 
-    public void Put(string grainKey, RangeData data) => _ranges[grainKey] = data;
+    public RangeData GetOrAdd(int rangeId, Func<RangeData> create) => _ranges.GetOrAdd(rangeId, _ => create());
 
-    /// <summary>The live (not retired) ranges on this silo.</summary>
+    public void Put(RangeData data) => _ranges[data.Range.Id] = data;
+
+    public void Remove(int rangeId)
+    {
+        _ranges.TryRemove(rangeId, out _);
+        _lags.TryRemove(rangeId, out _);
+    }
+
+    public void ReportLag(int rangeId, long lag) => _lags[rangeId] = lag;
+
+    public long LagOf(int rangeId) => _lags.TryGetValue(rangeId, out var lag) ? lag : 0;
+
+    /// <summary>The live (not retired) copies on this silo.</summary>
     public List<RangeData> Live()
     {
         var live = new List<RangeData>();

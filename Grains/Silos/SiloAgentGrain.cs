@@ -12,13 +12,15 @@ internal sealed class SiloAgentGrain(RangeStore store, IOptions<EndpointOptions>
 {
     private static readonly DateTimeOffset ProcessStart = new(Process.GetCurrentProcess().StartTime.ToUniversalTime());
 
+    public Task PingAsync() => Task.CompletedTask;
+
     public Task<SiloStats> GetStatsAsync()
     {
         var live = store.Live();
         var ranges = new RangeStats[live.Count];
         for (var i = 0; i < live.Count; i++)
         {
-            ranges[i] = live[i].Stats();
+            ranges[i] = live[i].Stats(live[i].IsMaster ? store.LagOf(live[i].Range.Id) : 0);
         }
 
         var endpoint = endpoints.Value;

@@ -1,0 +1,384 @@
+using DiMint.Grains.Replication;
+using Microsoft.Extensions.Logging;
+
+namespace DiMint.Grains.Ranges;
+
+/// <summary>The master's side of replication: the write log, one feed per replica, and acknowledgements.</summary>
+internal sealed partial class RangeGrain
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
+    private const int MaxLogOps = 1_000_000;
+    private readonly Dictionary<SiloAddress, ReplicaFeed> _feeds = [];
+    private readonly ReplicationLog _log = new();
+    private readonly List<AckWaiter> _waiters = [];
+
+    public Task<RangeStats> ConfigureAsync(RangeInfo range, long ringVersion)
+    {
+        if (_data is null || _data.RetiredBy is not null || range.GrainKey != this.GetPrimaryKeyString())
+        {
+            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range grain {this.GetPrimaryKeyString()} is not the master of {range.GrainKey}.");
+        }
+
+        if (ringVersion >= _data.RingVersion)
+        {
+            _data.RingVersion = ringVersion;
+            Reconfigure(range);
+        }
+
+        return Task.FromResult(_data.Stats(ReplicaLag()));
+    }
+
+    /// <summary>Adopts <paramref name="range"/> (a newer replica set): starts feeds for new replicas, stops removed ones.</summary>
+    private void Reconfigure(RangeInfo range)
+    {
+        _data!.Range = range;
+        foreach (var silo in _feeds.Keys.Where(s => !range.Replicas.Contains(s)).ToArray())
+        {
+            _feeds[silo].Stopped = true;
+            _feeds[silo].Wake();
+            _feeds.Remove(silo);
+        }
+
+        StartReplication();
+        CompleteWaiters();
+    }
+
+    private void StartReplication()
+    {
+        foreach (var silo in _data!.Range.Replicas)
+        {
+            if (_feeds.ContainsKey(silo))
+            {
+                continue;
+            }
+
+            var feed = new ReplicaFeed(silo, GrainFactory.GetGrain<IRangeReplicaGrain>($"{_data.Range.Id}/{silo.ToParsableString()}"));
+            _feeds[silo] = feed;
+            _ = RunFeedAsync(feed);
+        }
+    }
+
+    private void StopReplication()
+    {
+        foreach (var feed in _feeds.Values)
+        {
+            feed.Stopped = true;
+            feed.Wake();
+        }
+
+        _feeds.Clear();
+    }
+
+    /// <summary>Acknowledgements a write needs: WriteAcks, capped by the replicas the range has.</summary>
+    private int RequiredAcks() => Math.Min(_replication.WriteAcks, _feeds.Count);
+
+    /// <summary>Refuses a write up front, before changing anything, when too few replicas can possibly confirm it.</summary>
+    private void CheckReplicasAvailable()
+    {
+        var required = RequiredAcks();
+        if (required == 0)
+        {
+            return;
+        }
+
+        var reachable = _feeds.Values.Count(f => !f.Failed);
+        if (reachable < required)
+        {
+            throw new NotEnoughReplicasException(_data!.Range.Id, required, reachable);
+        }
+    }
+
+    /// <summary>Gives a write applied locally its sequence number and queues it for the replicas.</summary>
+    private long Record(ReplicationOp op)
+    {
+        var seq = ++_data!.AppliedSeq;
+        if (_feeds.Count == 0)
+        {
+            return seq;
+        }
+
+        _log.Append(seq, op);
+        if (_log.LastSeq - _log.FirstSeq >= MaxLogOps)
+        {
+            // A replica that far behind catches up from a snapshot instead.
+            _log.TruncateThrough(_log.LastSeq - MaxLogOps);
+        }
+
+        foreach (var feed in _feeds.Values)
+        {
+            feed.Wake();
+        }
+
+        return seq;
+    }
+
+    /// <summary>Waits until enough replicas hold write <paramref name="seq"/>, then answers <paramref name="ok"/>.</summary>
+    private async Task<WriteResult> AcknowledgeAsync(long seq, WriteResult ok)
+    {
+        var required = RequiredAcks();
+        if (required == 0 || Acked(seq) >= required)
+        {
+            return ok;
+        }
+
+        var waiter = new AckWaiter(seq);
+        _waiters.Add(waiter);
+        var done = await Task.WhenAny(waiter.Completion.Task, Task.Delay(_replication.AckTimeout));
+        _waiters.Remove(waiter);
+        if (done != waiter.Completion.Task)
+        {
+            throw new NotEnoughReplicasException(_data!.Range.Id, required, Acked(seq));
+        }
+
+        var moved = await waiter.Completion.Task;
+        return moved is null ? ok : new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+    }
+
+    private int Acked(long seq)
+    {
+        var count = 0;
+        foreach (var feed in _feeds.Values)
+        {
+            if (feed.InSync && feed.AckedSeq >= seq)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private void CompleteWaiters()
+    {
+        var required = RequiredAcks();
+        foreach (var waiter in _waiters)
+        {
+            if (required == 0 || Acked(waiter.Seq) >= required)
+            {
+                waiter.Completion.TrySetResult(null);
+            }
+        }
+    }
+
+    private void FailWaiters(Ring ring)
+    {
+        foreach (var waiter in _waiters)
+        {
+            waiter.Completion.TrySetResult(ring);
+        }
+    }
+
+    private long ReplicaLag()
+    {
+        long lag = 0;
+        foreach (var feed in _feeds.Values)
+        {
+            lag = Math.Max(lag, feed.AckedSeq < 0 ? _data!.AppliedSeq : _data!.AppliedSeq - feed.AckedSeq);
+        }
+
+        return lag;
+    }
+
+    /// <summary>Sends writes to one replica in order, one call in flight, batching what accumulated meanwhile.</summary>
+    private async Task RunFeedAsync(ReplicaFeed feed)
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (!feed.Stopped && _data is { RetiredBy: null } data)
+        {
+            try
+            {
+                if (feed.AckedSeq < 0)
+                {
+                    await ResumeOrSnapshotAsync(feed, data);
+                }
+                else if (feed.AckedSeq >= data.AppliedSeq)
+                {
+                    await feed.WaitAsync();
+                    continue;
+                }
+                else if (!feed.InSync || !_log.Covers(feed.AckedSeq, data.AppliedSeq))
+                {
+                    await SendSnapshotAsync(feed, data);
+                }
+                else
+                {
+                    var from = feed.AckedSeq + 1;
+                    var ops = _log.Slice(from, _replication.MaxBatchOps);
+                    var ack = await feed.Replica.ApplyAsync(new ReplicationBatch
+                    {
+                        Range = data.Range,
+                        Kind = ReplicationBatchKind.Ops,
+                        FirstSeq = from,
+                        Ops = ops,
+                    }).WaitAsync(_replication.AckTimeout);
+                    await OnAckAsync(feed, ack);
+                }
+
+                feed.Failed = false;
+                backoff = TimeSpan.FromMilliseconds(50);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                if (!feed.Failed)
+                {
+                    LogFeedFailed(logger, data.Range.Id, feed.Silo.ToString(), ex.Message);
+                }
+
+                feed.Failed = true;
+                await Task.Delay(backoff);
+                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            }
+        }
+    }
+
+    /// <summary>Learns where a replica stands: it resumes from there if it follows this master, else gets a snapshot.</summary>
+    private async Task ResumeOrSnapshotAsync(ReplicaFeed feed, RangeData data)
+    {
+        var state = await feed.Replica.GetStateAsync(data.Range.Id).WaitAsync(_replication.AckTimeout);
+        if (state.Complete && state.Epoch == _epoch && state.AppliedSeq <= data.AppliedSeq
+            && _log.Covers(state.AppliedSeq, data.AppliedSeq))
+        {
+            feed.AckedSeq = state.AppliedSeq;
+            feed.InSync = true;
+            AfterAck();
+            return;
+        }
+
+        await SendSnapshotAsync(feed, data);
+    }
+
+    /// <summary>
+    /// Copies the range to a replica in chunks while writes go on: the writes after the snapshot's sequence number
+    /// follow from the log, so the replica ends with the master's state.
+    /// </summary>
+    private async Task SendSnapshotAsync(ReplicaFeed feed, RangeData data)
+    {
+        var seq = data.AppliedSeq;
+        var range = data.Range;
+        feed.InSync = false;
+        feed.AckedSeq = seq;
+        if (!await SendAsync(feed, new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotStart, FirstSeq = seq }))
+        {
+            return;
+        }
+
+        var keys = data.Entries.Keys.ToArray();
+        var chunk = new List<ReplicationOp>();
+        long bytes = 0;
+        foreach (var key in keys)
+        {
+            if (feed.Stopped || data.RetiredBy is not null)
+            {
+                return;
+            }
+
+            if (!data.TryGet(key, out var value))
+            {
+                continue;
+            }
+
+            chunk.Add(new ReplicationOp { Key = key, Value = value });
+            bytes += RangeData.SizeOf(key, value);
+            if (bytes >= _replication.SnapshotChunkBytes)
+            {
+                if (!await SendAsync(feed, new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotChunk, FirstSeq = seq, Ops = [.. chunk] }))
+                {
+                    return;
+                }
+
+                chunk.Clear();
+                bytes = 0;
+            }
+        }
+
+        if (chunk.Count > 0 && !await SendAsync(feed, new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotChunk, FirstSeq = seq, Ops = [.. chunk] }))
+        {
+            return;
+        }
+
+        if (await SendAsync(feed, new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotEnd, FirstSeq = seq }))
+        {
+            feed.InSync = true;
+            feed.AckedSeq = seq;
+            LogSnapshotSent(logger, range.Id, feed.Silo.ToString(), keys.Length, seq);
+            AfterAck();
+        }
+    }
+
+    /// <summary>Sends one snapshot batch; false when the snapshot must stop (the replica wants another, or this master is deposed).</summary>
+    private async Task<bool> SendAsync(ReplicaFeed feed, ReplicationBatch batch)
+    {
+        var ack = await feed.Replica.ApplyAsync(batch).WaitAsync(_replication.AckTimeout);
+        if (ack.Status == ReplicaAckStatus.Ok)
+        {
+            return true;
+        }
+
+        await OnAckAsync(feed, ack);
+        return false;
+    }
+
+    private async Task OnAckAsync(ReplicaFeed feed, ReplicaAck ack)
+    {
+        switch (ack.Status)
+        {
+            case ReplicaAckStatus.Ok:
+                feed.AckedSeq = ack.AppliedSeq;
+                AfterAck();
+                break;
+            case ReplicaAckStatus.NeedSnapshot:
+                feed.InSync = false;
+                feed.AckedSeq = -1;
+                break;
+            case ReplicaAckStatus.StaleEpoch:
+                // A replica follows a newer master: this one has been replaced. Learn the ring and step down.
+                LogDeposed(logger, _data!.Range.Id, _epoch, ack.Epoch);
+                var ring = await ringCache.RefreshAsync();
+                if (_data is not null && ring.FindById(_data.Range.Id)?.GrainKey != this.GetPrimaryKeyString())
+                {
+                    Retire(ring);
+                }
+                else
+                {
+                    feed.Failed = true;
+                    await Task.Delay(MaxBackoff);
+                }
+
+                break;
+        }
+    }
+
+    private void AfterAck()
+    {
+        CompleteWaiters();
+        var min = long.MaxValue;
+        foreach (var feed in _feeds.Values)
+        {
+            min = Math.Min(min, feed.AckedSeq < 0 ? _log.FirstSeq - 1 : feed.AckedSeq);
+        }
+
+        if (min != long.MaxValue)
+        {
+            _log.TruncateThrough(min);
+        }
+
+        store.ReportLag(_data!.Range.Id, ReplicaLag());
+    }
+
+    /// <summary>A write waiting for its acknowledgements; completes with null when acknowledged, or with the ring that replaced this master.</summary>
+    private sealed class AckWaiter(long seq)
+    {
+        public long Seq { get; } = seq;
+
+        public TaskCompletionSource<Ring?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: replica on {Silo} is unreachable: {Reason}")]
+    private static partial void LogFeedFailed(ILogger logger, int rangeId, string silo, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId}: snapshot of {Keys} keys at write {Seq} sent to the replica on {Silo}")]
+    private static partial void LogSnapshotSent(ILogger logger, int rangeId, string silo, int keys, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: the master at epoch {Epoch} was replaced (a replica follows epoch {NewEpoch})")]
+    private static partial void LogDeposed(ILogger logger, int rangeId, long epoch, long newEpoch);
+}

@@ -1,0 +1,115 @@
+using DiMint.Grains.Placement;
+using DiMint.Grains.Ranges;
+
+namespace DiMint.Grains.Replication;
+
+/// <summary>
+/// A replica of one range on the silo its key names (<c>rangeId/silo</c>). It applies the master's batches in order,
+/// idempotently, into the silo's <see cref="RangeStore"/>, and refuses masters older than the newest epoch it knows.
+/// </summary>
+[KeepAlive]
+[SiloPinnedPlacement]
+internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache) : Grain, IRangeReplicaGrain
+{
+    public Task<ReplicaAck> ApplyAsync(ReplicationBatch batch)
+    {
+        var range = batch.Range;
+        var epoch = range.Epoch;
+        var data = store.GetOrAdd(range.Id, () => new RangeData(range, 0, isMaster: false) { SourceEpoch = 0, FencedEpoch = epoch });
+        if (data.IsMaster)
+        {
+            // This silo holds the master now (promoted): an older master's writes are refused.
+            return Task.FromResult(Ack(ReplicaAckStatus.StaleEpoch, data));
+        }
+
+        if (epoch < data.FencedEpoch)
+        {
+            return Task.FromResult(Ack(ReplicaAckStatus.StaleEpoch, data));
+        }
+
+        data.FencedEpoch = epoch;
+        data.Epoch = epoch;
+        data.Range = range;
+        switch (batch.Kind)
+        {
+            case ReplicationBatchKind.SnapshotStart:
+                data.Clear();
+                data.SourceEpoch = epoch;
+                data.Complete = false;
+                data.AppliedSeq = batch.FirstSeq;
+                return Task.FromResult(Ack(ReplicaAckStatus.Ok, data));
+
+            case ReplicationBatchKind.SnapshotChunk:
+                if (data.SourceEpoch != epoch || data.Complete || data.AppliedSeq != batch.FirstSeq)
+                {
+                    return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
+                }
+
+                foreach (var op in batch.Ops)
+                {
+                    data.Apply(op);
+                }
+
+                return Task.FromResult(Ack(ReplicaAckStatus.Ok, data));
+
+            case ReplicationBatchKind.SnapshotEnd:
+                if (data.SourceEpoch != epoch || data.AppliedSeq != batch.FirstSeq)
+                {
+                    return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
+                }
+
+                data.Complete = true;
+                return Task.FromResult(Ack(ReplicaAckStatus.Ok, data));
+
+            default:
+                if (data.SourceEpoch != epoch || !data.Complete)
+                {
+                    return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
+                }
+
+                // Writes already applied are skipped; a gap is reported by answering the last applied sequence number.
+                if (batch.FirstSeq <= data.AppliedSeq + 1)
+                {
+                    for (var i = (int)(data.AppliedSeq + 1 - batch.FirstSeq); i < batch.Ops.Length; i++)
+                    {
+                        data.Apply(batch.Ops[i]);
+                        data.AppliedSeq = batch.FirstSeq + i;
+                    }
+                }
+
+                return Task.FromResult(Ack(ReplicaAckStatus.Ok, data));
+        }
+    }
+
+    public Task<ReplicaState> FenceAsync(int rangeId, long epoch)
+    {
+        if (store.TryGet(rangeId, out var data) && !data.IsMaster)
+        {
+            data.FencedEpoch = Math.Max(data.FencedEpoch, epoch);
+        }
+
+        return GetStateAsync(rangeId);
+    }
+
+    public Task<ReplicaState> GetStateAsync(int rangeId) => Task.FromResult(
+        store.TryGet(rangeId, out var data) && !data.IsMaster
+            ? new ReplicaState { RangeId = rangeId, Complete = data.Complete, AppliedSeq = data.AppliedSeq, Epoch = data.SourceEpoch }
+            : new ReplicaState { RangeId = rangeId, Complete = false, AppliedSeq = 0, Epoch = 0 });
+
+    public async Task<ReadResult> GetAsync(string key, long ringVersion)
+    {
+        var id = int.Parse(this.GetPrimaryKeyString().AsSpan(0, this.GetPrimaryKeyString().IndexOf('/')), System.Globalization.CultureInfo.InvariantCulture);
+        if (!store.TryGet(id, out var data) || data.IsMaster || !data.Complete || !data.Range.Contains(KeyHash.Of(key)))
+        {
+            var ring = ringCache.Current is { } current && current.Version >= ringVersion ? current : await ringCache.RefreshAsync();
+            return new ReadResult { Status = RangeStatus.Moved, Ring = ring };
+        }
+
+        return data.TryGet(key, out var value)
+            ? new ReadResult { Status = RangeStatus.Ok, Value = value }
+            : new ReadResult { Status = RangeStatus.NotFound };
+    }
+
+    private static ReplicaAck Ack(ReplicaAckStatus status, RangeData data) =>
+        new() { Status = status, AppliedSeq = data.AppliedSeq, Epoch = Math.Max(data.FencedEpoch, data.Epoch) };
+}

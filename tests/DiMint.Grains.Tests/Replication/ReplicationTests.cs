@@ -1,0 +1,148 @@
+using DiMint.Client;
+using DiMint.Testing;
+using DiMint.Testing.Cluster;
+
+namespace DiMint.Grains.Tests.Replication;
+
+/// <summary>Replicas on other silos, acknowledged writes held by a replica, and epoch fencing (3 in-process silos, RF 3, WriteAcks 1).</summary>
+[Trait("Category", "Cluster")]
+[Collection(InProcessClusterCollection.Name)]
+public sealed class ReplicationTests(InProcessClusterFixture fixture)
+{
+    private IGrainFactory Grains => fixture.Cluster.Client;
+
+    private static string Describe(ClusterStatus? status) => status is null ? "" : string.Join("; ", status.Ranges.Where(r => r.ReplicaLag != 0).Select(r => $"{r.Range.Id}@{r.Range.Epoch}: lag {r.ReplicaLag}, seq {r.AppliedSeq}"));
+
+    [Fact]
+    public async Task EveryRange_HasTwoReplicas_OnSilosOtherThanItsMasterAndEachOther()
+    {
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
+
+        Assert.All(ring.Ranges, r =>
+        {
+            Assert.Equal(2, r.Replicas.Length);
+            Assert.DoesNotContain(r.Master, r.Replicas);
+            Assert.Equal(2, r.Replicas.Distinct().Count());
+        });
+    }
+
+    [Fact]
+    public async Task AcknowledgedWrite_IsAlreadyHeldByAReplica()
+    {
+        var client = fixture.NewClient();
+        var ring = await client.GetRingAsync(refresh: true);
+        for (var i = 0; i < 20; i++)
+        {
+            var key = TestKeys.Key($"k{i}");
+            await client.SetAsync(key, i);
+
+            // The master answered only after WriteAcks (1) replica held the write: ask the replicas directly, right away.
+            var range = ring.Find(KeyHash.Of(key));
+            var holders = 0;
+            foreach (var silo in range.Replicas)
+            {
+                var answer = await Grains.GetGrain<IRangeReplicaGrain>($"{range.Id}/{silo.ToParsableString()}").GetAsync(key, ring.Version);
+                if (answer.Status == RangeStatus.Ok && ValueCodec.Decode(answer.Value) is long value && value == i)
+                {
+                    holders++;
+                }
+            }
+
+            Assert.True(holders >= 1, $"{key}: no replica held the acknowledged write");
+        }
+    }
+
+    [Fact]
+    public async Task ReplicaReads_ServeTheValue_WithinTheReplicationLag()
+    {
+        var client = fixture.NewClient(new DimintClientOptions { ReadPreference = ReadPreference.Replica });
+        var key = TestKeys.Key("offloaded");
+        await client.SetAsync(key, "copy");
+
+        await Wait.UntilAsync(async () => (await client.TryGetAsync<string>(key)).Value == "copy", TimeSpan.FromSeconds(10), "every replica to hold the write");
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("copy", await client.GetAsync<string>(key, ReadPreference.Replica));
+        }
+    }
+
+    [Fact]
+    public async Task StaleEpochWrite_IsRefusedByAReplica()
+    {
+        // A range of its own (an id no ring uses), so fencing it leaves the shared cluster's ranges alone.
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
+        var template = ring.Ranges[0];
+        var range = template with { Id = 900_000 + Random.Shared.Next(10_000), Epoch = 2 };
+        var replica = Grains.GetGrain<IRangeReplicaGrain>($"{range.Id}/{template.Replicas[0].ToParsableString()}");
+        var key = TestKeys.Key("fenced");
+        var value = ValueCodec.Encode("from epoch 2");
+        Assert.Equal(ReplicaAckStatus.Ok, (await replica.ApplyAsync(new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotStart, FirstSeq = 0 })).Status);
+        Assert.Equal(ReplicaAckStatus.Ok, (await replica.ApplyAsync(new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotEnd, FirstSeq = 0 })).Status);
+        Assert.Equal(ReplicaAckStatus.Ok, (await replica.ApplyAsync(new ReplicationBatch
+        {
+            Range = range,
+            Kind = ReplicationBatchKind.Ops,
+            FirstSeq = 1,
+            Ops = [new ReplicationOp { Key = key, Value = value }],
+        })).Status);
+
+        // A master of epoch 1 (deposed) cannot get a write applied; the one of epoch 2 still can, and twice is once.
+        var stale = await replica.ApplyAsync(new ReplicationBatch
+        {
+            Range = range with { Epoch = 1 },
+            Kind = ReplicationBatchKind.Ops,
+            FirstSeq = 2,
+            Ops = [new ReplicationOp { Key = key, Value = ValueCodec.Encode("from epoch 1") }],
+        });
+        var again = await replica.ApplyAsync(new ReplicationBatch
+        {
+            Range = range,
+            Kind = ReplicationBatchKind.Ops,
+            FirstSeq = 1,
+            Ops = [new ReplicationOp { Key = key, Value = value }],
+        });
+
+        Assert.Equal(ReplicaAckStatus.StaleEpoch, stale.Status);
+        Assert.Equal(2, stale.Epoch);
+        Assert.Equal(ReplicaAckStatus.Ok, again.Status);
+        Assert.Equal(1, again.AppliedSeq);
+        var state = await replica.GetStateAsync(range.Id);
+        Assert.Equal(1, state.AppliedSeq);
+        Assert.Equal(2, state.Epoch);
+    }
+
+    [Fact]
+    public async Task Status_ReportsReplicationLagPerRange()
+    {
+        var client = fixture.NewClient();
+        await client.SetManyAsync(Enumerable.Range(0, 500).ToDictionary(i => TestKeys.Key($"lag{i}"), i => (object)i));
+
+        ClusterStatus? last = null;
+        try
+        {
+            await Wait.UntilAsync(
+                async () => (last = await client.GetClusterStatusAsync()).Ranges.All(r => r.ReplicaLag == 0),
+                TimeSpan.FromSeconds(20),
+                "every replica to catch up (lag 0)");
+        }
+        catch (TimeoutException ex)
+        {
+            var details = new List<string>();
+            var ring = await client.GetRingAsync(refresh: true);
+            foreach (var lagging in last!.Ranges.Where(r => r.ReplicaLag != 0))
+            {
+                var range = ring.FindById(lagging.Range.Id)!;
+                var stats = await Grains.GetGrain<IRangeGrain>(range.GrainKey).GetStatsAsync();
+                details.Add($"master seq {stats.AppliedSeq} lag {stats.ReplicaLag}");
+                foreach (var silo in range.Replicas)
+                {
+                    var state = await Grains.GetGrain<IRangeReplicaGrain>($"{range.Id}/{silo.ToParsableString()}").GetStateAsync(range.Id);
+                    details.Add($"replica {silo}: complete {state.Complete} seq {state.AppliedSeq} epoch {state.Epoch}");
+                }
+            }
+
+            throw new TimeoutException($"{ex.Message}; lagging: {Describe(last)}; {string.Join("; ", details)}", ex);
+        }
+        Assert.All((await client.GetClusterStatusAsync()).Ranges, r => Assert.True(r.Keys >= 0 && r.ReplicaLag >= 0));
+    }
+}
