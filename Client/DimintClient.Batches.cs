@@ -123,7 +123,7 @@ public sealed partial class DimintClient
             {
                 try
                 {
-                    var moved = await call(_grains.GetGrain<IRangeGrain>(b.Range.GrainKey), b.Items, ring.Version).WaitAsync(cancellationToken);
+                    var moved = await call(_grains.GetGrain<IRangeGrain>(b.Range.GrainKey), b.Items, ring.Version).WaitAsync(_options.AttemptTimeout, cancellationToken);
                     return (b.Items, Moved: moved, Error: (Exception?)null);
                 }
                 catch (Exception ex) when (IsTransient(ex))

@@ -32,7 +32,7 @@ public sealed partial class DimintClient
             var ring = _ring.Current ?? await _ring.RefreshAsync();
             try
             {
-                var result = await call(ring.Find(hash), ring.Version).WaitAsync(cancellationToken);
+                var result = await call(ring.Find(hash), ring.Version).WaitAsync(_options.AttemptTimeout, cancellationToken);
                 if (movedRing(result) is not { } newer)
                 {
                     return result;
@@ -78,7 +78,7 @@ public sealed partial class DimintClient
     {
         try
         {
-            await _ring.RefreshAsync();
+            await _ring.RefreshAsync().WaitAsync(_options.AttemptTimeout);
         }
         catch (Exception ex) when (IsTransient(ex))
         {

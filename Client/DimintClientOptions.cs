@@ -34,6 +34,12 @@ public sealed class DimintClientOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long one attempt may take before it is abandoned and retried (a silo that died mid-call may otherwise hold
+    /// it for Orleans' 30 s response timeout). Longer than the silos' replica acknowledgement timeout. Default 5 s.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Where reads go by default: the master (the default), or a replica (query offloading, possibly stale by the replication lag).</summary>
     public ReadPreference ReadPreference { get; set; } = ReadPreference.Master;
 

@@ -71,6 +71,15 @@ builder.UseOrleans(orleans =>
     }
 
     orleans.AddDiMint();
+
+    // Declare a silo that stopped answering dead in seconds rather than Orleans' default ~15 s: until then a grain
+    // that lived there (the overlord, for one) cannot start anywhere else. Settable under Orleans:ClusterMembership... .
+    orleans.Configure<ClusterMembershipOptions>(o =>
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(1);
+        o.NumMissedProbesLimit = 3;
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+    });
     orleans.AddDashboard();
 });
 builder.Services.AddHostedService<ReadyAnnouncer>();

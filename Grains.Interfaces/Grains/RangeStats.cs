@@ -31,4 +31,8 @@ public sealed record RangeStats
     /// <summary>For a master: how many writes its slowest replica is behind (replication lag), else 0.</summary>
     [Id(6)]
     public long ReplicaLag { get; init; }
+
+    /// <summary>For a master: how many of its replicas hold a complete copy and follow it.</summary>
+    [Id(7)]
+    public int ReplicasInSync { get; init; }
 }

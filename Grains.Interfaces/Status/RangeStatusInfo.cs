@@ -23,4 +23,8 @@ public sealed record RangeStatusInfo
     /// <summary>The master's last write sequence number.</summary>
     [Id(4)]
     public long AppliedSeq { get; init; }
+
+    /// <summary>How many of the range's replicas hold a complete copy and follow its master, or -1 when unknown.</summary>
+    [Id(5)]
+    public int ReplicasInSync { get; init; } = -1;
 }

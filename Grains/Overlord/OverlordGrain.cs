@@ -104,9 +104,9 @@ internal sealed partial class OverlordGrain(
         // A range its (answering) master silo does not list has never been used: it is empty.
         var answered = members.Where((_, i) => stats[i] is not null).Select(m => m.SiloAddress).ToHashSet();
         var ranges = ring.Ranges.Select(r => rangeStats.TryGetValue(r.Id, out var s)
-            ? new RangeStatusInfo { Range = r, Keys = s.Keys, Bytes = s.Bytes, AppliedSeq = s.AppliedSeq, ReplicaLag = r.Replicas.IsEmpty ? 0 : s.ReplicaLag }
+            ? new RangeStatusInfo { Range = r, Keys = s.Keys, Bytes = s.Bytes, AppliedSeq = s.AppliedSeq, ReplicaLag = r.Replicas.IsEmpty ? 0 : s.ReplicaLag, ReplicasInSync = s.ReplicasInSync }
             : answered.Contains(r.Master)
-                ? new RangeStatusInfo { Range = r, Keys = 0, Bytes = 0, ReplicaLag = 0 }
+                ? new RangeStatusInfo { Range = r, Keys = 0, Bytes = 0, ReplicaLag = 0, ReplicasInSync = r.Replicas.Length }
                 : new RangeStatusInfo { Range = r, Keys = -1, Bytes = -1 }).ToImmutableArray();
         return new ClusterStatus { RingVersion = ring.Version, Silos = nodes.ToImmutable(), Ranges = ranges };
     }

@@ -120,7 +120,7 @@ internal sealed class RangeData
         _entries.TrimExcess();
     }
 
-    public RangeStats Stats(long replicaLag = 0) => new()
+    public RangeStats Stats(long replicaLag = 0, int replicasInSync = 0) => new()
     {
         RangeId = Range.Id,
         Keys = Count,
@@ -129,6 +129,7 @@ internal sealed class RangeData
         IsMaster = IsMaster,
         Epoch = Epoch,
         ReplicaLag = replicaLag,
+        ReplicasInSync = replicasInSync,
     };
 
     public static long SizeOf(string key, byte[] value) => Encoding.UTF8.GetByteCount(key) + value.Length;

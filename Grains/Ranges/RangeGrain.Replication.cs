@@ -25,7 +25,7 @@ internal sealed partial class RangeGrain
             Reconfigure(range);
         }
 
-        return Task.FromResult(_data.Stats(ReplicaLag()));
+        return Task.FromResult(_data.Stats(ReplicaLag(), _feeds.Values.Count(f => f.InSync)));
     }
 
     /// <summary>Adopts <paramref name="range"/> (a newer replica set): starts feeds for new replicas, stops removed ones.</summary>
@@ -362,7 +362,7 @@ internal sealed partial class RangeGrain
             _log.TruncateThrough(min);
         }
 
-        store.ReportLag(_data!.Range.Id, ReplicaLag());
+        store.ReportReplication(_data!.Range.Id, ReplicaLag(), _feeds.Values.Count(f => f.InSync));
     }
 
     /// <summary>A write waiting for its acknowledgements; completes with null when acknowledged, or with the ring that replaced this master.</summary>

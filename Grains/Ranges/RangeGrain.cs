@@ -207,7 +207,7 @@ internal sealed partial class RangeGrain(
     }
 
     public Task<RangeStats> GetStatsAsync() => Task.FromResult(
-        _data?.Stats(ReplicaLag()) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
+        _data?.Stats(ReplicaLag(), _feeds.Values.Count(f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
 
     public Task<ulong?> GetSplitPointAsync()
     {

@@ -12,7 +12,7 @@ internal sealed class RangeStore
     private readonly ConcurrentDictionary<int, RangeData> _ranges = new();
 
     /// <summary>Lag per master range, published by the masters for status reports.</summary>
-    private readonly ConcurrentDictionary<int, long> _lags = new();
+    private readonly ConcurrentDictionary<int, (long Lag, int InSync)> _lags = new();
 
     public bool TryGet(int rangeId, out RangeData data) => _ranges.TryGetValue(rangeId, out data!);
 
@@ -26,9 +26,10 @@ internal sealed class RangeStore
         _lags.TryRemove(rangeId, out _);
     }
 
-    public void ReportLag(int rangeId, long lag) => _lags[rangeId] = lag;
+    public void ReportReplication(int rangeId, long lag, int inSync) => _lags[rangeId] = (lag, inSync);
 
-    public long LagOf(int rangeId) => _lags.TryGetValue(rangeId, out var lag) ? lag : 0;
+    /// <summary>A master's replication lag and replicas in sync, as it last reported them.</summary>
+    public (long Lag, int InSync) ReplicationOf(int rangeId) => _lags.TryGetValue(rangeId, out var value) ? value : (0, 0);
 
     /// <summary>The live (not retired) copies on this silo.</summary>
     public List<RangeData> Live()

@@ -20,7 +20,8 @@ internal sealed class SiloAgentGrain(RangeStore store, IOptions<EndpointOptions>
         var ranges = new RangeStats[live.Count];
         for (var i = 0; i < live.Count; i++)
         {
-            ranges[i] = live[i].Stats(live[i].IsMaster ? store.LagOf(live[i].Range.Id) : 0);
+            var (lag, inSync) = live[i].IsMaster ? store.ReplicationOf(live[i].Range.Id) : (0, 0);
+            ranges[i] = live[i].Stats(lag, inSync);
         }
 
         var endpoint = endpoints.Value;

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using DiMint.Client;
+using DiMint.Testing;
+using DiMint.Testing.Processes;
+using DiMint.Testing.ZooKeeper;
+using Xunit.Abstractions;
+
+namespace DiMint.Cli.Tests;
+
+/// <summary>
+/// The check users care about: silo processes killed with SIGKILL under a steady write load lose no acknowledged
+/// write, and their ranges take writes again within seconds (RF 3, WriteAcks 1, clustering through ZooKeeper).
+/// </summary>
+[Trait("Category", "Process")]
+public sealed class FailoverTests(ITestOutputHelper output)
+{
+    private const int Writers = 6;
+
+    [Fact]
+    public async Task KillingTheSiloWithTheMostMasters_RepeatedlyUnderLoad_LosesNoAcknowledgedWrite()
+    {
+        await using var zooKeeper = await ZooKeeperEnsemble.StartStandaloneAsync();
+        await using var cluster = await LocalClusterProcess.StartAsync(3, "--zookeeper", zooKeeper.ConnectionString);
+        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString });
+        var joined = new List<SiloHostProcess>();
+        try
+        {
+            await WaitForReplicationFactorAsync(client, replicas: 2);
+
+            var acknowledged = new ConcurrentDictionary<string, string>();
+            var failures = new ConcurrentQueue<string>();
+            var slowest = new double[Writers];
+            using var stop = new CancellationTokenSource();
+            var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+            {
+                var clock = Stopwatch.StartNew();
+                for (var n = 0; !stop.IsCancellationRequested && clock.Elapsed < TimeSpan.FromMinutes(6); n++)
+                {
+                    var key = $"failover:{w}:{n}";
+                    var value = $"{w}/{n}/{Guid.NewGuid():N}";
+                    var started = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await client.SetAsync(key, value);
+                        acknowledged[key] = value;
+                    }
+                    catch (DiMintException ex)
+                    {
+                        failures.Enqueue($"{key}: {ex.GetType().Name}: {ex.Message}");
+                    }
+
+                    var took = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    slowest[w] = Math.Max(slowest[w], took);
+                }
+            })).ToArray();
+
+            var windows = new List<double>();
+            for (var cycle = 1; cycle <= 3; cycle++)
+            {
+                await Wait.UntilAsync(() => acknowledged.Count > cycle * 1000, TimeSpan.FromSeconds(60), "writes before the kill");
+                Array.Clear(slowest);
+
+                // Kill -9 the silo holding the most masters.
+                var ring = await client.GetRingAsync(refresh: true);
+                var silos = await client.GetNodeStatusAsync();
+                var victim = ring.Ranges.GroupBy(r => r.Master).MaxBy(g => g.Count())!.Key;
+                var pid = silos.Single(s => s.Address.Equals(victim)).ProcessId;
+                var masters = ring.Ranges.Count(r => r.Master.Equals(victim));
+                using (var process = Process.GetProcessById(pid))
+                {
+                    process.Kill();
+                    await process.WaitForExitAsync();
+                }
+
+                var atKill = acknowledged.Count;
+                await Wait.UntilAsync(
+                    async () => (await client.GetRingAsync(refresh: true)).Ranges.All(r => !r.Master.Equals(victim) && !r.Replicas.Contains(victim)),
+                    TimeSpan.FromSeconds(60),
+                    $"the ranges of {victim} to fail over");
+                await Wait.UntilAsync(() => acknowledged.Count > atKill + 1000, TimeSpan.FromSeconds(60), "writes after the failover");
+                var window = slowest.Max();
+                windows.Add(window);
+                output.WriteLine($"cycle {cycle}: killed {victim} (pid {pid}, {masters} masters); longest a write waited: {window:0.00} s; {acknowledged.Count} acknowledged so far");
+
+                // A new silo joins; the replication factor comes back before the next kill.
+                joined.Add(await SiloHostProcess.StartAsync("--zookeeper", zooKeeper.ConnectionString));
+                await WaitForReplicationFactorAsync(client, replicas: 2);
+            }
+
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+
+            var back = await client.GetManyAsync<string>(acknowledged.Keys);
+            var lost = acknowledged.Where(e => !back.TryGetValue(e.Key, out var v) || v != e.Value).Select(e => e.Key).ToArray();
+            var ordered = windows.Order().ToArray();
+            output.WriteLine($"{acknowledged.Count} writes acknowledged, {lost.Length} lost, {failures.Count} failed (not acknowledged)");
+            output.WriteLine($"unavailability window: median {ordered[ordered.Length / 2]:0.00} s, worst {ordered[^1]:0.00} s");
+            foreach (var failure in failures.Take(5))
+            {
+                output.WriteLine(failure);
+            }
+
+            Assert.Empty(lost);
+        }
+        finally
+        {
+            foreach (var silo in joined)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Waits until every range has <paramref name="replicas"/> replicas on live silos, all in sync with their master.</summary>
+    private static Task WaitForReplicationFactorAsync(DimintClient client, int replicas) =>
+        Wait.UntilAsync(
+            async () =>
+            {
+                var status = await client.GetClusterStatusAsync();
+                var up = status.Silos.Where(s => s.IsUp).Select(s => s.Address).ToHashSet();
+                return status.Ranges.All(r => up.Contains(r.Range.Master) && r.Range.Replicas.Length == replicas
+                    && r.Range.Replicas.All(up.Contains) && r.ReplicasInSync == replicas);
+            },
+            TimeSpan.FromSeconds(90),
+            $"every range to have {replicas} replicas in sync");
+}
