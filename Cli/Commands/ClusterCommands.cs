@@ -12,7 +12,7 @@ internal static class ClusterCommands
 
     public static Command Status()
     {
-        var command = new Command("status", "Show the cluster's silos: address, up or down, master ranges, keys, bytes, memory.") { CliOptions.Json };
+        var command = new Command("status", "Show the cluster's silos: address, up or down, master and replica ranges, keys (in master copies), bytes, memory.") { CliOptions.Json };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
             await using var client = await CliOptions.ConnectAsync(parse, ct);
@@ -26,6 +26,7 @@ internal static class ClusterCommands
                         up = s.IsUp,
                         membership = s.MembershipStatus,
                         masterRanges = s.MasterRanges,
+                        replicaRanges = status.Ranges.Count(r => r.Range.Replicas.Contains(s.Address)),
                         keys = s.Keys,
                         bytes = s.Bytes,
                         memoryBytes = s.ProcessMemoryBytes,
@@ -36,7 +37,7 @@ internal static class ClusterCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("Silo", "Up", "Membership", "Ranges", "Keys", "Bytes", "Memory", "Gateway", "PID");
+            var table = new Table().AddColumns("Silo", "Up", "Membership", "Masters", "Replicas", "Keys", "Bytes", "Memory", "Gateway", "PID");
             foreach (var silo in status.Silos)
             {
                 table.AddRow(
@@ -44,6 +45,7 @@ internal static class ClusterCommands
                     silo.IsUp ? "[green]up[/]" : "[red]down[/]",
                     silo.MembershipStatus,
                     Number(silo.MasterRanges),
+                    Number(status.Ranges.Count(r => r.Range.Replicas.Contains(silo.Address))),
                     Number(silo.Keys),
                     Size(silo.Bytes),
                     Size(silo.ProcessMemoryBytes),
@@ -60,7 +62,7 @@ internal static class ClusterCommands
 
     public static Command Ring()
     {
-        var command = new Command("ring", "Show the ring: each range's hash bounds, master silo, epoch and keys.") { CliOptions.Json };
+        var command = new Command("ring", "Show the ring: each range's hash bounds, master and replica silos, epoch, keys, replication lag (writes the slowest replica is behind) and replicas in sync.") { CliOptions.Json };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
             await using var client = await CliOptions.ConnectAsync(parse, ct);
@@ -77,16 +79,20 @@ internal static class ClusterCommands
                             start = Hex(r.Range.Start),
                             end = r.Range.End == 0 ? "2^64" : Hex(r.Range.End),
                             master = r.Range.Master.ToString(),
+                            replicas = r.Range.Replicas.Select(x => x.ToString()).ToArray(),
                             epoch = r.Range.Epoch,
                             keys = r.Keys,
                             bytes = r.Bytes,
+                            writes = r.AppliedSeq,
+                            replicaLag = r.ReplicaLag,
+                            replicasInSync = r.ReplicasInSync,
                         }),
                     },
                     JsonOptions));
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("Range", "Start", "End", "Master", "Epoch", "Keys", "Bytes");
+            var table = new Table().AddColumns("Range", "Start", "End", "Master", "Replicas", "Epoch", "Keys", "Bytes", "Lag", "In sync");
             foreach (var r in status.Ranges)
             {
                 table.AddRow(
@@ -94,9 +100,12 @@ internal static class ClusterCommands
                     Hex(r.Range.Start),
                     r.Range.End == 0 ? "2^64" : Hex(r.Range.End),
                     Markup.Escape(r.Range.Master.ToString()),
+                    Markup.Escape(string.Join(" ", r.Range.Replicas.Select(x => x.ToString()))),
                     Number(r.Range.Epoch),
                     r.Keys < 0 ? "?" : Number(r.Keys),
-                    r.Bytes < 0 ? "?" : Size(r.Bytes));
+                    r.Bytes < 0 ? "?" : Size(r.Bytes),
+                    r.ReplicaLag < 0 ? "?" : Number(r.ReplicaLag),
+                    r.ReplicasInSync < 0 ? "?" : $"{r.ReplicasInSync}/{r.Range.Replicas.Length}");
             }
 
             Render(table);
