@@ -31,4 +31,6 @@ if (parse.Errors.Count > 0)
     return ExitCodes.BadInput;
 }
 
-return await parse.InvokeAsync();
+// System.CommandLine would answer SIGTERM/Ctrl+C by cancelling and then forcing exit code 143/130 after two seconds;
+// `up` needs longer to stop its silos, and handles those signals itself. Other commands end on their own.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

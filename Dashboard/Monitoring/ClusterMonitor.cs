@@ -257,6 +257,8 @@ internal sealed partial class ClusterMonitor(
             Epoch = range.Epoch,
             Keys = info.Keys,
             Bytes = info.Bytes,
+            ReplicaLag = info.ReplicaLag,
+            ReplicasInSync = info.ReplicasInSync,
         };
     }
 

@@ -32,4 +32,10 @@ public sealed record RangeView
 
     /// <summary>Bytes held, or -1 when the master did not answer.</summary>
     public required long Bytes { get; init; }
+
+    /// <summary>Writes the slowest replica is behind the master (replication lag), or -1 when unknown.</summary>
+    public long ReplicaLag { get; init; } = -1;
+
+    /// <summary>Replicas holding a complete copy that follows the master, or -1 when unknown.</summary>
+    public int ReplicasInSync { get; init; } = -1;
 }

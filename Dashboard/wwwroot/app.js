@@ -167,7 +167,9 @@
       el('td', { text: r.replicas.length ? r.replicas.map(short).join(', ') : '–' }),
       el('td', { text: r.epoch }),
       el('td', { text: fmtNum(r.keys) }),
-      el('td', { text: fmtBytes(r.bytes) }))));
+      el('td', { text: fmtBytes(r.bytes) }),
+      el('td', { text: r.replicaLag < 0 ? '?' : fmtNum(r.replicaLag) }),
+      el('td', { text: r.replicasInSync < 0 ? '?' : `${r.replicasInSync}/${r.replicas.length}` }))));
   }
 
   // ---- charts (canvas, no library) ----

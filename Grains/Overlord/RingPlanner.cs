@@ -83,9 +83,11 @@ public static class RingPlanner
 
     /// <summary>
     /// The ring after the silos in <paramref name="failed"/> are gone: each range whose master failed gets as master
-    /// the complete replica with the highest applied sequence number (<paramref name="replicaStates"/>, as the replicas
-    /// answered), and the next epoch; failed replicas leave their ranges. A range with no complete replica left gets
-    /// an empty master on the least loaded of <paramref name="live"/>: its data is lost. Null when nothing changes.
+    /// the complete replica that follows the newest master epoch with the highest applied sequence number
+    /// (<paramref name="replicaStates"/>, as the replicas
+    /// answered), and the next epoch; failed replicas leave their ranges. A range some surviving replica of which did
+    /// not answer is left for a later round. A range with no complete replica left gets an empty master on the least
+    /// loaded of <paramref name="live"/>: its data is lost. Null when nothing changes.
     /// </summary>
     public static Ring? Failover(
         Ring ring,
@@ -102,10 +104,18 @@ public static class RingPlanner
             var survivors = range.Replicas.Where(r => !failed.Contains(r)).ToImmutableArray();
             if (failed.Contains(range.Master))
             {
+                // Every surviving replica must have answered (and so been fenced): the one that did not may hold the
+                // newest acknowledged writes. Such a range waits for the next round.
+                if (survivors.Any(s => !replicaStates.ContainsKey((range.Id, s))))
+                {
+                    continue;
+                }
+
                 var best = survivors
                     .Select(s => (Silo: s, State: replicaStates.GetValueOrDefault((range.Id, s))))
                     .Where(c => c.State is { Complete: true })
-                    .OrderByDescending(c => c.State!.AppliedSeq)
+                    .OrderByDescending(c => c.State!.Epoch)
+                    .ThenByDescending(c => c.State!.AppliedSeq)
                     .ThenBy(c => c.Silo.ToParsableString(), StringComparer.Ordinal)
                     .Select(c => c.Silo)
                     .FirstOrDefault();

@@ -49,6 +49,12 @@ internal sealed class RangeData
     /// <summary>Whether the copy is whole: a master, or a replica whose snapshot finished.</summary>
     public bool Complete { get; set; }
 
+    /// <summary>
+    /// The master's recent writes, kept with the data (not in the activation) so a reactivated master resumes its
+    /// replicas where they are instead of sending them snapshots.
+    /// </summary>
+    public Replication.ReplicationLog Log { get; } = new();
+
     /// <summary>Set when the range no longer exists in this form (split, or its master moved on): the ring that replaced it.</summary>
     public Ring? RetiredBy { get; private set; }
 

@@ -9,7 +9,6 @@ internal sealed partial class RangeGrain
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
     private const int MaxLogOps = 1_000_000;
     private readonly Dictionary<SiloAddress, ReplicaFeed> _feeds = [];
-    private readonly ReplicationLog _log = new();
     private readonly List<AckWaiter> _waiters = [];
 
     public Task<RangeStats> ConfigureAsync(RangeInfo range, long ringVersion)
@@ -97,11 +96,12 @@ internal sealed partial class RangeGrain
             return seq;
         }
 
-        _log.Append(seq, op);
-        if (_log.LastSeq - _log.FirstSeq >= MaxLogOps)
+        var log = _data.Log;
+        log.Append(seq, op);
+        if (log.LastSeq - log.FirstSeq >= MaxLogOps)
         {
             // A replica that far behind catches up from a snapshot instead.
-            _log.TruncateThrough(_log.LastSeq - MaxLogOps);
+            log.TruncateThrough(log.LastSeq - MaxLogOps);
         }
 
         foreach (var feed in _feeds.Values)
@@ -196,14 +196,14 @@ internal sealed partial class RangeGrain
                     await feed.WaitAsync();
                     continue;
                 }
-                else if (!feed.InSync || !_log.Covers(feed.AckedSeq, data.AppliedSeq))
+                else if (!feed.InSync || !_data!.Log.Covers(feed.AckedSeq, data.AppliedSeq))
                 {
                     await SendSnapshotAsync(feed, data);
                 }
                 else
                 {
                     var from = feed.AckedSeq + 1;
-                    var ops = _log.Slice(from, _replication.MaxBatchOps);
+                    var ops = _data!.Log.Slice(from, _replication.MaxBatchOps);
                     var ack = await feed.Replica.ApplyAsync(new ReplicationBatch
                     {
                         Range = data.Range,
@@ -236,7 +236,7 @@ internal sealed partial class RangeGrain
     {
         var state = await feed.Replica.GetStateAsync(data.Range.Id).WaitAsync(_replication.AckTimeout);
         if (state.Complete && state.Epoch == _epoch && state.AppliedSeq <= data.AppliedSeq
-            && _log.Covers(state.AppliedSeq, data.AppliedSeq))
+            && _data!.Log.Covers(state.AppliedSeq, data.AppliedSeq))
         {
             feed.AckedSeq = state.AppliedSeq;
             feed.InSync = true;
@@ -354,12 +354,12 @@ internal sealed partial class RangeGrain
         var min = long.MaxValue;
         foreach (var feed in _feeds.Values)
         {
-            min = Math.Min(min, feed.AckedSeq < 0 ? _log.FirstSeq - 1 : feed.AckedSeq);
+            min = Math.Min(min, feed.AckedSeq < 0 ? _data!.Log.FirstSeq - 1 : feed.AckedSeq);
         }
 
         if (min != long.MaxValue)
         {
-            _log.TruncateThrough(min);
+            _data!.Log.TruncateThrough(min);
         }
 
         store.ReportReplication(_data!.Range.Id, ReplicaLag(), _feeds.Values.Count(f => f.InSync));

@@ -11,6 +11,12 @@ namespace DiMint.Grains.Replication;
 [SiloPinnedPlacement]
 internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache) : Grain, IRangeReplicaGrain
 {
+    /// <summary>
+    /// A snapshot being received. The complete copy it will replace stays in the store (and promotable) until the
+    /// snapshot ends, so a replica holding acknowledged writes never drops them to take a snapshot.
+    /// </summary>
+    private RangeData? _staging;
+
     public Task<ReplicaAck> ApplyAsync(ReplicationBatch batch)
     {
         var range = batch.Range;
@@ -33,33 +39,36 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache) :
         switch (batch.Kind)
         {
             case ReplicationBatchKind.SnapshotStart:
-                data.Clear();
-                data.SourceEpoch = epoch;
-                data.Complete = false;
-                data.AppliedSeq = batch.FirstSeq;
-                return Task.FromResult(Ack(ReplicaAckStatus.Ok, data));
+                _staging = new RangeData(range, data.RingVersion, isMaster: false) { SourceEpoch = epoch, FencedEpoch = epoch, AppliedSeq = batch.FirstSeq };
+                return Task.FromResult(Ack(ReplicaAckStatus.Ok, _staging));
 
             case ReplicationBatchKind.SnapshotChunk:
-                if (data.SourceEpoch != epoch || data.Complete || data.AppliedSeq != batch.FirstSeq)
+                if (_staging is null || _staging.SourceEpoch != epoch || _staging.AppliedSeq != batch.FirstSeq)
                 {
                     return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
                 }
 
                 foreach (var op in batch.Ops)
                 {
-                    data.Apply(op);
+                    _staging.Apply(op);
                 }
 
-                return Task.FromResult(Ack(ReplicaAckStatus.Ok, data));
+                return Task.FromResult(Ack(ReplicaAckStatus.Ok, _staging));
 
             case ReplicationBatchKind.SnapshotEnd:
-                if (data.SourceEpoch != epoch || data.AppliedSeq != batch.FirstSeq)
+                if (_staging is null || _staging.SourceEpoch != epoch || _staging.AppliedSeq != batch.FirstSeq)
                 {
                     return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
                 }
 
-                data.Complete = true;
-                return Task.FromResult(Ack(ReplicaAckStatus.Ok, data));
+                // Fenced meanwhile? The store's copy says so; keep the higher fence.
+                _staging.FencedEpoch = Math.Max(_staging.FencedEpoch, data.FencedEpoch);
+                _staging.Epoch = epoch;
+                _staging.Complete = true;
+                store.Put(_staging);
+                var done = _staging;
+                _staging = null;
+                return Task.FromResult(Ack(ReplicaAckStatus.Ok, done));
 
             default:
                 if (data.SourceEpoch != epoch || !data.Complete)

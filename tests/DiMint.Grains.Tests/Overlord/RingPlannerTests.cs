@@ -98,4 +98,73 @@ public sealed class RingPlannerTests
         Assert.Null(RingPlanner.ChooseSplitPoint([(5, 10), (5, 20)], 0));
         Assert.Equal(9UL, RingPlanner.ChooseSplitPoint([(5, 10), (9, 10)], 0));
     }
+
+    [Fact]
+    public void Failover_PromotesTheMostAdvancedCompleteReplica_AndRaisesTheEpoch()
+    {
+        var ring = RingPlanner.Create(Silos[..3], 6, replicationFactor: 3);
+        var failed = new HashSet<SiloAddress> { Silos[0] };
+        var states = new Dictionary<(int, SiloAddress), ReplicaState>();
+        foreach (var range in ring.Ranges.Where(r => r.Master.Equals(Silos[0])))
+        {
+            states[(range.Id, range.Replicas[0])] = new ReplicaState { RangeId = range.Id, Complete = true, AppliedSeq = 10, Epoch = 1 };
+            states[(range.Id, range.Replicas[1])] = new ReplicaState { RangeId = range.Id, Complete = true, AppliedSeq = 12, Epoch = 1 };
+        }
+
+        var next = RingPlanner.Failover(ring, failed, states, Silos[1..3])!;
+
+        next.Validate();
+        Assert.Equal(ring.Version + 1, next.Version);
+        foreach (var range in ring.Ranges)
+        {
+            var after = next.FindById(range.Id)!;
+            Assert.DoesNotContain(Silos[0], after.Replicas.Append(after.Master));
+            if (range.Master.Equals(Silos[0]))
+            {
+                Assert.Equal(range.Replicas[1], after.Master);
+                Assert.Equal(range.Epoch + 1, after.Epoch);
+                Assert.Equal(new[] { range.Replicas[0] }, after.Replicas.ToArray());
+            }
+            else
+            {
+                Assert.Equal(range.Master, after.Master);
+                Assert.Equal(range.Epoch, after.Epoch);
+            }
+        }
+    }
+
+    [Fact]
+    public void Failover_WaitsForEveryLiveReplicaToAnswer()
+    {
+        var ring = RingPlanner.Create(Silos[..3], 3, replicationFactor: 3);
+        var range = ring.Ranges.First(r => r.Master.Equals(Silos[0]));
+        var states = new Dictionary<(int, SiloAddress), ReplicaState>
+        {
+            [(range.Id, range.Replicas[0])] = new ReplicaState { RangeId = range.Id, Complete = true, AppliedSeq = 5, Epoch = 1 },
+        };
+
+        var next = RingPlanner.Failover(ring, new HashSet<SiloAddress> { Silos[0] }, states, Silos[1..3]);
+
+        Assert.Equal(range.Master, next?.FindById(range.Id)!.Master ?? range.Master);
+    }
+
+    [Fact]
+    public void FillReplicas_GivesEveryRangeReplicasOnOtherSilos_SpreadEvenly()
+    {
+        var ring = RingPlanner.Create(Silos[..2], 8, replicationFactor: 3);
+        Assert.All(ring.Ranges, r => Assert.Single(r.Replicas));
+
+        var filled = RingPlanner.FillReplicas(ring, Silos[..4], replicationFactor: 3)!;
+
+        filled.Validate();
+        Assert.All(filled.Ranges, r =>
+        {
+            Assert.Equal(2, r.Replicas.Length);
+            Assert.DoesNotContain(r.Master, r.Replicas);
+            Assert.Equal(2, r.Replicas.Distinct().Count());
+        });
+        var perSilo = Silos[..4].Select(s => filled.Ranges.Count(r => r.Replicas.Contains(s))).ToArray();
+        Assert.True(perSilo.Max() - perSilo.Min() <= 4, string.Join(",", perSilo));
+        Assert.Null(RingPlanner.FillReplicas(filled, Silos[..4], replicationFactor: 3));
+    }
 }
