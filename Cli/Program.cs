@@ -15,6 +15,7 @@ var root = new RootCommand("""
     ClusterCommands.Status(),
     ClusterCommands.Ring(),
     ClusterCommands.Split(),
+    BenchCommand.Create(),
 };
 root.Options.Add(CliOptions.Gateway);
 root.Options.Add(CliOptions.ZooKeeper);
