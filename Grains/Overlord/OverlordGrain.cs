@@ -132,14 +132,8 @@ internal sealed partial class OverlordGrain(
             var silos = ActiveSilos();
             if (state.State.Ring is { } stored)
             {
-                // Ranges whose masters are gone (the whole cluster restarted) get masters among the silos up now.
-                if (RingPlanner.ReassignOrphans(stored, silos) is { } reassigned)
-                {
-                    await PublishAsync(reassigned);
-                    LogOrphansReassigned(logger, reassigned.Ranges.Count(r => !stored.Ranges.Contains(r)), reassigned.Version);
-                    return reassigned;
-                }
-
+                // Ranges whose silos are gone (a silo died with this overlord, or the whole cluster restarted) are left
+                // to the health check: it promotes their replicas where there are any, like any failover.
                 _ring = stored;
                 ringCache.Offer(stored);
                 return stored;
@@ -184,9 +178,6 @@ internal sealed partial class OverlordGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ring created: {RangeCount} ranges over {SiloCount} silos")]
     private static partial void LogBootstrapped(ILogger logger, int rangeCount, int siloCount);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The stored ring named silos that are gone: {RangeCount} ranges got new masters (empty); ring version {RingVersion}")]
-    private static partial void LogOrphansReassigned(ILogger logger, int rangeCount, long ringVersion);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId} split at {SplitPoint}; ring version {RingVersion}")]
     private static partial void LogSplit(ILogger logger, int rangeId, ulong splitPoint, long ringVersion);

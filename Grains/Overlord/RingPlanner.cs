@@ -210,37 +210,6 @@ public static class RingPlanner
     }
 
     /// <summary>
-    /// The ring after giving every range whose master is not in <paramref name="active"/> a new master there (the
-    /// active silo holding the fewest masters at that point) with the next epoch; null when every master is active.
-    /// Used when the stored ring names silos that are gone, for example after the whole cluster restarted.
-    /// </summary>
-    public static Ring? ReassignOrphans(Ring ring, IReadOnlyCollection<SiloAddress> active)
-    {
-        if (active.Count == 0 || ring.Ranges.All(r => active.Contains(r.Master)))
-        {
-            return null;
-        }
-
-        var load = active.ToDictionary(s => s, s => ring.Ranges.Count(r => r.Master.Equals(s)));
-        var ranges = ring.Ranges.ToBuilder();
-        for (var i = 0; i < ranges.Count; i++)
-        {
-            if (load.ContainsKey(ranges[i].Master))
-            {
-                continue;
-            }
-
-            var target = load.OrderBy(p => p.Value).ThenBy(p => p.Key.ToParsableString(), StringComparer.Ordinal).First().Key;
-            load[target]++;
-            ranges[i] = ranges[i] with { Master = target, Epoch = ranges[i].Epoch + 1, Replicas = [] };
-        }
-
-        var next = ring with { Version = ring.Version + 1, Ranges = ranges.ToImmutable() };
-        next.Validate();
-        return next;
-    }
-
-    /// <summary>
     /// The hash at which to split entries so both halves hold nearly equal bytes: the upper half starts at the
     /// returned hash. Null when the entries have fewer than two distinct hashes (nothing to divide).
     /// </summary>

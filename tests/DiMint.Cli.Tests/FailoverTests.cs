@@ -17,11 +17,13 @@ public sealed class FailoverTests(ITestOutputHelper output)
 {
     private const int Writers = 6;
 
-    [Fact]
-    public async Task KillingTheSiloWithTheMostMasters_RepeatedlyUnderLoad_LosesNoAcknowledgedWrite()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public async Task KillingTheSiloWithTheMostMasters_RepeatedlyUnderLoad_LosesNoAcknowledgedWrite(int silos)
     {
         await using var zooKeeper = await ZooKeeperEnsemble.StartStandaloneAsync();
-        await using var cluster = await LocalClusterProcess.StartAsync(3, "--zookeeper", zooKeeper.ConnectionString);
+        await using var cluster = await LocalClusterProcess.StartAsync(silos, "--zookeeper", zooKeeper.ConnectionString, "--ranges-per-silo", (24 / silos).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString });
         var joined = new List<SiloHostProcess>();
         try
@@ -63,9 +65,9 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
                 // Kill -9 the silo holding the most masters.
                 var ring = await client.GetRingAsync(refresh: true);
-                var silos = await client.GetNodeStatusAsync();
+                var nodes = await client.GetNodeStatusAsync();
                 var victim = ring.Ranges.GroupBy(r => r.Master).MaxBy(g => g.Count())!.Key;
-                var pid = silos.Single(s => s.Address.Equals(victim)).ProcessId;
+                var pid = nodes.Single(s => s.Address.Equals(victim)).ProcessId;
                 var masters = ring.Ranges.Count(r => r.Master.Equals(victim));
                 using (var process = Process.GetProcessById(pid))
                 {
@@ -81,7 +83,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 await Wait.UntilAsync(() => acknowledged.Count > atKill + 1000, TimeSpan.FromSeconds(60), "writes after the failover");
                 var window = slowest.Max();
                 windows.Add(window);
-                output.WriteLine($"cycle {cycle}: killed {victim} (pid {pid}, {masters} masters); longest a write waited: {window:0.00} s; {acknowledged.Count} acknowledged so far");
+                output.WriteLine($"{silos} silos, cycle {cycle}: killed {victim} (pid {pid}, {masters} masters); longest a write waited: {window:0.00} s; {acknowledged.Count} acknowledged so far");
 
                 // A new silo joins; the replication factor comes back before the next kill.
                 joined.Add(await SiloHostProcess.StartAsync("--zookeeper", zooKeeper.ConnectionString));
@@ -94,11 +96,18 @@ public sealed class FailoverTests(ITestOutputHelper output)
             var back = await client.GetManyAsync<string>(acknowledged.Keys);
             var lost = acknowledged.Where(e => !back.TryGetValue(e.Key, out var v) || v != e.Value).Select(e => e.Key).ToArray();
             var ordered = windows.Order().ToArray();
-            output.WriteLine($"{acknowledged.Count} writes acknowledged, {lost.Length} lost, {failures.Count} failed (not acknowledged)");
+            output.WriteLine($"{silos} silos: {acknowledged.Count} writes acknowledged, {lost.Length} lost, {failures.Count} failed (not acknowledged)");
             output.WriteLine($"unavailability window: median {ordered[ordered.Length / 2]:0.00} s, worst {ordered[^1]:0.00} s");
             foreach (var failure in failures.Take(5))
             {
                 output.WriteLine(failure);
+            }
+
+            var finalRing = await client.GetRingAsync(refresh: true);
+            foreach (var group in lost.GroupBy(k => finalRing.Find(KeyHash.Of(k)).Id).Take(10))
+            {
+                var range = finalRing.FindById(group.Key)!;
+                output.WriteLine($"lost in range {range.Id} (epoch {range.Epoch}, master {range.Master}): {group.Count()} keys, e.g. {group.First()} -> {(back.TryGetValue(group.First(), out var v) ? v : "missing")}");
             }
 
             Assert.Empty(lost);
