@@ -4,6 +4,9 @@ public sealed partial class DimintClient
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a call may wait before the client checks whether its range changed hands.</summary>
+    private static readonly TimeSpan SlowCall = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Sends one request to the range owning <paramref name="key"/>. A Moved answer brings a newer ring, which is
     /// cached before routing again; a failed call (silo gone, timeout, too few replicas) refreshes the ring after a short
@@ -32,7 +35,8 @@ public sealed partial class DimintClient
             var ring = _ring.Current ?? await _ring.RefreshAsync();
             try
             {
-                var result = await call(ring.Find(hash), ring.Version).WaitAsync(_options.AttemptTimeout, cancellationToken);
+                var range = ring.Find(hash);
+                var result = await AwaitAttemptAsync(call(range, ring.Version), hash, range.GrainKey, cancellationToken);
                 if (movedRing(result) is not { } newer)
                 {
                     return result;
@@ -68,17 +72,48 @@ public sealed partial class DimintClient
             ?? new RoutingException($"Key '{key}' could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", 0, lastError);
     }
 
+    /// <summary>
+    /// Waits for one attempt, at most <see cref="DimintClientOptions.AttemptTimeout"/>. A call that is slow to answer
+    /// may have gone to a silo that just died: every second the client asks for the ring (one shared call), and gives the
+    /// attempt up as soon as the key's range has a new master, so the retry goes to the promoted one at once.
+    /// </summary>
+    private async Task<TResult> AwaitAttemptAsync<TResult>(Task<TResult> call, ulong hash, string grainKey, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var left = _options.AttemptTimeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"No answer within {_options.AttemptTimeout.TotalSeconds:0.#} s.");
+            }
+
+            try
+            {
+                return await call.WaitAsync(left < SlowCall ? left : SlowCall, cancellationToken);
+            }
+            catch (TimeoutException) when (!call.IsCompleted)
+            {
+                await TryRefreshRingAsync(SlowCall);
+                if (_ring.Current is { } ring && ring.Find(hash).GrainKey != grainKey)
+                {
+                    throw new TimeoutException("The key's range got a new master while the call was waiting.");
+                }
+            }
+        }
+    }
+
     private async Task PauseAsync(int attempt, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, _options.RetryDelay.Ticks << Math.Min(attempt - 1, 10)));
         await Task.Delay(delay, cancellationToken);
     }
 
-    private async Task TryRefreshRingAsync()
+    private async Task TryRefreshRingAsync(TimeSpan? bound = null)
     {
         try
         {
-            await _ring.RefreshAsync().WaitAsync(_options.AttemptTimeout);
+            await _ring.RefreshAsync().WaitAsync(bound ?? _options.AttemptTimeout);
         }
         catch (Exception ex) when (IsTransient(ex))
         {
