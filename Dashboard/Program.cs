@@ -2,6 +2,7 @@ using DiMint.Client;
 using DiMint.Dashboard.Api;
 using DiMint.Dashboard.Hosting;
 using DiMint.Dashboard.Monitoring;
+using DiMint.Hosting;
 using Microsoft.AspNetCore.Http.Json;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -63,6 +64,7 @@ builder.Services.AddSingleton<ClusterMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterMonitor>());
 builder.Services.AddSingleton<DashboardMetrics>();
 builder.Services.AddHostedService<ListeningAnnouncer>();
+builder.Services.AddSingleton(new ParentProcess(options.ParentProcessId, "dashboard"));
 builder.Services.AddHostedService<ParentProcessWatcher>();
 builder.Services.AddOpenTelemetry()
     .ConfigureResource(resource => resource.AddService("dimint-dashboard"))

@@ -1,5 +1,6 @@
 using System.Net;
 using DiMint.Grains.Hosting;
+using DiMint.Hosting;
 using DiMint.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,6 +85,7 @@ builder.UseOrleans(orleans =>
     orleans.AddDashboard();
 });
 builder.Services.AddHostedService<ReadyAnnouncer>();
+builder.Services.AddSingleton(new ParentProcess(silo.ParentProcessId, "silo"));
 builder.Services.AddHostedService<ParentProcessWatcher>();
 
 using var host = builder.Build();

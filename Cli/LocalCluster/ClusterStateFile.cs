@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using DiMint.Hosting;
 
 namespace DiMint.Cli.LocalCluster;
 
@@ -33,7 +33,7 @@ internal sealed record ClusterStateFile
         try
         {
             var state = JsonSerializer.Deserialize<ClusterStateFile>(File.ReadAllText(PathName));
-            return state is not null && IsAlive(state.UpProcessId) ? state : null;
+            return state is not null && ParentProcess.IsRunning(state.UpProcessId) ? state : null;
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
@@ -62,19 +62,6 @@ internal sealed record ClusterStateFile
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
             // Nothing to remove.
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using DiMint.Testing;
 using DiMint.Testing.ZooKeeper;
 
 namespace DiMint.ZooKeeper.Tests;
@@ -39,10 +40,10 @@ public sealed class ZooKeeperQuorumTests : IAsyncLifetime
         var connectedTo = _quorum.Ensemble.GetServer(client.ConnectedServer!);
 
         await connectedTo.KillAsync();
-        await Poll.UntilAsync(
+        await Wait.UntilAsync(
             () => client.State == ZooKeeperState.Connected && client.ConnectedServer != connectedTo.ConnectionString,
             Deadline,
-            "the client to reconnect to another member");
+            "the client to reconnect to another member", poll: TimeSpan.FromMilliseconds(25));
 
         var data = await client.GetDataAsync(path);
         Assert.Equal(sessionId, client.SessionId);
@@ -69,7 +70,7 @@ public sealed class ZooKeeperQuorumTests : IAsyncLifetime
 
         await leader.KillAsync();
         var newLeader = await _quorum.Ensemble.GetLeaderAsync(Deadline);
-        await Poll.UntilAsync(
+        await Wait.UntilAsync(
             async () =>
             {
                 try
@@ -82,7 +83,7 @@ public sealed class ZooKeeperQuorumTests : IAsyncLifetime
                 }
             },
             Deadline,
-            "the session to be usable after the election");
+            "the session to be usable after the election", poll: TimeSpan.FromMilliseconds(25));
 
         Assert.Contains(newLeader, followers);
         Assert.Equal(sessionId, client.SessionId);

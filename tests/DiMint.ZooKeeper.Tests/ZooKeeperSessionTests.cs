@@ -76,7 +76,7 @@ public sealed class ZooKeeperSessionTests
 
         client.HoldReconnects();
         client.DropConnection();
-        await Poll.UntilAsync(() => client.State == ZooKeeperState.Disconnected, Deadline, "the client to see the dropped connection");
+        await Wait.UntilAsync(() => client.State == ZooKeeperState.Disconnected, Deadline, "the client to see the dropped connection", poll: TimeSpan.FromMilliseconds(25));
         await using (var thief = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
         {
             ConnectionString = _zooKeeper.ConnectionString,
@@ -89,7 +89,7 @@ public sealed class ZooKeeperSessionTests
         }
 
         client.ReleaseReconnects();
-        await Poll.UntilAsync(() => client.State == ZooKeeperState.Expired, Deadline, "the session to be reported expired");
+        await Wait.UntilAsync(() => client.State == ZooKeeperState.Expired, Deadline, "the session to be reported expired", poll: TimeSpan.FromMilliseconds(25));
 
         await Assert.ThrowsAsync<SessionExpiredException>(() => client.ExistsAsync(path));
         Assert.Contains(ZooKeeperState.Expired, changes);
@@ -110,7 +110,7 @@ public sealed class ZooKeeperSessionTests
 
         client.HoldReconnects();
         client.DropConnection();
-        await Poll.UntilAsync(async () => await observer.ExistsAsync(path) is null, Deadline, "the server to expire the silent session");
+        await Wait.UntilAsync(async () => await observer.ExistsAsync(path) is null, Deadline, "the server to expire the silent session", poll: TimeSpan.FromMilliseconds(25));
         var waiting = client.ExistsAsync(path);
         client.ReleaseReconnects();
 
