@@ -1,7 +1,12 @@
+using System.Collections.Immutable;
+
 namespace DiMint.Client;
 
 public sealed partial class DimintClient
 {
+    /// <summary>How often <see cref="WaitForOperationAsync"/> asks how an operation is doing.</summary>
+    private static readonly TimeSpan OperationPoll = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Per silo: address, up or down, ranges held, keys, bytes and process memory.</summary>
     public async Task<IReadOnlyList<NodeStatus>> GetNodeStatusAsync(CancellationToken cancellationToken = default) =>
         (await GetClusterStatusAsync(cancellationToken)).Silos;
@@ -16,15 +21,99 @@ public sealed partial class DimintClient
 
     /// <summary>
     /// Splits a range in two, at <paramref name="at"/> (the upper half starts there) or, by default, where the range's
-    /// bytes divide in half. Clients keep working: requests routed with the old ring are redirected.
+    /// bytes divide in half, and waits for it. Clients keep working: requests routed with the old ring are redirected.
     /// </summary>
     /// <returns>The new ring.</returns>
-    /// <exception cref="RingOperationException">Unknown range, or a split point outside it; nothing changed.</exception>
+    /// <exception cref="RingOperationException">Unknown range, a split point outside it, or the split was rolled back; nothing changed.</exception>
     public async Task<Ring> SplitRangeAsync(int rangeId, ulong? at = null, CancellationToken cancellationToken = default)
     {
-        var ring = await Overlord.SplitAsync(rangeId, at).WaitAsync(cancellationToken);
-        _ring.Offer(ring);
-        return ring;
+        var operation = await StartSplitAsync(rangeId, at, cancellationToken);
+        await WaitForOperationAsync(operation.Id, progress: null, cancellationToken);
+        return await GetRingAsync(refresh: true, cancellationToken);
+    }
+
+    /// <summary>Starts splitting a range (see <see cref="SplitRangeAsync"/>); follow it with <see cref="WaitForOperationAsync"/>.</summary>
+    /// <exception cref="RingOperationException">Unknown range, a split point outside it, or the range is busy; nothing changed.</exception>
+    public Task<RingOperationInfo> StartSplitAsync(int rangeId, ulong? at = null, CancellationToken cancellationToken = default) =>
+        Overlord.StartSplitAsync(rangeId, at).WaitAsync(cancellationToken);
+
+    /// <summary>Starts merging two adjacent ranges into one, on the first range's silos.</summary>
+    /// <exception cref="RingOperationException">Unknown ranges, ranges that are not adjacent, or a range is busy; nothing changed.</exception>
+    public Task<RingOperationInfo> StartMergeAsync(int rangeId, int otherRangeId, CancellationToken cancellationToken = default) =>
+        Overlord.StartMergeAsync(rangeId, otherRangeId).WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Starts moving a range's master to <paramref name="target"/>, or with <paramref name="replica"/> one of its replicas
+    /// (the one on <paramref name="from"/>, or by default the one on the busiest silo).
+    /// </summary>
+    /// <exception cref="RingOperationException">Unknown range or silo, a target that already holds that role, or the range is busy; nothing changed.</exception>
+    public Task<RingOperationInfo> StartMoveAsync(int rangeId, SiloAddress target, bool replica = false, SiloAddress? from = null, CancellationToken cancellationToken = default) =>
+        Overlord.StartMoveAsync(rangeId, target, replica, from).WaitAsync(cancellationToken);
+
+    /// <summary>Starts moving every master and replica off <paramref name="silo"/>, after which it can stop with nothing lost.</summary>
+    /// <exception cref="RingOperationException">Unknown silo, or the last one; nothing changed.</exception>
+    public Task<RingOperationInfo> StartDrainAsync(SiloAddress silo, CancellationToken cancellationToken = default) =>
+        Overlord.StartDrainAsync(silo).WaitAsync(cancellationToken);
+
+    /// <summary>Runs the balancing policy now: the operations it starts, or with <paramref name="dryRun"/> would start.</summary>
+    public Task<ImmutableArray<RingOperationInfo>> RebalanceAsync(bool dryRun = false, CancellationToken cancellationToken = default) =>
+        Overlord.RebalanceAsync(dryRun).WaitAsync(cancellationToken);
+
+    /// <summary>Ring operations under way, then the most recent finished ones.</summary>
+    public Task<ImmutableArray<RingOperationInfo>> GetOperationsAsync(CancellationToken cancellationToken = default) =>
+        Overlord.GetOperationsAsync().WaitAsync(cancellationToken);
+
+    /// <summary>One ring operation, or null when the overlord does not know it.</summary>
+    public Task<RingOperationInfo?> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
+        Overlord.GetOperationAsync(operationId).WaitAsync(cancellationToken);
+
+    /// <summary>Waits until a ring operation finishes, reporting its progress along the way.</summary>
+    /// <returns>The finished operation (Done).</returns>
+    /// <exception cref="RingOperationException">The operation was rolled back (the ring is as before), or the overlord no longer knows it.</exception>
+    public async Task<RingOperationInfo> WaitForOperationAsync(long operationId, IProgress<RingOperationInfo>? progress = null, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var operation = await GetOperationAsync(operationId, cancellationToken)
+                ?? throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Operation {operationId} is not known to the overlord (it may have restarted).");
+            progress?.Report(operation);
+            if (operation.State == RingOperationState.Done)
+            {
+                await TryRefreshRingAsync();
+                return operation;
+            }
+
+            if (operation.State == RingOperationState.RolledBack)
+            {
+                throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Operation {operationId} ({operation.Kind}) was rolled back: {operation.Reason}");
+            }
+
+            await Task.Delay(OperationPoll, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The active silo <paramref name="silo"/> names: <c>host:port</c> (its silo port), or the full address as
+    /// <c>dimint status</c> shows it.
+    /// </summary>
+    /// <exception cref="RingOperationException">No active silo matches.</exception>
+    public async Task<SiloAddress> ResolveSiloAsync(string silo, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(silo);
+        var status = await GetClusterStatusAsync(cancellationToken);
+        var text = silo.Trim();
+        foreach (var node in status.Silos)
+        {
+            var address = node.Address;
+            if (node.IsUp && (address.ToParsableString() == text || address.ToString() == text
+                || $"{address.Endpoint.Address}:{address.Endpoint.Port}" == text
+                || (text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) && System.Net.IPAddress.IsLoopback(address.Endpoint.Address) && text[10..] == address.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))))
+            {
+                return address;
+            }
+        }
+
+        throw new RingOperationException(DiMintErrorCode.UnknownSilo, $"No silo that is up matches '{text}'. Silos up: {string.Join(", ", status.Silos.Where(s => s.IsUp).Select(s => $"{s.Address.Endpoint.Address}:{s.Address.Endpoint.Port}"))}.");
     }
 
     private IOverlordGrain Overlord => _grains.GetGrain<IOverlordGrain>(GrainKeys.Overlord);

@@ -35,4 +35,10 @@ public enum DiMintErrorCode
 
     /// <summary>Fewer replicas than required confirmed a write; it was not acknowledged.</summary>
     NotEnoughReplicas = 11,
+
+    /// <summary>The ring operation names a silo that is not an active member of the cluster.</summary>
+    UnknownSilo = 12,
+
+    /// <summary>Another ring operation is under way on the range (or the cluster has as many as it allows).</summary>
+    OperationInProgress = 13,
 }

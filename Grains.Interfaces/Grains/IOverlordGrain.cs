@@ -1,10 +1,12 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 
 namespace DiMint;
 
 /// <summary>
-/// Owns the ring: creates it when the cluster first serves, places ranges on silos, changes it (splits),
-/// and serves it to clients and silos. Never on the per-request data path. There is one, with key 0.
+/// Owns the ring: creates it when the cluster first serves, places ranges on silos, changes it (splits, merges, moves,
+/// drains, automatic balancing), and serves it to clients and silos. Never on the per-request data path. There is one,
+/// with key 0.
 /// </summary>
 [Alias("DiMint.IOverlordGrain")]
 public interface IOverlordGrain : IGrainWithIntegerKey
@@ -19,10 +21,53 @@ public interface IOverlordGrain : IGrainWithIntegerKey
     Task<ClusterStatus> GetStatusAsync();
 
     /// <summary>
-    /// Splits a range in two at <paramref name="at"/> (the new upper range starts there), or by default at the hash that
-    /// divides the range's bytes in half. Returns the new ring.
+    /// Starts splitting a range in two at <paramref name="at"/> (the new upper range starts there), or by default at the
+    /// hash that divides the range's bytes in half. Both halves keep the range's silos.
     /// </summary>
-    /// <exception cref="RingOperationException">Unknown range, or a split point outside it.</exception>
-    [Alias("Split")]
-    Task<Ring> SplitAsync(int rangeId, ulong? at);
+    /// <exception cref="RingOperationException">Unknown range, a split point outside it, or the range is busy; nothing changed.</exception>
+    [Alias("StartSplit")]
+    Task<RingOperationInfo> StartSplitAsync(int rangeId, ulong? at);
+
+    /// <summary>Starts merging two adjacent ranges into one (on the first range's silos; the second's master moves there first).</summary>
+    /// <exception cref="RingOperationException">Unknown ranges, ranges that are not adjacent, or a range is busy; nothing changed.</exception>
+    [Alias("StartMerge")]
+    Task<RingOperationInfo> StartMergeAsync(int rangeId, int otherRangeId);
+
+    /// <summary>
+    /// Starts moving a range's master (or, with <paramref name="replica"/>, one of its replicas: the one on
+    /// <paramref name="from"/>, or the one on the busiest silo) to <paramref name="target"/>.
+    /// </summary>
+    /// <exception cref="RingOperationException">Unknown range or silo, a target that already holds that role, or the range is busy; nothing changed.</exception>
+    [Alias("StartMove")]
+    Task<RingOperationInfo> StartMoveAsync(int rangeId, SiloAddress target, bool replica, SiloAddress? from);
+
+    /// <summary>Starts moving every master and replica off <paramref name="silo"/>; new ranges and replicas avoid it from now on.</summary>
+    /// <exception cref="RingOperationException">Unknown silo, or it is the last one; nothing changed.</exception>
+    [Alias("StartDrain")]
+    Task<RingOperationInfo> StartDrainAsync(SiloAddress silo);
+
+    /// <summary>
+    /// Runs the balancing policy once: the splits, merges and moves it plans, started now, or with
+    /// <paramref name="dryRun"/> only returned (state Planned).
+    /// </summary>
+    [Alias("Rebalance")]
+    Task<ImmutableArray<RingOperationInfo>> RebalanceAsync(bool dryRun);
+
+    /// <summary>Operations under way, then the most recent finished ones.</summary>
+    [Alias("GetOperations")]
+    [AlwaysInterleave]
+    Task<ImmutableArray<RingOperationInfo>> GetOperationsAsync();
+
+    /// <summary>One operation, or null when the overlord does not know it (finished long ago, or before it restarted).</summary>
+    [Alias("GetOperation")]
+    [AlwaysInterleave]
+    Task<RingOperationInfo?> GetOperationAsync(long operationId);
+
+    /// <summary>
+    /// Asked by a master that has been fenced for a long time (the overlord may have restarted mid-operation): wait, or
+    /// the ring that decides whether it steps down or lifts the fence. Range grains only.
+    /// </summary>
+    [Alias("ResolveFence")]
+    [AlwaysInterleave]
+    Task<FenceVerdict> ResolveFenceAsync(int rangeId, long operationId);
 }

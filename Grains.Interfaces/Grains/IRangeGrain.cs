@@ -51,10 +51,46 @@ public interface IRangeGrain : IGrainWithStringKey
     Task<ulong?> GetSplitPointAsync();
 
     /// <summary>
-    /// Splits the range into <paramref name="lower"/> and <paramref name="upper"/> (on this silo) as part of
-    /// <paramref name="ring"/>: the entries move to the two new ranges and this grain answers Moved from then on.
-    /// Idempotent. Called by the overlord only.
+    /// Starts copying the range to <paramref name="target"/> (a move's target): a chunked, throttled snapshot, then the
+    /// writes made meanwhile, as to a replica that does not count toward acknowledgements yet. Idempotent. Overlord only.
     /// </summary>
-    [Alias("Split")]
-    Task<RangeStats[]> SplitAsync(RangeInfo lower, RangeInfo upper, Ring ring);
+    [Alias("StartCopy")]
+    Task<CopyProgress> StartCopyAsync(long operationId, SiloAddress target);
+
+    /// <summary>How far the copy of <see cref="StartCopyAsync"/> has come. Overlord only.</summary>
+    [Alias("GetCopyProgress")]
+    Task<CopyProgress> GetCopyProgressAsync(long operationId);
+
+    /// <summary>
+    /// Fences the range for the end of a move, split or merge: new writes wait, the writes applied reach
+    /// <paramref name="target"/> (and, for at most <paramref name="catchUp"/>, every replica in sync). Not Ok when the
+    /// target did not catch up in time: then the fence is lifted. Overlord only.
+    /// </summary>
+    [Alias("Fence")]
+    Task<FenceResult> FenceAsync(long operationId, SiloAddress? target, TimeSpan catchUp);
+
+    /// <summary>
+    /// Fences the range and builds its two halves (on this silo, not yet served) for <paramref name="lower"/> and
+    /// <paramref name="upper"/>. Overlord only.
+    /// </summary>
+    [Alias("PrepareSplit")]
+    Task<FenceResult> PrepareSplitAsync(long operationId, RangeInfo lower, RangeInfo upper, TimeSpan catchUp);
+
+    /// <summary>
+    /// Fences the range and builds <paramref name="merged"/> from its entries and those of <paramref name="upper"/>
+    /// (fenced already, on this silo). Overlord only.
+    /// </summary>
+    [Alias("PrepareMerge")]
+    Task<FenceResult> PrepareMergeAsync(long operationId, RangeInfo upper, RangeInfo merged, TimeSpan catchUp);
+
+    /// <summary>
+    /// Ends an operation after <paramref name="ring"/> was published: the master steps down (its copy becomes a replica
+    /// with <paramref name="keepAsReplica"/>) and the writes held by the fence are answered Moved. Overlord only.
+    /// </summary>
+    [Alias("Commit")]
+    Task CommitAsync(long operationId, Ring ring, bool keepAsReplica);
+
+    /// <summary>Gives an operation up: lifts the fence, stops the copy and forgets what was prepared. Overlord only.</summary>
+    [Alias("Abort")]
+    Task AbortAsync(long operationId);
 }

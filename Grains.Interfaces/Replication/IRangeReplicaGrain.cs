@@ -22,4 +22,23 @@ public interface IRangeReplicaGrain : IGrainWithStringKey
     /// <summary>Reads one key from the replica (query offloading); Moved when it does not replicate the key's range.</summary>
     [Alias("Get")]
     Task<ReadResult> GetAsync(string key, long ringVersion);
+
+    /// <summary>Drops this silo's replica copy of <paramref name="rangeId"/> (the range moved away, split or merged).</summary>
+    [Alias("Drop")]
+    Task DropAsync(int rangeId);
+
+    /// <summary>
+    /// Splits this silo's copy into copies of <paramref name="lower"/> and <paramref name="upper"/> in place, when it holds
+    /// exactly the writes up to <paramref name="seq"/> of epoch <paramref name="sourceEpoch"/>; false (nothing done) when not.
+    /// The old copy stays until dropped.
+    /// </summary>
+    [Alias("Split")]
+    Task<bool> SplitAsync(int rangeId, long sourceEpoch, long seq, RangeInfo lower, RangeInfo upper);
+
+    /// <summary>
+    /// Builds a copy of <paramref name="merged"/> in place from this silo's copies of two adjacent ranges, when each holds
+    /// exactly the writes its master had at the fence; false (nothing done) when not.
+    /// </summary>
+    [Alias("Merge")]
+    Task<bool> MergeAsync(MergeSource lower, MergeSource upper, RangeInfo merged);
 }

@@ -19,4 +19,11 @@ public sealed record ReplicationBatch
     /// <summary>The writes (Ops), or the snapshot's entries as sets (SnapshotChunk).</summary>
     [Id(3)]
     public ReplicationOp[] Ops { get; init; } = [];
+
+    /// <summary>
+    /// The epoch whose writes the master's copy continues (its copy's source epoch): a complete replica of that epoch at
+    /// the right sequence number follows the new master without a snapshot.
+    /// </summary>
+    [Id(4)]
+    public long LineageEpoch { get; init; }
 }
