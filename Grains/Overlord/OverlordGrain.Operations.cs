@@ -443,6 +443,11 @@ internal sealed partial class OverlordGrain
                     throw new OperationRolledBackException($"silo {target} left while receiving range {range.Id}");
                 }
 
+                if (_ring!.FindById(range.Id)?.GrainKey != range.GrainKey)
+                {
+                    throw new OperationRolledBackException($"range {range.Id} changed hands (a failover) while copying");
+                }
+
                 await Task.Delay(ProgressPoll);
                 try
                 {
