@@ -165,6 +165,12 @@ public static class RebalancePlanner
         }
     }
 
+    /// <summary>
+    /// One move from a silo holding too much to one holding too little. Counts come first: every silo holds within
+    /// <see cref="RebalanceOptions.MoveThreshold"/> of the mean number of ranges (in that role). Once they do, and the data is
+    /// significant, bytes: a range moves only if it is at most half the gap (the two silos never swap places) and the
+    /// counts stay within the threshold (so one big range cannot pull the small ones after it).
+    /// </summary>
     private static (RangeInfo Range, SiloAddress From, SiloAddress To, string Reason)? ChooseMove(
         IReadOnlyCollection<SiloAddress> silos,
         (SiloAddress Silo, RangeInfo Range)[] held,
@@ -181,49 +187,62 @@ public static class RebalancePlanner
         }
 
         long SizeOf(RangeInfo r) => sizes.TryGetValue(r.Id, out var s) ? s.Bytes : 0;
-        var totalBytes = held.Sum(p => SizeOf(p.Range));
-        var byBytes = totalBytes / silos.Count >= options.MergeBelowBytes;
-        var load = silos.ToDictionary(s => s, _ => 0L);
+        var counts = silos.ToDictionary(s => s, _ => 0L);
+        var bytes = silos.ToDictionary(s => s, _ => 0L);
         foreach (var (silo, range) in held)
         {
-            load[silo] += byBytes ? SizeOf(range) : 1;
+            counts[silo]++;
+            bytes[silo] += SizeOf(range);
         }
 
-        var mean = (double)load.Values.Sum() / silos.Count;
-        var ordered = load.OrderByDescending(p => p.Value).ThenBy(p => p.Key.ToParsableString(), StringComparer.Ordinal).ToArray();
-        var (heavy, heavyLoad) = (ordered[0].Key, ordered[0].Value);
-        if (heavyLoad <= options.MoveThreshold * mean && ordered[^1].Value >= mean / options.MoveThreshold)
+        var threshold = options.MoveThreshold;
+        var meanCount = (double)counts.Values.Sum() / silos.Count;
+        var byCount = Outside(counts, meanCount, threshold);
+        var meanBytes = (double)bytes.Values.Sum() / silos.Count;
+        if (!byCount && (meanBytes < options.MergeBelowBytes || !Outside(bytes, meanBytes, threshold)))
         {
-            // Every silo within the threshold of the mean, above and below (a joining silo is below).
             return null;
         }
 
-        // The lightest silo that can take one of the heavy silo's ranges; a move must narrow the gap, not flip it.
-        foreach (var (light, lightLoad) in ordered.Reverse())
+        var load = byCount ? counts : bytes;
+        var ordered = load.OrderByDescending(p => p.Value).ThenBy(p => p.Key.ToParsableString(), StringComparer.Ordinal).ToArray();
+        foreach (var (heavy, heavyLoad) in ordered)
         {
-            if (light.Equals(heavy))
+            foreach (var (light, lightLoad) in ordered.Reverse())
             {
-                break;
-            }
+                if (lightLoad >= heavyLoad || light.Equals(heavy))
+                {
+                    break;
+                }
 
-            onTarget?.Invoke(light);
-            var gap = heavyLoad - lightLoad;
-            var choice = held
-                .Where(p => p.Silo.Equals(heavy) && !taken.Contains(p.Range.Id) && canTake(p.Range, light))
-                .Select(p => (p.Range, Weight: byBytes ? SizeOf(p.Range) : 1))
-                .Where(c => byBytes ? c.Weight > 0 && c.Weight < gap : gap >= 2)
-                .OrderByDescending(c => preferCheap(c.Range))
-                .ThenByDescending(c => c.Weight)
-                .ThenBy(c => c.Range.Id)
-                .Select(c => c.Range)
-                .FirstOrDefault();
-            if (choice is not null)
-            {
-                var unit = byBytes ? "bytes" : "ranges";
-                return (choice, heavy, light, $"{heavy} holds {heavyLoad} {unit} and {light} {lightLoad}, the mean is {mean:0}: outside {options.MoveThreshold:0.##}x");
+                if (!byCount && (counts[heavy] - 1 < meanCount / threshold || counts[light] + 1 > meanCount * threshold))
+                {
+                    continue;
+                }
+
+                onTarget?.Invoke(light);
+                var gap = heavyLoad - lightLoad;
+                var choice = held
+                    .Where(p => p.Silo.Equals(heavy) && !taken.Contains(p.Range.Id) && canTake(p.Range, light))
+                    .Select(p => (p.Range, Weight: SizeOf(p.Range)))
+                    .Where(c => byCount ? gap >= 2 : c.Weight > 0 && c.Weight * 2 <= gap)
+                    .OrderByDescending(c => preferCheap(c.Range))
+                    .ThenBy(c => byCount ? c.Weight : -c.Weight)
+                    .ThenBy(c => c.Range.Id)
+                    .Select(c => c.Range)
+                    .FirstOrDefault();
+                if (choice is not null)
+                {
+                    var (unit, mean) = byCount ? ("ranges", meanCount) : ("bytes", meanBytes);
+                    return (choice, heavy, light, $"{heavy} holds {heavyLoad} {unit} and {light} {lightLoad}, the mean is {mean:0}: outside {threshold:0.##}x");
+                }
             }
         }
 
         return null;
     }
+
+    /// <summary>Whether some silo holds more than <paramref name="threshold"/> times the mean, or less than the mean over it.</summary>
+    private static bool Outside(Dictionary<SiloAddress, long> load, double mean, double threshold) =>
+        load.Values.Any(v => v > threshold * mean || v < mean / threshold);
 }
