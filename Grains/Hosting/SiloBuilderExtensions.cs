@@ -25,6 +25,10 @@ public static class SiloBuilderExtensions
             .Validate(o => o.ReplicationFactor >= 1 && o.WriteAcks >= 0 && o.WriteAcks < o.ReplicationFactor, "ReplicationFactor must be at least 1 and WriteAcks between 0 and ReplicationFactor - 1.")
             .Validate(o => o.AckTimeout > TimeSpan.Zero && o.FailoverTimeout > TimeSpan.Zero && o.ProbeInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero, "Timeouts must be positive.")
             .ValidateOnStart();
+        services.AddOptions<RebalanceOptions>().BindConfiguration(RebalanceOptions.Section)
+            .Validate(o => o.MaxConcurrentOperations >= 1 && o.TransferBytesPerSecond >= 0 && o.SplitRatio > 1 && o.MoveThreshold > 1, "MaxConcurrentOperations must be at least 1, TransferBytesPerSecond not negative, SplitRatio and MoveThreshold above 1.")
+            .Validate(o => o.BalanceInterval > TimeSpan.Zero && o.FenceCatchUp > TimeSpan.Zero && o.CopyLease > TimeSpan.Zero && o.CopyStallTimeout > TimeSpan.Zero, "Intervals and timeouts must be positive.")
+            .ValidateOnStart();
         services.AddSingleton<RangeStore>();
         services.AddSingleton<RingCache>();
         services.AddSingleton(TimeProvider.System);

@@ -19,6 +19,7 @@ internal sealed partial class OverlordGrain
     {
         var interval = replication.Value.ProbeInterval;
         _healthTimer = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(interval, interval));
+        StartBalancing();
         return Task.CompletedTask;
     }
 
@@ -73,16 +74,28 @@ internal sealed partial class OverlordGrain
             }
         }
 
-        var live = active.Where(s => !failed.Contains(s) && !_suspects.ContainsKey(s)).ToArray();
-        if (failed.Overlaps(named))
+        _draining.RemoveWhere(s => !active.Contains(s) || failed.Contains(s));
+        var live = active.Where(s => !failed.Contains(s) && !_suspects.ContainsKey(s) && !_draining.Contains(s)).ToArray();
+
+        // Ring operations change the ring too: decide on the ring of the moment, inside the gate.
+        await _ringGate.WaitAsync(cancellationToken);
+        try
         {
-            await FailoverAsync(ring, failed, live);
+            ring = _ring!;
+            if (failed.Overlaps(ring.Ranges.SelectMany(r => r.Replicas.Prepend(r.Master))))
+            {
+                await FailoverAsync(ring, failed, live);
+            }
+            else if (RingPlanner.FillReplicas(ring, live, options.ReplicationFactor) is { } filled)
+            {
+                await PublishAsync(filled);
+                LogReplicasAdded(logger, filled.Version);
+                MarkChanged(ring, filled);
+            }
         }
-        else if (RingPlanner.FillReplicas(ring, live, options.ReplicationFactor) is { } filled)
+        finally
         {
-            await PublishAsync(filled);
-            LogReplicasAdded(logger, filled.Version);
-            MarkChanged(ring, filled);
+            _ringGate.Release();
         }
 
         if (_unconfigured.Count > 0)

@@ -18,6 +18,7 @@ internal sealed partial class OverlordGrain(
     RingCache ringCache,
     IOptions<RingOptions> options,
     IOptions<ReplicationOptions> replication,
+    IOptions<RebalanceOptions> rebalance,
     TimeProvider time,
     ILogger<OverlordGrain> logger) : Grain, IOverlordGrain
 {
@@ -36,22 +37,6 @@ internal sealed partial class OverlordGrain(
 
         // GetRingAsync interleaves: concurrent first callers share one load.
         return _bootstrap ??= LoadAsync();
-    }
-
-    public async Task<Ring> SplitAsync(int rangeId, ulong? at)
-    {
-        var ring = await GetRingAsync();
-        var range = ring.FindById(rangeId)
-            ?? throw new RingOperationException(DiMintErrorCode.UnknownRange, $"Range {rangeId} is not in ring version {ring.Version}.");
-        var master = GrainFactory.GetGrain<IRangeGrain>(range.GrainKey);
-        var point = at ?? await master.GetSplitPointAsync() ?? Midpoint(range);
-        var (next, lower, upper) = RingPlanner.Split(ring, rangeId, point);
-
-        // The halves get their data before any client can learn of them; then the ring is committed.
-        await master.SplitAsync(lower, upper, next);
-        await PublishAsync(next);
-        LogSplit(logger, rangeId, point, next.Version);
-        return next;
     }
 
     public async Task<ClusterStatus> GetStatusAsync()
@@ -178,9 +163,6 @@ internal sealed partial class OverlordGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ring created: {RangeCount} ranges over {SiloCount} silos")]
     private static partial void LogBootstrapped(ILogger logger, int rangeCount, int siloCount);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId} split at {SplitPoint}; ring version {RingVersion}")]
-    private static partial void LogSplit(ILogger logger, int rangeId, ulong splitPoint, long ringVersion);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} did not report its stats: {Reason}")]
     private static partial void LogStatsFailed(ILogger logger, string silo, string reason);

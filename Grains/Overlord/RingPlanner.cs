@@ -41,26 +41,13 @@ public static class RingPlanner
 
     /// <summary>
     /// The ring after splitting range <paramref name="rangeId"/> at <paramref name="at"/>: the lower half keeps
-    /// <c>[Start, at)</c>, the upper half gets <c>[at, End)</c>, both on the same silo with new ids.
+    /// <c>[Start, at)</c>, the upper half gets <c>[at, End)</c>, both on the same silos, with new ids (by default the
+    /// ring's next two).
     /// </summary>
-    /// <exception cref="RingOperationException">Unknown range, or <paramref name="at"/> not strictly inside it.</exception>
-    public static (Ring Ring, RangeInfo Lower, RangeInfo Upper) Split(Ring ring, int rangeId, ulong at)
+    /// <exception cref="RingOperationException">Unknown range, <paramref name="at"/> not strictly inside it, or ids in use.</exception>
+    public static (Ring Ring, RangeInfo Lower, RangeInfo Upper) Split(Ring ring, int rangeId, ulong at, int? lowerId = null, int? upperId = null)
     {
-        var index = -1;
-        for (var i = 0; i < ring.Ranges.Length; i++)
-        {
-            if (ring.Ranges[i].Id == rangeId)
-            {
-                index = i;
-                break;
-            }
-        }
-
-        if (index < 0)
-        {
-            throw new RingOperationException(DiMintErrorCode.UnknownRange, $"Range {rangeId} is not in ring version {ring.Version}.");
-        }
-
+        var index = IndexOfId(ring, rangeId);
         var range = ring.Ranges[index];
         if (at <= range.Start || !range.Contains(at))
         {
@@ -69,16 +56,129 @@ public static class RingPlanner
                 $"Split point 0x{at:x16} is not strictly inside range {rangeId} {range.BoundsText}.");
         }
 
-        var lower = range with { Id = ring.NextRangeId, End = at };
-        var upper = range with { Id = ring.NextRangeId + 1, Start = at };
+        var low = lowerId ?? ring.NextRangeId;
+        var high = upperId ?? low + 1;
+        CheckNewIds(ring, low, high);
+        var lower = range with { Id = low, End = at };
+        var upper = range with { Id = high, Start = at };
         var next = new Ring
         {
             Version = ring.Version + 1,
             Ranges = ring.Ranges.SetItem(index, lower).Insert(index + 1, upper),
-            NextRangeId = ring.NextRangeId + 2,
+            NextRangeId = Math.Max(ring.NextRangeId, Math.Max(low, high) + 1),
         };
         next.Validate();
         return (next, lower, upper);
+    }
+
+    /// <summary>
+    /// The range that merging the adjacent ranges <paramref name="lowerId"/> and <paramref name="upperId"/> makes: their
+    /// bounds together, on the lower range's silos, with id <paramref name="mergedId"/> (by default the ring's next).
+    /// </summary>
+    /// <exception cref="RingOperationException">Unknown ranges, or ranges that are not adjacent.</exception>
+    public static RangeInfo PlanMerge(Ring ring, int lowerId, int upperId, int? mergedId = null)
+    {
+        var lower = ring.Ranges[IndexOfId(ring, lowerId)];
+        var upper = ring.Ranges[IndexOfId(ring, upperId)];
+        if (lower.End != upper.Start || lower.End == 0)
+        {
+            throw new RingOperationException(
+                DiMintErrorCode.InvalidRingOperation,
+                $"Ranges {lowerId} {lower.BoundsText} and {upperId} {upper.BoundsText} are not adjacent (the first must end where the second starts).");
+        }
+
+        var id = mergedId ?? ring.NextRangeId;
+        CheckNewIds(ring, id, id);
+        return new RangeInfo { Id = id, Start = lower.Start, End = upper.End, Master = lower.Master, Replicas = lower.Replicas, Epoch = 1 };
+    }
+
+    /// <summary>The ring with <paramref name="merged"/> in place of the two ranges it covers (as planned by <see cref="PlanMerge"/>).</summary>
+    public static Ring Merge(Ring ring, int lowerId, int upperId, RangeInfo merged)
+    {
+        var index = IndexOfId(ring, lowerId);
+        var upperIndex = IndexOfId(ring, upperId);
+        if (upperIndex != index + 1 || ring.Ranges[index].Start != merged.Start || ring.Ranges[upperIndex].End != merged.End)
+        {
+            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Ranges {lowerId} and {upperId} no longer make range {merged.Id} {merged.BoundsText}.");
+        }
+
+        CheckNewIds(ring, merged.Id, merged.Id);
+        var next = new Ring
+        {
+            Version = ring.Version + 1,
+            Ranges = ring.Ranges.RemoveAt(upperIndex).SetItem(index, merged),
+            NextRangeId = Math.Max(ring.NextRangeId, merged.Id + 1),
+        };
+        next.Validate();
+        return next;
+    }
+
+    /// <summary>
+    /// The ring after range <paramref name="rangeId"/>'s master moves to <paramref name="target"/> with the next epoch. A
+    /// target that was a replica swaps roles with the old master (which stays a replica); otherwise the old master leaves.
+    /// </summary>
+    public static Ring MoveMaster(Ring ring, int rangeId, SiloAddress target)
+    {
+        var index = IndexOfId(ring, rangeId);
+        var range = ring.Ranges[index];
+        if (range.Master.Equals(target))
+        {
+            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Silo {target} already holds the master of range {rangeId}.");
+        }
+
+        var replicas = range.Replicas.Contains(target) ? range.Replicas.Remove(target).Add(range.Master) : range.Replicas;
+        var next = ring with { Version = ring.Version + 1, Ranges = ring.Ranges.SetItem(index, range with { Master = target, Epoch = range.Epoch + 1, Replicas = replicas }) };
+        next.Validate();
+        return next;
+    }
+
+    /// <summary>The ring after range <paramref name="rangeId"/>'s replica on <paramref name="from"/> moves to <paramref name="target"/>.</summary>
+    public static Ring MoveReplica(Ring ring, int rangeId, SiloAddress from, SiloAddress target)
+    {
+        var index = IndexOfId(ring, rangeId);
+        var range = ring.Ranges[index];
+        if (!range.Replicas.Contains(from) || range.Master.Equals(target) || range.Replicas.Contains(target))
+        {
+            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range {rangeId} has no replica on {from} to move to {target}, or {target} already holds it.");
+        }
+
+        var next = ring with { Version = ring.Version + 1, Ranges = ring.Ranges.SetItem(index, range with { Replicas = range.Replicas.Replace(from, target) }) };
+        next.Validate();
+        return next;
+    }
+
+    /// <summary>The ring without range <paramref name="rangeId"/>'s replica on <paramref name="silo"/>.</summary>
+    public static Ring DropReplica(Ring ring, int rangeId, SiloAddress silo)
+    {
+        var index = IndexOfId(ring, rangeId);
+        var range = ring.Ranges[index];
+        var next = ring with { Version = ring.Version + 1, Ranges = ring.Ranges.SetItem(index, range with { Replicas = range.Replicas.Remove(silo) }) };
+        next.Validate();
+        return next;
+    }
+
+    private static int IndexOfId(Ring ring, int rangeId)
+    {
+        for (var i = 0; i < ring.Ranges.Length; i++)
+        {
+            if (ring.Ranges[i].Id == rangeId)
+            {
+                return i;
+            }
+        }
+
+        throw new RingOperationException(DiMintErrorCode.UnknownRange, $"Range {rangeId} is not in ring version {ring.Version}.");
+    }
+
+    private static void CheckNewIds(Ring ring, int low, int high)
+    {
+        foreach (var range in ring.Ranges)
+        {
+            if (range.Id == low || range.Id == high)
+            {
+                throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range id {range.Id} is in use.");
+            }
+        }
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace DiMint.Grains.Ranges;
 /// </summary>
 internal sealed class RangeData
 {
-    private readonly Dictionary<string, byte[]> _entries;
+    private Dictionary<string, byte[]> _entries;
     private long _bytes;
     private long _count;
 
@@ -45,6 +45,12 @@ internal sealed class RangeData
 
     /// <summary>The last write sequence number applied.</summary>
     public long AppliedSeq { get; set; }
+
+    /// <summary>
+    /// For a master that was a replica (promoted, or moved here): the last write it held when it took over. A replica of the
+    /// previous master (<see cref="SourceEpoch"/>) at exactly this write holds the same history and follows without a snapshot.
+    /// </summary>
+    public long LineageSeq { get; set; } = -1;
 
     /// <summary>Whether the copy is whole: a master, or a replica whose snapshot finished.</summary>
     public bool Complete { get; set; }
@@ -124,6 +130,41 @@ internal sealed class RangeData
         RetiredBy = ring;
         Clear();
         _entries.TrimExcess();
+    }
+
+    /// <summary>
+    /// A master stepping down and keeping its data as a replica of <paramref name="range"/>: the entries go to the
+    /// returned copy (no copying), and this object answers as retired by <paramref name="ring"/>.
+    /// </summary>
+    public RangeData HandOverAsReplica(RangeInfo range, Ring ring)
+    {
+        var replica = new RangeData(range, ring.Version, isMaster: false)
+        {
+            SourceEpoch = Epoch,
+            FencedEpoch = range.Epoch,
+            AppliedSeq = AppliedSeq,
+            Complete = true,
+        };
+        (replica._entries, _entries) = (_entries, replica._entries);
+        replica._count = Interlocked.Exchange(ref _count, 0);
+        replica._bytes = Interlocked.Exchange(ref _bytes, 0);
+        RetiredBy = ring;
+        return replica;
+    }
+
+    /// <summary>A new copy of <paramref name="range"/> holding this copy's entries whose hashes it contains.</summary>
+    public RangeData CopyInto(RangeInfo range, bool isMaster, RangeData? into = null)
+    {
+        var copy = into ?? new RangeData(range, 0, isMaster) { Complete = true };
+        foreach (var (key, value) in _entries)
+        {
+            if (range.Contains(KeyHash.Of(key)))
+            {
+                copy.Set(key, value);
+            }
+        }
+
+        return copy;
     }
 
     public RangeStats Stats(long replicaLag = 0, int replicasInSync = 0) => new()

@@ -24,18 +24,28 @@ internal sealed partial class RangeGrain
             Reconfigure(range);
         }
 
-        return Task.FromResult(_data.Stats(ReplicaLag(), _feeds.Values.Count(f => f.InSync)));
+        return Task.FromResult(_data.Stats(ReplicaLag(), ReplicaFeeds().Count(f => f.InSync)));
     }
 
-    /// <summary>Adopts <paramref name="range"/> (a newer replica set): starts feeds for new replicas, stops removed ones.</summary>
+    /// <summary>
+    /// Adopts <paramref name="range"/> (a newer replica set): starts feeds for new replicas, stops removed ones. A move's
+    /// target the ring now names becomes a replica like the others.
+    /// </summary>
     private void Reconfigure(RangeInfo range)
     {
         _data!.Range = range;
-        foreach (var silo in _feeds.Keys.Where(s => !range.Replicas.Contains(s)).ToArray())
+        foreach (var (silo, feed) in _feeds.ToArray())
         {
-            _feeds[silo].Stopped = true;
-            _feeds[silo].Wake();
-            _feeds.Remove(silo);
+            if (range.Replicas.Contains(silo))
+            {
+                feed.IsLearner = false;
+            }
+            else if (!feed.IsLearner)
+            {
+                feed.Stopped = true;
+                feed.Wake();
+                _feeds.Remove(silo);
+            }
         }
 
         StartReplication();
@@ -51,7 +61,7 @@ internal sealed partial class RangeGrain
                 continue;
             }
 
-            var feed = new ReplicaFeed(silo, GrainFactory.GetGrain<IRangeReplicaGrain>($"{_data.Range.Id}/{silo.ToParsableString()}"));
+            var feed = new ReplicaFeed(silo, ReplicaOn(_data.Range.Id, silo));
             _feeds[silo] = feed;
             _ = RunFeedAsync(feed);
         }
@@ -69,7 +79,10 @@ internal sealed partial class RangeGrain
     }
 
     /// <summary>Acknowledgements a write needs: WriteAcks, capped by the replicas the range has.</summary>
-    private int RequiredAcks() => Math.Min(_replication.WriteAcks, _feeds.Count);
+    private int RequiredAcks() => Math.Min(_replication.WriteAcks, ReplicaFeeds().Count());
+
+    /// <summary>The feeds of the replicas the ring names (not a move's target).</summary>
+    private IEnumerable<ReplicaFeed> ReplicaFeeds() => _feeds.Values.Where(f => !f.IsLearner);
 
     /// <summary>Refuses a write up front, before changing anything, when too few replicas can possibly confirm it.</summary>
     private void CheckReplicasAvailable()
@@ -80,7 +93,7 @@ internal sealed partial class RangeGrain
             return;
         }
 
-        var reachable = _feeds.Values.Count(f => !f.Failed);
+        var reachable = ReplicaFeeds().Count(f => !f.Failed);
         if (reachable < required)
         {
             throw new NotEnoughReplicasException(_data!.Range.Id, required, reachable);
@@ -139,7 +152,7 @@ internal sealed partial class RangeGrain
         var count = 0;
         foreach (var feed in _feeds.Values)
         {
-            if (feed.InSync && feed.AckedSeq >= seq)
+            if (!feed.IsLearner && feed.InSync && feed.AckedSeq >= seq)
             {
                 count++;
             }
@@ -171,7 +184,7 @@ internal sealed partial class RangeGrain
     private long ReplicaLag()
     {
         long lag = 0;
-        foreach (var feed in _feeds.Values)
+        foreach (var feed in ReplicaFeeds())
         {
             lag = Math.Max(lag, feed.AckedSeq < 0 ? _data!.AppliedSeq : _data!.AppliedSeq - feed.AckedSeq);
         }
@@ -210,11 +223,13 @@ internal sealed partial class RangeGrain
                         Kind = ReplicationBatchKind.Ops,
                         FirstSeq = from,
                         Ops = ops,
+                        LineageEpoch = data.SourceEpoch,
                     }).WaitAsync(_replication.AckTimeout);
                     await OnAckAsync(feed, ack);
                 }
 
                 feed.Failed = false;
+                feed.FailingSinceTimestamp = 0;
                 backoff = TimeSpan.FromMilliseconds(50);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -225,19 +240,46 @@ internal sealed partial class RangeGrain
                 }
 
                 feed.Failed = true;
+                if (feed.FailingSinceTimestamp == 0)
+                {
+                    feed.FailingSinceTimestamp = time.GetTimestamp();
+                }
+
                 await Task.Delay(backoff);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
         }
     }
 
-    /// <summary>Learns where a replica stands: it resumes from there if it follows this master, else gets a snapshot.</summary>
+    /// <summary>
+    /// Learns where a replica stands: it resumes from there if it follows this master, or holds exactly the history this
+    /// master took over (a replica of the previous master at the hand-over write); else it gets a snapshot.
+    /// </summary>
     private async Task ResumeOrSnapshotAsync(ReplicaFeed feed, RangeData data)
     {
         var state = await feed.Replica.GetStateAsync(data.Range.Id).WaitAsync(_replication.AckTimeout);
-        if (state.Complete && state.Epoch == _epoch && state.AppliedSeq <= data.AppliedSeq
-            && _data!.Log.Covers(state.AppliedSeq, data.AppliedSeq))
+        var follows = state.Epoch == _epoch && state.AppliedSeq <= data.AppliedSeq && _data!.Log.Covers(state.AppliedSeq, data.AppliedSeq);
+        var inherited = state.Epoch == data.SourceEpoch && state.Epoch != _epoch && state.AppliedSeq == data.LineageSeq
+            && _data!.Log.Covers(state.AppliedSeq, data.AppliedSeq);
+        if (state.Complete && (follows || inherited))
         {
+            if (inherited)
+            {
+                // An empty batch makes the replica follow this master's epoch from now on.
+                var ack = await feed.Replica.ApplyAsync(new ReplicationBatch
+                {
+                    Range = data.Range,
+                    Kind = ReplicationBatchKind.Ops,
+                    FirstSeq = state.AppliedSeq + 1,
+                    LineageEpoch = data.SourceEpoch,
+                }).WaitAsync(_replication.AckTimeout);
+                if (ack.Status != ReplicaAckStatus.Ok)
+                {
+                    await OnAckAsync(feed, ack);
+                    return;
+                }
+            }
+
             feed.AckedSeq = state.AppliedSeq;
             feed.InSync = true;
             AfterAck();
@@ -265,6 +307,10 @@ internal sealed partial class RangeGrain
         var keys = data.Entries.Keys.ToArray();
         var chunk = new List<ReplicationOp>();
         long bytes = 0;
+        feed.SnapshotBytesTotal = data.Bytes;
+        feed.SnapshotBytesSent = 0;
+        feed.SnapshotKeysSent = 0;
+        var started = time.GetTimestamp();
         foreach (var key in keys)
         {
             if (feed.Stopped || data.RetiredBy is not null)
@@ -286,8 +332,11 @@ internal sealed partial class RangeGrain
                     return;
                 }
 
+                feed.SnapshotBytesSent += bytes;
+                feed.SnapshotKeysSent += chunk.Count;
                 chunk.Clear();
                 bytes = 0;
+                await ThrottleAsync(feed.SnapshotBytesSent, started);
             }
         }
 
@@ -296,12 +345,31 @@ internal sealed partial class RangeGrain
             return;
         }
 
+        feed.SnapshotBytesSent += bytes;
+        feed.SnapshotKeysSent += chunk.Count;
+
         if (await SendAsync(feed, new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotEnd, FirstSeq = seq }))
         {
             feed.InSync = true;
             feed.AckedSeq = seq;
             LogSnapshotSent(logger, range.Id, feed.Silo.ToString(), keys.Length, seq);
             AfterAck();
+        }
+    }
+
+    /// <summary>Holds a snapshot back to <see cref="RebalanceOptions.TransferBytesPerSecond"/>, so foreground requests keep their latency.</summary>
+    private async Task ThrottleAsync(long sent, long startedTimestamp)
+    {
+        var rate = _rebalance.TransferBytesPerSecond;
+        if (rate <= 0)
+        {
+            return;
+        }
+
+        var due = TimeSpan.FromSeconds((double)sent / rate) - time.GetElapsedTime(startedTimestamp);
+        if (due > TimeSpan.Zero)
+        {
+            await Task.Delay(due);
         }
     }
 
@@ -351,6 +419,7 @@ internal sealed partial class RangeGrain
     private void AfterAck()
     {
         CompleteWaiters();
+        _ackSignal.TrySetResult();
         var min = long.MaxValue;
         foreach (var feed in _feeds.Values)
         {
@@ -362,7 +431,7 @@ internal sealed partial class RangeGrain
             _data!.Log.TruncateThrough(min);
         }
 
-        store.ReportReplication(_data!.Range.Id, ReplicaLag(), _feeds.Values.Count(f => f.InSync));
+        store.ReportReplication(_data!.Range.Id, ReplicaLag(), ReplicaFeeds().Count(f => f.InSync));
     }
 
     /// <summary>A write waiting for its acknowledgements; completes with null when acknowledged, or with the ring that replaced this master.</summary>

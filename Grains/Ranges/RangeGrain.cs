@@ -25,10 +25,13 @@ internal sealed partial class RangeGrain(
     RingCache ringCache,
     IOptions<DiMintLimitsOptions> limits,
     IOptions<ReplicationOptions> replication,
+    IOptions<RebalanceOptions> rebalance,
+    TimeProvider time,
     ILogger<RangeGrain> logger) : Grain, IRangeGrain
 {
     private readonly DiMintLimitsOptions _limits = limits.Value;
     private readonly ReplicationOptions _replication = replication.Value;
+    private readonly RebalanceOptions _rebalance = rebalance.Value;
     private RangeData? _data;
     private Ring? _staleBy;
     private long _epoch;
@@ -65,6 +68,7 @@ internal sealed partial class RangeGrain(
         if (data is not null && !data.IsMaster && data.Complete)
         {
             data.IsMaster = true;
+            data.LineageSeq = data.AppliedSeq;
             data.Epoch = epoch;
             data.FencedEpoch = epoch;
             data.Range = range;
@@ -123,6 +127,11 @@ internal sealed partial class RangeGrain(
             return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
         }
 
+        if (_fence is not null && await WaitOutFenceAsync() is { } fencedBy)
+        {
+            return new WriteResult { Status = RangeStatus.Moved, Ring = fencedBy };
+        }
+
         CheckReplicasAvailable();
         _data!.Set(key, value);
         var seq = Record(new ReplicationOp { Key = key, Value = value });
@@ -136,6 +145,11 @@ internal sealed partial class RangeGrain(
         if (moved is not null)
         {
             return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+        }
+
+        if (_fence is not null && await WaitOutFenceAsync() is { } fencedBy)
+        {
+            return new WriteResult { Status = RangeStatus.Moved, Ring = fencedBy };
         }
 
         CheckReplicasAvailable();
@@ -195,6 +209,11 @@ internal sealed partial class RangeGrain(
             return WriteResult.Ok;
         }
 
+        if (_fence is not null && await WaitOutFenceAsync() is { } fencedBy)
+        {
+            return new WriteResult { Status = RangeStatus.Moved, Ring = fencedBy };
+        }
+
         CheckReplicasAvailable();
         long seq = 0;
         for (var i = 0; i < keys.Length; i++)
@@ -207,7 +226,7 @@ internal sealed partial class RangeGrain(
     }
 
     public Task<RangeStats> GetStatsAsync() => Task.FromResult(
-        _data?.Stats(ReplicaLag(), _feeds.Values.Count(f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
+        _data?.Stats(ReplicaLag(), ReplicaFeeds().Count(f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
 
     public Task<ulong?> GetSplitPointAsync()
     {
@@ -223,41 +242,6 @@ internal sealed partial class RangeGrain(
         }
 
         return Task.FromResult(RingPlanner.ChooseSplitPoint(points, _data.Range.Start));
-    }
-
-    public Task<RangeStats[]> SplitAsync(RangeInfo lower, RangeInfo upper, Ring ring)
-    {
-        var data = _data ?? throw new RingOperationException(DiMintErrorCode.UnknownRange, $"Range grain {this.GetPrimaryKeyString()} holds no range.");
-        if (data.RetiredBy is { } done)
-        {
-            if (done.Version == ring.Version && store.TryGet(lower.Id, out var l) && store.TryGet(upper.Id, out var u))
-            {
-                return Task.FromResult(new[] { l.Stats(), u.Stats() });
-            }
-
-            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range {data.Range.Id} was already replaced at ring version {done.Version}.");
-        }
-
-        var range = data.Range;
-        if (lower.Start != range.Start || upper.End != range.End || lower.End != upper.Start
-            || !lower.Master.Equals(range.Master) || !upper.Master.Equals(range.Master))
-        {
-            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"{lower.BoundsText} and {upper.BoundsText} do not split range {range.Id} {range.BoundsText} on its silo.");
-        }
-
-        // Runs in one turn: no write to this range interleaves with the copy.
-        var low = new RangeData(lower, ring.Version, isMaster: true);
-        var high = new RangeData(upper, ring.Version, isMaster: true);
-        foreach (var (key, value) in data.Entries)
-        {
-            (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
-        }
-
-        store.Put(low);
-        store.Put(high);
-        Retire(ring);
-        LogSplit(logger, range.Id, lower.Id, low.Count, upper.Id, high.Count, ring.Version);
-        return Task.FromResult(new[] { low.Stats(), high.Stats() });
     }
 
     /// <summary>The fast path: the grain is current and the key's hash is in its range.</summary>
@@ -353,6 +337,4 @@ internal sealed partial class RangeGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Range grain {GrainKey} is not in ring {RingVersion}; it answers Moved")]
     private static partial void LogStaleActivation(ILogger logger, string grainKey, long ringVersion);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId} split into {LowerId} ({LowerKeys} keys) and {UpperId} ({UpperKeys} keys) at ring version {RingVersion}")]
-    private static partial void LogSplit(ILogger logger, int rangeId, int lowerId, long lowerKeys, int upperId, long upperKeys, long ringVersion);
 }

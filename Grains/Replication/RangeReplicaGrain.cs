@@ -71,10 +71,14 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache) :
                 return Task.FromResult(Ack(ReplicaAckStatus.Ok, done));
 
             default:
-                if (data.SourceEpoch != epoch || !data.Complete)
+                // A replica of the previous master follows a master that continues its history (promoted or moved):
+                // the master checked that it holds exactly the writes it took over.
+                if (!data.Complete || (data.SourceEpoch != epoch && data.SourceEpoch != batch.LineageEpoch))
                 {
                     return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
                 }
+
+                data.SourceEpoch = epoch;
 
                 // Writes already applied are skipped; a gap is reported by answering the last applied sequence number.
                 if (batch.FirstSeq <= data.AppliedSeq + 1)
@@ -104,6 +108,58 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache) :
         store.TryGet(rangeId, out var data) && !data.IsMaster
             ? new ReplicaState { RangeId = rangeId, Complete = data.Complete, AppliedSeq = data.AppliedSeq, Epoch = data.SourceEpoch }
             : new ReplicaState { RangeId = rangeId, Complete = false, AppliedSeq = 0, Epoch = 0 });
+
+    public Task DropAsync(int rangeId)
+    {
+        if (store.TryGet(rangeId, out var data) && !data.IsMaster)
+        {
+            store.Remove(rangeId);
+        }
+
+        _staging = null;
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> SplitAsync(int rangeId, long sourceEpoch, long seq, RangeInfo lower, RangeInfo upper)
+    {
+        if (!Holds(rangeId, sourceEpoch, seq, out var data))
+        {
+            return Task.FromResult(false);
+        }
+
+        var low = NewCopy(lower);
+        var high = NewCopy(upper);
+        foreach (var (key, value) in data.Entries)
+        {
+            (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
+        }
+
+        store.Put(low);
+        store.Put(high);
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> MergeAsync(MergeSource lower, MergeSource upper, RangeInfo merged)
+    {
+        if (!Holds(lower.Range.Id, lower.SourceEpoch, lower.Seq, out var low) || !Holds(upper.Range.Id, upper.SourceEpoch, upper.Seq, out var high))
+        {
+            return Task.FromResult(false);
+        }
+
+        // The upper copy belongs to another replica grain; both masters are fenced, so neither copy changes meanwhile.
+        var copy = NewCopy(merged);
+        low.CopyInto(merged, isMaster: false, copy);
+        high.CopyInto(merged, isMaster: false, copy);
+        store.Put(copy);
+        return Task.FromResult(true);
+    }
+
+    /// <summary>Whether this silo holds a complete replica of the range with exactly the writes up to <paramref name="seq"/> of <paramref name="sourceEpoch"/>.</summary>
+    private bool Holds(int rangeId, long sourceEpoch, long seq, out RangeData data) =>
+        store.TryGet(rangeId, out data) && !data.IsMaster && data.Complete && data.SourceEpoch == sourceEpoch && data.AppliedSeq == seq;
+
+    /// <summary>A complete, empty replica copy of a range made in place: it follows the range's first master from write 0.</summary>
+    private static RangeData NewCopy(RangeInfo range) => new(range, 0, isMaster: false) { Complete = true };
 
     public async Task<ReadResult> GetAsync(string key, long ringVersion)
     {

@@ -20,6 +20,28 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica)
     /// <summary>Whether the last exchange with the replica failed (it does not count as reachable).</summary>
     public bool Failed { get; set; }
 
+    /// <summary>
+    /// A move's target rather than a replica in the ring: it gets the writes but does not count toward acknowledgements
+    /// until the ring names it.
+    /// </summary>
+    public bool IsLearner { get; set; }
+
+    /// <summary>The operation a learner copies for.</summary>
+    public long OperationId { get; set; }
+
+    /// <summary>When the overlord last asked about a learner (it is dropped when nobody asks any more).</summary>
+    public long LastAskedTimestamp { get; set; }
+
+    /// <summary>The bytes and entries of the snapshot being sent (or last sent), for progress reports.</summary>
+    public long SnapshotBytesTotal { get; set; }
+
+    public long SnapshotBytesSent { get; set; }
+
+    public long SnapshotKeysSent { get; set; }
+
+    /// <summary>When the feed last failed to reach the replica, or 0 while it succeeds.</summary>
+    public long FailingSinceTimestamp { get; set; }
+
     /// <summary>Wakes the feed's loop: there are new writes to send.</summary>
     public void Wake() => _wake.TrySetResult();
 

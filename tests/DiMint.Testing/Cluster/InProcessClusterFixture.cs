@@ -1,14 +1,16 @@
 using DiMint.Client;
 using DiMint.Grains.Hosting;
+using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 
 namespace DiMint.Testing.Cluster;
 
 /// <summary>
 /// Three in-process silos (Orleans TestingHost) with DiMint's grains, shared by a test collection, and a
-/// <see cref="DimintClient"/> over the test cluster's client.
+/// <see cref="DimintClient"/> over the test cluster's client. Automatic balancing is off here, so the ring changes only
+/// when a test changes it; fixtures for balancing tests turn it on through <see cref="Settings"/>.
 /// </summary>
-public sealed class InProcessClusterFixture : IAsyncLifetime
+public class InProcessClusterFixture : IAsyncLifetime
 {
     public const int SiloCount = 3;
 
@@ -16,12 +18,19 @@ public sealed class InProcessClusterFixture : IAsyncLifetime
 
     public DimintClient Client { get; private set; } = null!;
 
+    /// <summary>Configuration the silos start with (<c>DiMint:...</c> keys).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["DiMint:Rebalance:AutoBalance"] = "false",
+    };
+
     /// <summary>A new client with its own ring cache, as a second application would have.</summary>
     public DimintClient NewClient(DimintClientOptions? options = null) => new(Cluster.Client, options);
 
     public async Task InitializeAsync()
     {
         var builder = new TestClusterBuilder(SiloCount);
+        builder.ConfigureHostConfiguration(configuration => configuration.AddInMemoryCollection(Settings));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();

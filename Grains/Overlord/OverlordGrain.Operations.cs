@@ -1,0 +1,682 @@
+using System.Collections.Immutable;
+using DiMint.Grains.Rebalancing;
+using Microsoft.Extensions.Logging;
+
+namespace DiMint.Grains.Overlord;
+
+/// <summary>
+/// Ring operations: splits, merges, moves and drains, each run in the background of the overlord's activation with its
+/// progress kept for <c>dimint ops</c>. Every ring change goes through one gate, re-checked against the ring of the moment,
+/// so operations, failovers and replica repairs never overwrite each other. An operation that cannot finish before its
+/// ring switch is rolled back: the masters lift their fences and forget what they prepared.
+/// </summary>
+internal sealed partial class OverlordGrain
+{
+    private const int FinishedKept = 100;
+    private static readonly TimeSpan ProgressPoll = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+    private readonly SemaphoreSlim _ringGate = new(1, 1);
+    private readonly Dictionary<long, RingOperation> _running = [];
+    private readonly LinkedList<RingOperationInfo> _finished = new();
+
+    /// <summary>Ranges an operation works on: one operation per range at a time.</summary>
+    private readonly Dictionary<int, long> _busy = [];
+
+    /// <summary>Silos being drained: nothing new is placed on them.</summary>
+    private readonly HashSet<SiloAddress> _draining = [];
+    private SemaphoreSlim? _slots;
+    private long _lastOperationId;
+    private int _lastRangeId;
+
+    public async Task<RingOperationInfo> StartSplitAsync(int rangeId, ulong? at) =>
+        await StartSplitCoreAsync(rangeId, at, automatic: false, reason: null);
+
+    public async Task<RingOperationInfo> StartMergeAsync(int rangeId, int otherRangeId)
+    {
+        var ring = await GetRingAsync();
+        return StartMerge(ring, rangeId, otherRangeId, automatic: false, reason: null);
+    }
+
+    public async Task<RingOperationInfo> StartMoveAsync(int rangeId, SiloAddress target, bool replica, SiloAddress? from)
+    {
+        var ring = await GetRingAsync();
+        return StartMove(ring, rangeId, target, replica, from, automatic: false, reason: null);
+    }
+
+    public async Task<RingOperationInfo> StartDrainAsync(SiloAddress silo)
+    {
+        await GetRingAsync();
+        if (!IsUsable(silo))
+        {
+            throw new RingOperationException(DiMintErrorCode.UnknownSilo, $"Silo {silo} is not an active member of the cluster.");
+        }
+
+        if (_draining.Contains(silo))
+        {
+            throw new RingOperationException(DiMintErrorCode.OperationInProgress, $"Silo {silo} is being drained already.");
+        }
+
+        if (!EligibleSilos().Any(s => !s.Equals(silo)))
+        {
+            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Silo {silo} is the last silo that can hold ranges: it cannot be drained.");
+        }
+
+        _draining.Add(silo);
+        var op = Begin(new RingOperationInfo { Id = 0, Kind = RingOperationKind.Drain, Source = silo, State = RingOperationState.Running });
+        _ = RunAsync(op, () => DrainAsync(op, silo), usesSlot: false);
+        return op.Info;
+    }
+
+    public async Task<ImmutableArray<RingOperationInfo>> RebalanceAsync(bool dryRun)
+    {
+        var ring = await GetRingAsync();
+        var plan = await PlanBalanceAsync(ring, slots: Math.Max(1, rebalance.Value.MaxConcurrentOperations));
+        var now = time.GetUtcNow();
+        if (dryRun)
+        {
+            return [.. plan.Select(p => new RingOperationInfo
+            {
+                Id = 0,
+                Kind = p.Kind,
+                RangeId = p.RangeId,
+                OtherRangeId = p.OtherRangeId,
+                Source = p.Source,
+                Target = p.Target,
+                State = RingOperationState.Planned,
+                Reason = p.Reason,
+                StartedAt = now,
+            })];
+        }
+
+        var started = ImmutableArray.CreateBuilder<RingOperationInfo>();
+        foreach (var planned in plan)
+        {
+            started.Add(await StartPlannedAsync(planned, automatic: false));
+        }
+
+        return started.ToImmutable();
+    }
+
+    public Task<ImmutableArray<RingOperationInfo>> GetOperationsAsync() =>
+        Task.FromResult<ImmutableArray<RingOperationInfo>>([.. _running.Values.Select(o => o.Info).OrderBy(i => i.Id), .. _finished]);
+
+    public Task<RingOperationInfo?> GetOperationAsync(long operationId) =>
+        Task.FromResult(_running.TryGetValue(operationId, out var op) ? op.Info : _finished.FirstOrDefault(i => i.Id == operationId));
+
+    public async Task<FenceVerdict> ResolveFenceAsync(int rangeId, long operationId)
+    {
+        if (_running.ContainsKey(operationId))
+        {
+            return new FenceVerdict { Wait = true };
+        }
+
+        if (!_finished.Any(i => i.Id == operationId))
+        {
+            // An operation of an earlier activation of this grain: a version bump (a compare-and-swap on the stored
+            // ring) makes sure that activation can no longer publish its ring switch.
+            await GetRingAsync();
+            await ChangeRingAsync(ring => ring with { Version = ring.Version + 1 });
+            LogFenceOfUnknownOperation(logger, rangeId, operationId, _ring!.Version);
+        }
+
+        return new FenceVerdict { Ring = _ring };
+    }
+
+    private async Task<RingOperationInfo> StartPlannedAsync(PlannedOperation planned, bool automatic)
+    {
+        var ring = await GetRingAsync();
+        return planned.Kind switch
+        {
+            RingOperationKind.Split => await StartSplitCoreAsync(planned.RangeId, at: null, automatic, planned.Reason),
+            RingOperationKind.Merge => StartMerge(ring, planned.RangeId, planned.OtherRangeId!.Value, automatic, planned.Reason),
+            RingOperationKind.MoveMaster => StartMove(ring, planned.RangeId, planned.Target!, replica: false, from: null, automatic, planned.Reason),
+            RingOperationKind.MoveReplica => StartMove(ring, planned.RangeId, planned.Target!, replica: true, planned.Source, automatic, planned.Reason),
+            _ => throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"The policy does not start {planned.Kind} operations."),
+        };
+    }
+
+    private async Task<RingOperationInfo> StartSplitCoreAsync(int rangeId, ulong? at, bool automatic, string? reason)
+    {
+        var ring = await GetRingAsync();
+        var range = ring.FindById(rangeId) ?? throw UnknownRange(rangeId, ring);
+        CheckIdle(rangeId);
+        var point = at ?? await RangeGrainOf(range).GetSplitPointAsync().WaitAsync(CallTimeout) ?? Midpoint(range);
+        CheckIdle(rangeId);
+        var lowId = NextRangeId(ring);
+        var highId = NextRangeId(ring);
+
+        // Validates the point (and the ids) before anything starts.
+        RingPlanner.Split(ring, rangeId, point, lowId, highId);
+        var op = Begin(new RingOperationInfo { Id = 0, Kind = RingOperationKind.Split, RangeId = rangeId, SplitAt = point, State = RingOperationState.Running, Automatic = automatic, Reason = reason }, rangeId);
+        _ = RunAsync(op, () => SplitAsync(op, rangeId, point, lowId, highId));
+        return op.Info;
+    }
+
+    private RingOperationInfo StartMerge(Ring ring, int rangeId, int otherRangeId, bool automatic, string? reason)
+    {
+        var first = ring.FindById(rangeId) ?? throw UnknownRange(rangeId, ring);
+        var second = ring.FindById(otherRangeId) ?? throw UnknownRange(otherRangeId, ring);
+        var (lower, upper) = first.Start < second.Start ? (first, second) : (second, first);
+        CheckIdle(lower.Id);
+        CheckIdle(upper.Id);
+        var mergedId = NextRangeId(ring);
+        RingPlanner.PlanMerge(ring, lower.Id, upper.Id, mergedId);
+        var op = Begin(new RingOperationInfo { Id = 0, Kind = RingOperationKind.Merge, RangeId = lower.Id, OtherRangeId = upper.Id, State = RingOperationState.Running, Automatic = automatic, Reason = reason }, lower.Id, upper.Id);
+        _ = RunAsync(op, () => MergeAsync(op, lower.Id, upper.Id, mergedId));
+        return op.Info;
+    }
+
+    private RingOperationInfo StartMove(Ring ring, int rangeId, SiloAddress target, bool replica, SiloAddress? from, bool automatic, string? reason)
+    {
+        var range = ring.FindById(rangeId) ?? throw UnknownRange(rangeId, ring);
+        if (!IsUsable(target))
+        {
+            throw new RingOperationException(DiMintErrorCode.UnknownSilo, $"Silo {target} is not an active member of the cluster.");
+        }
+
+        if (_draining.Contains(target))
+        {
+            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Silo {target} is being drained: nothing moves onto it.");
+        }
+
+        if (!replica)
+        {
+            RingPlanner.MoveMaster(ring, rangeId, target);
+        }
+        else
+        {
+            from ??= range.Replicas
+                .OrderByDescending(s => ring.Ranges.Count(r => r.Replicas.Contains(s)))
+                .ThenBy(s => s.ToParsableString(), StringComparer.Ordinal)
+                .FirstOrDefault()
+                ?? throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range {rangeId} has no replicas.");
+            RingPlanner.MoveReplica(ring, rangeId, from, target);
+        }
+
+        CheckIdle(rangeId);
+        var op = Begin(
+            new RingOperationInfo
+            {
+                Id = 0,
+                Kind = replica ? RingOperationKind.MoveReplica : RingOperationKind.MoveMaster,
+                RangeId = rangeId,
+                Source = replica ? from : range.Master,
+                Target = target,
+                State = RingOperationState.Running,
+                Automatic = automatic,
+                Reason = reason,
+            },
+            rangeId);
+        _ = RunAsync(op, () => replica ? MoveReplicaStepAsync(op, rangeId, from!, target) : MoveMasterStepAsync(op, rangeId, target));
+        return op.Info;
+    }
+
+    private async Task SplitAsync(RingOperation op, int rangeId, ulong point, int lowId, int highId)
+    {
+        var range = CurrentRange(rangeId);
+        var (_, lower, upper) = RingPlanner.Split(_ring!, rangeId, point, lowId, highId);
+        var master = RangeGrainOf(range);
+        var started = EnterFence(op);
+        var fence = await PrepareAsync(op, [master], () => master.PrepareSplitAsync(op.Id, lower, upper, rebalance.Value.FenceCatchUp));
+
+        // Replicas that hold exactly the fenced writes split their copies in place: no snapshot for the halves.
+        await Task.WhenAll(fence.CaughtUp.Where(range.Replicas.Contains).Select(s => TryAsync(ReplicaOn(rangeId, s).SplitAsync(rangeId, fence.SourceEpoch, fence.AppliedSeq, lower, upper))));
+        var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.Split(ring, rangeId, point, lowId, highId).Ring : null);
+        if (changed is not { } ring)
+        {
+            await AbortAsync(op, [master]);
+            await DropCopiesAsync(range.Replicas, lowId, highId);
+            throw new OperationRolledBackException($"range {rangeId} changed while splitting");
+        }
+
+        op.Committed = true;
+        await TryAsync(master.CommitAsync(op.Id, ring.After, keepAsReplica: false));
+        EndFence(op, started);
+        await DropCopiesAsync(range.Replicas, rangeId);
+        op.Info = op.Info with { ResultRanges = [lowId, highId], KeysMoved = fence.Keys };
+        await AfterChangeAsync(ring.Before, ring.After);
+    }
+
+    private async Task MergeAsync(RingOperation op, int lowerId, int upperId, int mergedId)
+    {
+        var lower = CurrentRange(lowerId);
+        if (!CurrentRange(upperId).Master.Equals(lower.Master))
+        {
+            // Both masters must be on one silo: the upper range's moves to the lower's first.
+            await MoveMasterStepAsync(op, upperId, lower.Master);
+            op.Info = op.Info with { State = RingOperationState.Running };
+        }
+
+        var upper = CurrentRange(upperId);
+        lower = CurrentRange(lowerId);
+        var merged = RingPlanner.PlanMerge(_ring!, lowerId, upperId, mergedId);
+        var lowerMaster = RangeGrainOf(lower);
+        var upperMaster = RangeGrainOf(upper);
+        var started = EnterFence(op);
+        var upperFence = await PrepareAsync(op, [upperMaster], () => upperMaster.FenceAsync(op.Id, null, rebalance.Value.FenceCatchUp));
+        var lowerFence = await PrepareAsync(op, [upperMaster, lowerMaster], () => lowerMaster.PrepareMergeAsync(op.Id, upper, merged, rebalance.Value.FenceCatchUp));
+        var low = new MergeSource { Range = lower, SourceEpoch = lowerFence.SourceEpoch, Seq = lowerFence.AppliedSeq };
+        var high = new MergeSource { Range = upper, SourceEpoch = upperFence.SourceEpoch, Seq = upperFence.AppliedSeq };
+        await Task.WhenAll(merged.Replicas.Where(s => lowerFence.CaughtUp.Contains(s) && upperFence.CaughtUp.Contains(s))
+            .Select(s => TryAsync(ReplicaOn(lowerId, s).MergeAsync(low, high, merged))));
+        var changed = await ChangeRingAsync(ring => ring.FindById(lowerId)?.GrainKey == lower.GrainKey && ring.FindById(upperId)?.GrainKey == upper.GrainKey
+            ? RingPlanner.Merge(ring, lowerId, upperId, merged with { Replicas = ring.FindById(lowerId)!.Replicas })
+            : null);
+        if (changed is not { } ring)
+        {
+            await AbortAsync(op, [upperMaster, lowerMaster]);
+            await DropCopiesAsync(merged.Replicas, mergedId);
+            throw new OperationRolledBackException($"ranges {lowerId} and {upperId} changed while merging");
+        }
+
+        op.Committed = true;
+        await Task.WhenAll(TryAsync(lowerMaster.CommitAsync(op.Id, ring.After, keepAsReplica: false)), TryAsync(upperMaster.CommitAsync(op.Id, ring.After, keepAsReplica: false)));
+        EndFence(op, started);
+        await DropCopiesAsync(lower.Replicas, lowerId);
+        await DropCopiesAsync(upper.Replicas, upperId);
+        op.Info = op.Info with { ResultRanges = [mergedId], KeysMoved = lowerFence.Keys };
+        await AfterChangeAsync(ring.Before, ring.After);
+    }
+
+    /// <summary>
+    /// Moves a range's master: a copy to the target (unless it is a replica already), the fence for the final catch-up,
+    /// the ring switch, and the old master stepping down (staying a replica when the target was one: a role swap).
+    /// </summary>
+    private async Task MoveMasterStepAsync(RingOperation op, int rangeId, SiloAddress target)
+    {
+        var range = CurrentRange(rangeId);
+        var master = RangeGrainOf(range);
+        if (!range.Replicas.Contains(target))
+        {
+            await CopyAsync(op, master, range, target);
+        }
+
+        var started = EnterFence(op);
+        var fence = await PrepareAsync(op, [master], () => master.FenceAsync(op.Id, target, rebalance.Value.FenceCatchUp));
+        var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.MoveMaster(ring, rangeId, target) : null);
+        if (changed is not { } ring)
+        {
+            await AbortAsync(op, [master]);
+            throw new OperationRolledBackException($"range {rangeId} changed while moving its master");
+        }
+
+        op.Committed = true;
+        var moved = ring.After.FindById(rangeId)!;
+        await TryAsync(master.CommitAsync(op.Id, ring.After, keepAsReplica: moved.Replicas.Contains(range.Master)));
+        EndFence(op, started);
+        op.Info = op.Info with { KeysMoved = op.Info.KeysMoved + (range.Replicas.Contains(target) ? 0 : fence.Keys) };
+        await AfterChangeAsync(ring.Before, ring.After);
+    }
+
+    /// <summary>Moves a replica: a copy to the target, then the ring switch (no fence: the master feeds both meanwhile).</summary>
+    private async Task MoveReplicaStepAsync(RingOperation op, int rangeId, SiloAddress from, SiloAddress target)
+    {
+        var range = CurrentRange(rangeId);
+        var master = RangeGrainOf(range);
+        await CopyAsync(op, master, range, target);
+        var changed = await ChangeRingAsync(ring => ring.FindById(rangeId) is { } now && now.GrainKey == range.GrainKey && now.Replicas.Contains(from) && !now.Replicas.Contains(target)
+            ? RingPlanner.MoveReplica(ring, rangeId, from, target)
+            : null);
+        if (changed is not { } ring)
+        {
+            await AbortAsync(op, [master]);
+            throw new OperationRolledBackException($"range {rangeId} changed while moving its replica");
+        }
+
+        op.Committed = true;
+        op.Info = op.Info with { Fence = op.Info.Fence ?? TimeSpan.Zero };
+        await AfterChangeAsync(ring.Before, ring.After);
+        if (!_unconfigured.Contains(rangeId))
+        {
+            // The master stopped feeding the old replica: its copy can go.
+            await DropCopiesAsync([from], rangeId);
+        }
+    }
+
+    private async Task DrainAsync(RingOperation op, SiloAddress silo)
+    {
+        op.Info = op.Info with { Steps = _ring!.Ranges.Count(r => r.Master.Equals(silo) || r.Replicas.Contains(silo)) };
+        var failures = 0;
+        while (_ring!.Ranges.FirstOrDefault(r => r.Master.Equals(silo) || r.Replicas.Contains(silo)) is { } range)
+        {
+            if (!IsUsable(silo))
+            {
+                throw new OperationRolledBackException($"silo {silo} left the cluster while draining (its ranges fail over)");
+            }
+
+            if (_busy.ContainsKey(range.Id))
+            {
+                await Task.Delay(ProgressPoll);
+                continue;
+            }
+
+            _busy[range.Id] = op.Id;
+            try
+            {
+                await DrainRangeAsync(op, silo, range.Id);
+                op.Info = op.Info with { StepsDone = op.Info.StepsDone + 1, State = RingOperationState.Running };
+                failures = 0;
+            }
+            catch (OperationRolledBackException ex) when (++failures < 3)
+            {
+                LogDrainStepRetried(logger, silo.ToString(), range.Id, ex.Message);
+                op.Info = op.Info with { State = RingOperationState.Running };
+            }
+            finally
+            {
+                _busy.Remove(range.Id);
+            }
+        }
+    }
+
+    private async Task DrainRangeAsync(RingOperation op, SiloAddress silo, int rangeId)
+    {
+        var range = CurrentRange(rangeId);
+        var eligible = EligibleSilos().Where(s => !s.Equals(silo)).ToArray();
+        if (range.Master.Equals(silo))
+        {
+            // A replica takes over (a role swap: the drained silo keeps a replica for now, so the copies never drop below
+            // the replication factor); without one, the silo with the fewest masters gets a copy.
+            var target = range.Replicas.Where(eligible.Contains).OrderBy(MasterCount).ThenBy(s => s.ToParsableString(), StringComparer.Ordinal).FirstOrDefault()
+                ?? eligible.OrderBy(MasterCount).ThenBy(s => s.ToParsableString(), StringComparer.Ordinal).FirstOrDefault()
+                ?? throw new OperationRolledBackException($"no silo can take range {rangeId}");
+            await MoveMasterStepAsync(op, rangeId, target);
+            range = CurrentRange(rangeId);
+        }
+
+        if (range.Replicas.Contains(silo))
+        {
+            var target = eligible.Where(s => !range.Master.Equals(s) && !range.Replicas.Contains(s))
+                .OrderBy(s => _ring!.Ranges.Count(r => r.Replicas.Contains(s)))
+                .ThenBy(s => s.ToParsableString(), StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (target is not null)
+            {
+                await MoveReplicaStepAsync(op, rangeId, silo, target);
+            }
+            else if (await ChangeRingAsync(ring => ring.FindById(rangeId)?.Replicas.Contains(silo) == true ? RingPlanner.DropReplica(ring, rangeId, silo) : null) is { } ring)
+            {
+                // Every other silo holds the range already: the replication factor is capped by the silos left.
+                await AfterChangeAsync(ring.Before, ring.After);
+                if (!_unconfigured.Contains(rangeId))
+                {
+                    await DropCopiesAsync([silo], rangeId);
+                }
+            }
+        }
+
+        int MasterCount(SiloAddress s) => _ring!.Ranges.Count(r => r.Master.Equals(s));
+    }
+
+    /// <summary>Starts the copy to <paramref name="target"/> and follows it until the target is in sync.</summary>
+    private async Task CopyAsync(RingOperation op, IRangeGrain master, RangeInfo range, SiloAddress target)
+    {
+        var (bytesBefore, keysBefore, totalBefore) = (op.Info.BytesMoved, op.Info.KeysMoved, op.Info.BytesTotal);
+        var failingSince = (long?)null;
+        try
+        {
+            var progress = await master.StartCopyAsync(op.Id, target).WaitAsync(CallTimeout);
+            while (true)
+            {
+                op.Info = op.Info with
+                {
+                    State = RingOperationState.Running,
+                    BytesTotal = totalBefore + progress.BytesTotal,
+                    BytesMoved = bytesBefore + progress.BytesSent,
+                    KeysMoved = keysBefore + progress.KeysSent,
+                };
+                if (progress.Failed)
+                {
+                    throw new OperationRolledBackException($"the copy of range {range.Id} to {target} failed");
+                }
+
+                if (progress.InSync && progress.Lag <= replication.Value.MaxBatchOps)
+                {
+                    return;
+                }
+
+                if (!IsUsable(target))
+                {
+                    throw new OperationRolledBackException($"silo {target} left while receiving range {range.Id}");
+                }
+
+                await Task.Delay(ProgressPoll);
+                try
+                {
+                    progress = await master.GetCopyProgressAsync(op.Id).WaitAsync(CallTimeout);
+                    failingSince = null;
+                }
+                catch (Exception ex) when (IsTransient(ex))
+                {
+                    failingSince ??= time.GetTimestamp();
+                    if (time.GetElapsedTime(failingSince.Value) >= rebalance.Value.CopyStallTimeout)
+                    {
+                        throw new OperationRolledBackException($"the master of range {range.Id} stopped answering: {ex.Message}");
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationRolledBackException || IsTransient(ex))
+        {
+            await AbortAsync(op, [master]);
+            await DropCopiesAsync([target], range.Id);
+            throw ex as OperationRolledBackException ?? new OperationRolledBackException($"the copy of range {range.Id} to {target} failed: {ex.Message}");
+        }
+    }
+
+    /// <summary>Fences (and prepares) through <paramref name="prepare"/>; on failure aborts <paramref name="masters"/> and rolls back.</summary>
+    private async Task<FenceResult> PrepareAsync(RingOperation op, IRangeGrain[] masters, Func<Task<FenceResult>> prepare)
+    {
+        FenceResult result;
+        try
+        {
+            result = await prepare().WaitAsync(rebalance.Value.FenceCatchUp + CallTimeout);
+        }
+        catch (Exception ex) when (IsTransient(ex) || ex is DiMintException)
+        {
+            await AbortAsync(op, masters);
+            throw new OperationRolledBackException($"the fence failed: {ex.Message}");
+        }
+
+        if (!result.Ok)
+        {
+            await AbortAsync(op, masters);
+            throw new OperationRolledBackException($"the fence was lifted: {result.Reason}");
+        }
+
+        return result;
+    }
+
+    private long EnterFence(RingOperation op)
+    {
+        op.Info = op.Info with { State = RingOperationState.Fencing };
+        return time.GetTimestamp();
+    }
+
+    private void EndFence(RingOperation op, long started)
+    {
+        var fence = time.GetElapsedTime(started);
+        op.Info = op.Info with { Fence = op.Info.Fence is { } longest && longest > fence ? longest : fence };
+    }
+
+    private async Task AbortAsync(RingOperation op, IRangeGrain[] masters) =>
+        await Task.WhenAll(masters.Select(m => TryAsync(m.AbortAsync(op.Id))));
+
+    private async Task DropCopiesAsync(IEnumerable<SiloAddress> silos, params int[] rangeIds) =>
+        await Task.WhenAll(silos.SelectMany(s => rangeIds.Select(id => TryAsync(ReplicaOn(id, s).DropAsync(id)))));
+
+    /// <summary>After a ring switch: the masters learn their new configuration (and promoted or new masters activate).</summary>
+    private async Task AfterChangeAsync(Ring before, Ring after)
+    {
+        MarkChanged(before, after);
+        await ConfigureMastersAsync();
+    }
+
+    /// <summary>
+    /// Changes the ring through the gate: <paramref name="change"/> sees the ring of the moment (null: no change) and the
+    /// result is published before anyone else may change it.
+    /// </summary>
+    private async Task<(Ring Before, Ring After)?> ChangeRingAsync(Func<Ring, Ring?> change)
+    {
+        await _ringGate.WaitAsync();
+        try
+        {
+            var before = _ring ?? await GetRingAsync();
+            if (change(before) is not { } after)
+            {
+                return null;
+            }
+
+            await PublishAsync(after);
+            return (before, after);
+        }
+        finally
+        {
+            _ringGate.Release();
+        }
+    }
+
+    private async Task RunAsync(RingOperation op, Func<Task> body, bool usesSlot = true)
+    {
+        var slots = _slots ??= new SemaphoreSlim(rebalance.Value.MaxConcurrentOperations);
+        if (usesSlot)
+        {
+            await slots.WaitAsync();
+        }
+
+        try
+        {
+            await body();
+            Finish(op, RingOperationState.Done, reason: null);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogOperationFailed(logger, op.Id, op.Info.Kind.ToString(), ex.Message);
+            Finish(op, op.Committed ? RingOperationState.Done : RingOperationState.RolledBack, ex.Message);
+        }
+        finally
+        {
+            if (usesSlot)
+            {
+                slots.Release();
+            }
+        }
+    }
+
+    private RingOperation Begin(RingOperationInfo info, params int[] rangeIds)
+    {
+        _lastOperationId = Math.Max(_lastOperationId + 1, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var op = new RingOperation(info with { Id = _lastOperationId, StartedAt = time.GetUtcNow() }, rangeIds);
+        _running[op.Info.Id] = op;
+        foreach (var id in rangeIds)
+        {
+            _busy[id] = op.Info.Id;
+        }
+
+        LogOperationStarted(logger, op.Info.Id, op.Info.Kind.ToString(), op.Info.RangeId, op.Info.Automatic, op.Info.Reason ?? "operator");
+        return op;
+    }
+
+    private void Finish(RingOperation op, RingOperationState state, string? reason)
+    {
+        if (op.Info.Kind == RingOperationKind.Drain && state != RingOperationState.Done)
+        {
+            _draining.Remove(op.Info.Source!);
+        }
+
+        op.Info = op.Info with { State = state, EndedAt = time.GetUtcNow(), Reason = reason ?? op.Info.Reason };
+        _running.Remove(op.Info.Id);
+        foreach (var id in op.RangeIds)
+        {
+            _busy.Remove(id);
+        }
+
+        _finished.AddFirst(op.Info);
+        while (_finished.Count > FinishedKept)
+        {
+            _finished.RemoveLast();
+        }
+
+        LogOperationFinished(logger, op.Info.Id, op.Info.Kind.ToString(), state.ToString(), op.Info.BytesMoved, (op.Info.Fence ?? TimeSpan.Zero).TotalMilliseconds, reason ?? "");
+    }
+
+    private void CheckIdle(int rangeId)
+    {
+        if (_busy.TryGetValue(rangeId, out var other))
+        {
+            throw new RingOperationException(DiMintErrorCode.OperationInProgress, $"Range {rangeId} is busy with operation {other}.");
+        }
+    }
+
+    private int NextRangeId(Ring ring)
+    {
+        _lastRangeId = Math.Max(_lastRangeId, ring.NextRangeId - 1) + 1;
+        return _lastRangeId;
+    }
+
+    private RangeInfo CurrentRange(int rangeId) =>
+        _ring!.FindById(rangeId) ?? throw new OperationRolledBackException($"range {rangeId} is no longer in the ring");
+
+    private IRangeGrain RangeGrainOf(RangeInfo range) => GrainFactory.GetGrain<IRangeGrain>(range.GrainKey);
+
+    private IRangeReplicaGrain ReplicaOn(int rangeId, SiloAddress silo) => GrainFactory.GetGrain<IRangeReplicaGrain>($"{rangeId}/{silo.ToParsableString()}");
+
+    /// <summary>Whether a silo is an active member that the overlord does not suspect.</summary>
+    private bool IsUsable(SiloAddress silo) =>
+        membership.CurrentSnapshot.Members.TryGetValue(silo, out var member) && member.Status == Orleans.Runtime.SiloStatus.Active && !_suspects.ContainsKey(silo);
+
+    /// <summary>The silos new ranges, replicas and moves may go to: usable and not draining.</summary>
+    private SiloAddress[] EligibleSilos() => [.. ActiveSilos().Where(s => IsUsable(s) && !_draining.Contains(s))];
+
+    private static RingOperationException UnknownRange(int rangeId, Ring ring) =>
+        new(DiMintErrorCode.UnknownRange, $"Range {rangeId} is not in ring version {ring.Version}.");
+
+    private static bool IsTransient(Exception ex) => ex is TimeoutException or OrleansException or SiloUnavailableException;
+
+    /// <summary>Awaits a call whose failure the operation tolerates (a later step or the failover path covers it).</summary>
+    private async Task TryAsync(Task call)
+    {
+        try
+        {
+            await call.WaitAsync(CallTimeout);
+        }
+        catch (Exception ex) when (IsTransient(ex) || ex is DiMintException)
+        {
+            LogCallFailed(logger, ex.Message);
+        }
+    }
+
+    /// <summary>An operation's mutable record while it runs.</summary>
+    private sealed class RingOperation(RingOperationInfo info, int[] rangeIds)
+    {
+        public RingOperationInfo Info { get; set; } = info;
+
+        public long Id => Info.Id;
+
+        public int[] RangeIds { get; } = rangeIds;
+
+        /// <summary>Set once the ring switch is published: from then on the operation is done, whatever follows.</summary>
+        public bool Committed { get; set; }
+    }
+
+    /// <summary>An operation given up before its ring switch; the message says why.</summary>
+    private sealed class OperationRolledBackException(string message) : Exception(message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} ({Kind}) on range {RangeId} started (automatic: {Automatic}; {Reason})")]
+    private static partial void LogOperationStarted(ILogger logger, long operationId, string kind, int rangeId, bool automatic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} ({Kind}) ended {State}: {BytesMoved} bytes moved, fence {FenceMs} ms. {Reason}")]
+    private static partial void LogOperationFinished(ILogger logger, long operationId, string kind, string state, long bytesMoved, double fenceMs, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId} ({Kind}) failed: {Reason}")]
+    private static partial void LogOperationFailed(ILogger logger, long operationId, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drain of {Silo}: the step for range {RangeId} is retried: {Reason}")]
+    private static partial void LogDrainStepRetried(ILogger logger, string silo, int rangeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A master fenced for operation {OperationId} of an earlier overlord asked about range {RangeId}: ring bumped to version {RingVersion}")]
+    private static partial void LogFenceOfUnknownOperation(ILogger logger, int rangeId, long operationId, long ringVersion);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A call of a ring operation failed (a later step covers it): {Reason}")]
+    private static partial void LogCallFailed(ILogger logger, string reason);
+}
