@@ -54,7 +54,7 @@ internal static class OperationProgress
                 new ProgressBarColumn { Width = 24 },
                 new PercentageColumn(),
                 new FiguresColumn(),
-                new ElapsedTimeColumn(),
+                new DurationColumn(),
                 new SpinnerColumn())
             .StartAsync(async context => await Task.WhenAll(operations.Select(op =>
             {
@@ -111,6 +111,15 @@ internal static class OperationProgress
             Last = value;
             update(value);
         }
+    }
+
+    /// <summary>How long the operation in the task's tag has run, by the overlord's clock (as the summary says it).</summary>
+    private sealed class DurationColumn : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            task.Tag is RingOperationInfo op
+                ? new Text(ConsoleText.Duration(OperationText.Duration(op, DateTimeOffset.UtcNow)), new Style(Color.Blue))
+                : Text.Empty;
     }
 
     /// <summary>State, bytes moved of all, rate, keys and fence of the operation in the task's tag.</summary>

@@ -46,8 +46,8 @@ internal static class OperationText
     };
 
     /// <summary>
-    /// Percent done: by bytes copied when the operation copies data, else by a drain's steps; 100 once done; null when
-    /// there is nothing to measure it by (a split or merge in place).
+    /// Percent done: by a drain's steps (its byte count grows as each step starts), else by bytes copied; 100 once done;
+    /// null when there is nothing to measure it by (a split or merge in place).
     /// </summary>
     public static double? Percent(RingOperationInfo op)
     {
@@ -56,12 +56,12 @@ internal static class OperationText
             return 100;
         }
 
-        if (op.BytesTotal > 0)
+        if (op.Steps > 0)
         {
-            return Math.Clamp(100.0 * op.BytesMoved / op.BytesTotal, 0, 100);
+            return Math.Clamp(100.0 * op.StepsDone / op.Steps, 0, 100);
         }
 
-        return op.Steps > 0 ? Math.Clamp(100.0 * op.StepsDone / op.Steps, 0, 100) : null;
+        return op.BytesTotal > 0 ? Math.Clamp(100.0 * op.BytesMoved / op.BytesTotal, 0, 100) : null;
     }
 
     public static TimeSpan Duration(RingOperationInfo op, DateTimeOffset now)
@@ -134,9 +134,12 @@ internal static class OperationText
             _ => Title(op),
         };
         var duration = Duration(op, now);
-        var figures = op.BytesMoved > 0
-            ? $"{ConsoleText.Number(op.KeysMoved)} keys, {ConsoleText.Size(op.BytesMoved)} in {ConsoleText.Duration(duration)} ({ConsoleText.Rate(op.BytesPerSecond(now))})"
-            : $"{ConsoleText.Number(op.KeysMoved)} keys in {ConsoleText.Duration(duration)}";
+        var figures = (op.BytesMoved, op.KeysMoved, op.Kind) switch
+        {
+            ( > 0, _, _) => $"{ConsoleText.Number(op.KeysMoved)} keys, {ConsoleText.Size(op.BytesMoved)} in {ConsoleText.Duration(duration)} ({ConsoleText.Rate(op.BytesPerSecond(now))})",
+            (0, 0, RingOperationKind.MoveMaster) => $"nothing to copy (the target held a replica) in {ConsoleText.Duration(duration)}",
+            _ => $"{ConsoleText.Number(op.KeysMoved)} keys in {ConsoleText.Duration(duration)}",
+        };
 
         var fence = op.Fence is { } f
             ? $"{(op.Kind == RingOperationKind.Drain ? "longest fence" : "fence")} {ConsoleText.Milliseconds(f)}"

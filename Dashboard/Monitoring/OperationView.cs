@@ -38,7 +38,7 @@ public sealed record OperationView
     /// <summary>A split's hash, hexadecimal.</summary>
     public string? SplitAt { get; init; }
 
-    /// <summary>Percent done (by bytes copied, else by a drain's steps), or null when there is nothing to measure it by.</summary>
+    /// <summary>Percent done (by a drain's steps, else by bytes copied), or null when there is nothing to measure it by.</summary>
     public double? Progress { get; init; }
 
     /// <summary>Bytes to copy (0 when nothing moves between silos).</summary>
@@ -113,11 +113,12 @@ public sealed record OperationView
             return 100;
         }
 
-        if (op.BytesTotal > 0)
+        // A drain's byte count grows as each of its steps starts: its steps say better how far it is.
+        if (op.Steps > 0)
         {
-            return Math.Round(Math.Clamp(100.0 * op.BytesMoved / op.BytesTotal, 0, 100), 1);
+            return Math.Round(Math.Clamp(100.0 * op.StepsDone / op.Steps, 0, 100), 1);
         }
 
-        return op.Steps > 0 ? Math.Round(Math.Clamp(100.0 * op.StepsDone / op.Steps, 0, 100), 1) : null;
+        return op.BytesTotal > 0 ? Math.Round(Math.Clamp(100.0 * op.BytesMoved / op.BytesTotal, 0, 100), 1) : null;
     }
 }

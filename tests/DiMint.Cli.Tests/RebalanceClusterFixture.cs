@@ -5,12 +5,14 @@ using DiMint.Testing.Processes;
 namespace DiMint.Cli.Tests;
 
 /// <summary>
-/// One <c>dimint up</c> cluster of four silos (two ranges each, so every range has a silo that holds no copy of it) with
-/// keys in every range, shared by the rebalancing command tests.
+/// One <c>dimint up</c> cluster of five silos, two ranges each, with keys in every range, shared by the rebalancing
+/// command tests. With three copies of each range, every range has a silo holding no copy of it, even after a drain.
 /// </summary>
 public sealed class RebalanceClusterFixture : IAsyncLifetime
 {
-    public const int Silos = 4;
+    public const int Silos = 5;
+
+    private const string AutoBalanceVariable = "DiMint__Rebalance__AutoBalance";
 
     public LocalClusterProcess Cluster { get; private set; } = null!;
 
@@ -23,7 +25,19 @@ public sealed class RebalanceClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await LocalClusterProcess.StartAsync(Silos, "--ranges-per-silo", "2");
+        // The overlord's own balancing is off (the silos inherit this variable through 'dimint up'), so that the ring
+        // changes only when a test asks: it would otherwise move a master back right after a test moved it. The test
+        // classes of this assembly run one at a time, so no other cluster starts while it is set.
+        Environment.SetEnvironmentVariable(AutoBalanceVariable, "false");
+        try
+        {
+            Cluster = await LocalClusterProcess.StartAsync(Silos, "--ranges-per-silo", "2");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(AutoBalanceVariable, null);
+        }
+
         Client = await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = Cluster.Gateways });
         await Client.SetManyAsync(Entries);
     }

@@ -56,12 +56,13 @@ public sealed class RebalanceCommandTests(RebalanceClusterFixture fixture, ITest
             .Select(s => s.GetProperty("address").GetString()!)
             .ToArray();
 
-        // A range with data, to a silo that holds no copy of it when there is one (else to one of its replicas).
-        var range = ring.GetProperty("ranges").EnumerateArray().Where(r => r.GetProperty("keys").GetInt64() > 0).OrderByDescending(r => r.GetProperty("keys").GetInt64()).First();
+        // The range with the most data, to a silo that holds no copy of it (and was not drained): its data is copied.
+        var range = ring.GetProperty("ranges").EnumerateArray().OrderByDescending(r => r.GetProperty("keys").GetInt64()).First();
         var id = range.GetProperty("id").GetInt32();
+        var keys = range.GetProperty("keys").GetInt64();
         var master = range.GetProperty("master").GetString()!;
         var replicas = range.GetProperty("replicas").EnumerateArray().Select(r => r.GetString()!).ToArray();
-        var target = holding.FirstOrDefault(s => s != master && !replicas.Contains(s)) ?? replicas.First(holding.Contains);
+        var target = holding.First(s => s != master && !replicas.Contains(s));
 
         var result = await fixture.Cli.RunAsync("move", Text(id), "--to", Endpoint(target), "--json");
         output.WriteLine(result.ToString());
@@ -73,6 +74,7 @@ public sealed class RebalanceCommandTests(RebalanceClusterFixture fixture, ITest
         Assert.Equal(target, op.GetProperty("target").GetString());
         Assert.Equal(100, op.GetProperty("progress").GetDouble());
         Assert.Equal(JsonValueKind.Number, op.GetProperty("fenceMs").ValueKind);
+        Assert.True(op.GetProperty("bytesMoved").GetInt64() > 0, result.Output);
         Assert.Contains("done", result.Error, StringComparison.Ordinal); // the progress lines, on stderr beside --json
 
         var moved = (await fixture.JsonAsync("ring", "--json")).GetProperty("ranges").EnumerateArray().Single(r => r.GetProperty("id").GetInt32() == id);
@@ -85,6 +87,10 @@ public sealed class RebalanceCommandTests(RebalanceClusterFixture fixture, ITest
         Assert.Equal(0, (await fixture.Cli.RunAsync("ops")).ExitCode);
 
         await AssertEveryKeyReadsBackAsync();
+
+        // The summary's key count is the range's: every key was copied once.
+        Assert.True(keys > 0, "the fixture's keys reach every range");
+        Assert.Equal(keys, op.GetProperty("keysMoved").GetInt64());
     }
 
     [Fact]

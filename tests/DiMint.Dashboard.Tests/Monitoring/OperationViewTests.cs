@@ -69,9 +69,9 @@ public sealed class OperationViewTests
     }
 
     [Fact]
-    public void DrainWithoutByteCount_ProgressesBySteps_AndARollbackKeepsItsReason()
+    public void Drain_ProgressesBySteps_NotItsGrowingByteCount_AndARollbackKeepsItsReason()
     {
-        var drain = new RingOperationInfo { Id = 9, Kind = RingOperationKind.Drain, Source = From, State = RingOperationState.Running, Steps = 8, StepsDone = 2, StartedAt = T0 };
+        var drain = new RingOperationInfo { Id = 9, Kind = RingOperationKind.Drain, Source = From, State = RingOperationState.Running, Steps = 8, StepsDone = 2, BytesTotal = 1000, BytesMoved = 900, StartedAt = T0 };
         var rolledBack = drain with { State = RingOperationState.RolledBack, EndedAt = T0.AddSeconds(1), Reason = "the target died" };
         var splitInPlace = new RingOperationInfo { Id = 10, Kind = RingOperationKind.Split, RangeId = 1, State = RingOperationState.Running, StartedAt = T0 };
 
