@@ -219,9 +219,11 @@ internal sealed partial class OverlordGrain
         var started = EnterFence(op);
         var fence = await PrepareAsync(op, [master], () => master.PrepareSplitAsync(op.Id, lower, upper, rebalance.Value.FenceCatchUp));
 
-        // Replicas that hold exactly the fenced writes split their copies in place: no snapshot for the halves.
-        await Task.WhenAll(fence.CaughtUp.Where(range.Replicas.Contains).Select(s => TryAsync(ReplicaOn(rangeId, s).SplitAsync(rangeId, fence.SourceEpoch, fence.AppliedSeq, lower, upper))));
+        // Replicas that hold exactly the fenced writes split their copies in place (no snapshot for the halves), while
+        // the ring is published: the halves' masters start (and look for their replicas) only at the commit.
+        var copies = Task.WhenAll(fence.CaughtUp.Where(range.Replicas.Contains).Select(s => TryAsync(ReplicaOn(rangeId, s).SplitAsync(rangeId, fence.SourceEpoch, fence.AppliedSeq, lower, upper))));
         var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.Split(ring, rangeId, point, lowId, highId).Ring : null);
+        await copies;
         if (changed is not { } ring)
         {
             await AbortAsync(op, [master]);
@@ -257,11 +259,12 @@ internal sealed partial class OverlordGrain
         var lowerFence = await PrepareAsync(op, [upperMaster, lowerMaster], () => lowerMaster.PrepareMergeAsync(op.Id, upper, merged, rebalance.Value.FenceCatchUp));
         var low = new MergeSource { Range = lower, SourceEpoch = lowerFence.SourceEpoch, Seq = lowerFence.AppliedSeq };
         var high = new MergeSource { Range = upper, SourceEpoch = upperFence.SourceEpoch, Seq = upperFence.AppliedSeq };
-        await Task.WhenAll(merged.Replicas.Where(s => lowerFence.CaughtUp.Contains(s) && upperFence.CaughtUp.Contains(s))
+        var copies = Task.WhenAll(merged.Replicas.Where(s => lowerFence.CaughtUp.Contains(s) && upperFence.CaughtUp.Contains(s))
             .Select(s => TryAsync(ReplicaOn(lowerId, s).MergeAsync(low, high, merged))));
         var changed = await ChangeRingAsync(ring => ring.FindById(lowerId)?.GrainKey == lower.GrainKey && ring.FindById(upperId)?.GrainKey == upper.GrainKey
             ? RingPlanner.Merge(ring, lowerId, upperId, merged with { Replicas = ring.FindById(lowerId)!.Replicas })
             : null);
+        await copies;
         if (changed is not { } ring)
         {
             await AbortAsync(op, [upperMaster, lowerMaster]);
@@ -438,6 +441,11 @@ internal sealed partial class OverlordGrain
                 if (!IsUsable(target))
                 {
                     throw new OperationRolledBackException($"silo {target} left while receiving range {range.Id}");
+                }
+
+                if (_ring!.FindById(range.Id)?.GrainKey != range.GrainKey)
+                {
+                    throw new OperationRolledBackException($"range {range.Id} changed hands (a failover) while copying");
                 }
 
                 await Task.Delay(ProgressPoll);

@@ -226,7 +226,7 @@ internal sealed partial class RangeGrain(
     }
 
     public Task<RangeStats> GetStatsAsync() => Task.FromResult(
-        _data?.Stats(ReplicaLag(), ReplicaFeeds().Count(f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
+        _data?.Stats(ReplicaLag(), CountReplicas(static f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
 
     public Task<ulong?> GetSplitPointAsync()
     {

@@ -10,6 +10,9 @@ public sealed class DimintCli(string home)
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "dimint.dll");
 
+    /// <summary>Environment variables for the commands (and the silos <c>dimint up</c> starts), e.g. <c>DiMint__Replication__ReplicationFactor</c>.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     public ProcessStartInfo StartInfo(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet", [Dll, .. args])
@@ -20,6 +23,11 @@ public sealed class DimintCli(string home)
             UseShellExecute = false,
         };
         info.Environment["DIMINT_HOME"] = Home;
+        foreach (var (name, value) in Environment)
+        {
+            info.Environment[name] = value;
+        }
+
         return info;
     }
 

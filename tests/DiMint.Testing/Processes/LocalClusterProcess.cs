@@ -50,7 +50,14 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
     /// Starts <c>dimint up</c> and waits until it reports the cluster serving. Without a <c>--dashboard-port</c> among
     /// <paramref name="extraArgs"/>, no dashboard is started.
     /// </summary>
-    public static async Task<LocalClusterProcess> StartAsync(int silos, params string[] extraArgs)
+    public static Task<LocalClusterProcess> StartAsync(int silos, params string[] extraArgs) =>
+        StartAsync(silos, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>
+    /// Starts <c>dimint up</c> with <paramref name="environment"/> (which its silos inherit: <c>DiMint__...</c> settings)
+    /// and waits until it reports the cluster serving.
+    /// </summary>
+    public static async Task<LocalClusterProcess> StartAsync(int silos, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         if (!extraArgs.Contains("--dashboard-port"))
         {
@@ -59,6 +66,10 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
 
         var home = Directory.CreateTempSubdirectory("dimint-test-").FullName;
         var cli = new DimintCli(home);
+        foreach (var (name, value) in environment)
+        {
+            cli.Environment[name] = value;
+        }
         var siloPort = FreePorts.Block(silos);
         var gatewayPort = FreePorts.Block(silos);
         var process = Process.Start(cli.StartInfo([
