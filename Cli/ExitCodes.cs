@@ -5,6 +5,10 @@ internal static class ExitCodes
 {
     public const int Ok = 0;
     public const int KeyNotFound = 1;
+
+    /// <summary>A ring operation was rolled back: the ring is as before.</summary>
+    public const int RolledBack = 1;
+
     public const int BadInput = 2;
     public const int ClusterError = 3;
 }

@@ -5,7 +5,8 @@ using DiMint.Cli.Commands;
 var root = new RootCommand("""
     dimint: the DiMint admin console.
 
-    Exit codes: 0 success, 1 key not stored, 2 bad input (nothing changed), 3 cluster unavailable or failed.
+    Exit codes: 0 success, 1 key not stored or ring operation rolled back, 2 bad input (nothing changed),
+    3 cluster unavailable or failed.
     """)
 {
     UpCommand.Create(),
@@ -14,7 +15,12 @@ var root = new RootCommand("""
     DataCommands.Delete(),
     ClusterCommands.Status(),
     ClusterCommands.Ring(),
-    ClusterCommands.Split(),
+    RebalanceCommands.Split(),
+    RebalanceCommands.Merge(),
+    RebalanceCommands.Move(),
+    RebalanceCommands.Drain(),
+    RebalanceCommands.Rebalance(),
+    RebalanceCommands.Ops(),
     BenchCommand.Create(),
 };
 root.Options.Add(CliOptions.Gateway);

@@ -20,10 +20,16 @@ internal static class Cli
             return ExitCodes.BadInput;
         }
         catch (DiMintException ex) when (ex.Code is DiMintErrorCode.InvalidKey or DiMintErrorCode.LimitExceeded
-            or DiMintErrorCode.UnsupportedValueType or DiMintErrorCode.UnknownRange or DiMintErrorCode.InvalidRingOperation)
+            or DiMintErrorCode.UnsupportedValueType or DiMintErrorCode.UnknownRange or DiMintErrorCode.InvalidRingOperation
+            or DiMintErrorCode.UnknownSilo or DiMintErrorCode.OperationInProgress)
         {
             Console.Error.WriteLine(ex.Message);
             return ExitCodes.BadInput;
+        }
+        catch (OperationLostException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return ExitCodes.ClusterError;
         }
         catch (DiMintKeyNotFoundException ex)
         {

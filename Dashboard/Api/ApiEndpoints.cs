@@ -9,9 +9,10 @@ using Microsoft.AspNetCore.Mvc;
 namespace DiMint.Dashboard.Api;
 
 /// <summary>
-/// The JSON API the page uses: <c>/api/cluster</c>, <c>/api/silos</c>, <c>/api/ring</c>, <c>/api/stats</c> (reads, open
-/// to all); <c>/api/kv?key=</c> (GET, PUT with the value's JSON notation as the body, DELETE); and admin actions that
-/// need the configured token (<c>POST /api/ranges/{id}/split</c>). Errors are <see cref="ApiError"/> with a 4xx/5xx status.
+/// The JSON API the page uses: <c>/api/cluster</c>, <c>/api/silos</c>, <c>/api/ring</c>, <c>/api/stats</c>,
+/// <c>/api/operations[/{id}]</c> (reads, open to all); <c>/api/kv?key=</c> (GET, PUT with the value's JSON notation as
+/// the body, DELETE); and admin actions that need the configured token (<c>POST /api/ranges/{id}/split</c>). Errors are
+/// <see cref="ApiError"/> with a 4xx/5xx status.
 /// </summary>
 internal static class ApiEndpoints
 {
@@ -25,6 +26,8 @@ internal static class ApiEndpoints
         api.MapGet("/silos", (ClusterMonitor monitor) => monitor.Current.Silos);
         api.MapGet("/ring", (ClusterMonitor monitor) => new { monitor.Current.RingVersion, monitor.Current.Ranges });
         api.MapGet("/stats", (ClusterMonitor monitor) => new { History = monitor.History });
+        api.MapGet("/operations", GetOperationsAsync);
+        api.MapGet("/operations/{id:long}", GetOperationAsync);
 
         api.MapGet("/kv", GetAsync);
         api.MapPut("/kv", SetAsync);
@@ -34,6 +37,20 @@ internal static class ApiEndpoints
         api.MapFallback(() => Error(StatusCodes.Status404NotFound, "NotFound", "No such API endpoint."));
         return endpoints;
     }
+
+    // Asked of the overlord on each request (not the monitor's last sample), so a script sees an operation it just started.
+    private static Task<IResult> GetOperationsAsync(DimintClient client, TimeProvider time, CancellationToken cancellationToken) =>
+        HandleAsync(async () =>
+        {
+            var operations = await client.GetOperationsAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            return Results.Ok(operations.Select(op => OperationView.From(op, now)).ToArray());
+        });
+
+    private static Task<IResult> GetOperationAsync(long id, DimintClient client, TimeProvider time, CancellationToken cancellationToken) =>
+        HandleAsync(async () => await client.GetOperationAsync(id, cancellationToken) is { } op
+            ? Results.Ok(OperationView.From(op, time.GetUtcNow()))
+            : Error(StatusCodes.Status404NotFound, "UnknownOperation", $"Operation {id} is not known to the overlord (finished long ago, or before it restarted)."));
 
     private static Task<IResult> GetAsync([FromQuery] string? key, DimintClient client, CancellationToken cancellationToken) =>
         HandleAsync(async () =>
@@ -83,7 +100,7 @@ internal static class ApiEndpoints
                 : Error(StatusCodes.Status404NotFound, "KeyNotFound", $"Key '{name}' is not stored.");
         });
 
-    private static Task<IResult> SplitAsync(int id, [FromQuery] string? at, HttpRequest request, DashboardHostOptions options, DimintClient client, CancellationToken cancellationToken) =>
+    private static Task<IResult> SplitAsync(int id, [FromQuery] string? at, HttpRequest request, DashboardHostOptions options, DimintClient client, TimeProvider time, CancellationToken cancellationToken) =>
         HandleAsync(async () =>
         {
             if (CheckAdmin(request, options) is { } denied)
@@ -103,8 +120,10 @@ internal static class ApiEndpoints
                 point = parsed;
             }
 
-            var ring = await client.SplitRangeAsync(id, point, cancellationToken);
-            return Results.Ok(new { RingVersion = ring.Version, Ranges = ring.Ranges.Length });
+            var started = await client.StartSplitAsync(id, point, cancellationToken);
+            var done = await client.WaitForOperationAsync(started.Id, progress: null, cancellationToken);
+            var ring = await client.GetRingAsync(refresh: true, cancellationToken);
+            return Results.Ok(new { RingVersion = ring.Version, Ranges = ring.Ranges.Length, Operation = OperationView.From(done, time.GetUtcNow()) });
         });
 
     private static IResult? CheckAdmin(HttpRequest request, DashboardHostOptions options)
@@ -151,6 +170,10 @@ internal static class ApiEndpoints
         catch (RingOperationException ex) when (ex.Code == DiMintErrorCode.UnknownRange)
         {
             return Error(StatusCodes.Status404NotFound, ex.Code.ToString(), ex.Message);
+        }
+        catch (RingOperationException ex) when (ex.Code == DiMintErrorCode.OperationInProgress)
+        {
+            return Error(StatusCodes.Status409Conflict, ex.Code.ToString(), ex.Message);
         }
         catch (DiMintException ex) when (ex.Code is DiMintErrorCode.ClusterUnavailable or DiMintErrorCode.RoutingFailed)
         {

@@ -8,7 +8,8 @@ namespace DiMint.Dashboard.Monitoring;
 /// <summary>
 /// Samples the cluster in the background: membership and each silo's load counters (which also tell whether the silo
 /// answers) on one loop, the overlord's status (ring, keys, bytes) on another, so a slow status never delays noticing a
-/// silo that stopped answering. The page and <c>/metrics</c> read the latest <see cref="Current"/>.
+/// silo that stopped answering; the ring operations are read with the status. The page and <c>/metrics</c> read the
+/// latest <see cref="Current"/>.
 /// </summary>
 internal sealed partial class ClusterMonitor(
     IClusterClient cluster,
@@ -27,6 +28,7 @@ internal sealed partial class ClusterMonitor(
     private readonly LinkedList<LoadSample> _history = new();
     private Dictionary<SiloAddress, SiloStatus> _membership = [];
     private ClusterStatus? _status;
+    private ImmutableArray<RingOperationInfo> _operations = [];
     private string? _loadError = "Not sampled yet.";
     private string? _statusError;
     private ClusterView? _current;
@@ -149,12 +151,15 @@ internal sealed partial class ClusterMonitor(
 
     private async Task SampleStatusAsync(CancellationToken cancellationToken)
     {
+        var operations = TryGetOperationsAsync(cancellationToken);
         try
         {
             var status = await client.GetClusterStatusAsync(cancellationToken).WaitAsync(StatusTimeout, cancellationToken);
+            var ops = await operations;
             lock (_lock)
             {
                 _status = status;
+                _operations = ops ?? _operations;
                 _statusError = null;
                 _current = Compose();
             }
@@ -167,6 +172,20 @@ internal sealed partial class ClusterMonitor(
                 _statusError = $"Cluster status not read: {ex.Message}";
                 _current = Compose();
             }
+        }
+    }
+
+    /// <summary>The overlord's operations, or null (keep the last ones) when it did not answer. Never throws.</summary>
+    private async Task<ImmutableArray<RingOperationInfo>?> TryGetOperationsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetOperationsAsync(cancellationToken).WaitAsync(StatusTimeout, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            LogSampleFailed(logger, "operations", ex.Message);
+            return null;
         }
     }
 
@@ -236,7 +255,7 @@ internal sealed partial class ClusterMonitor(
             RingVersion = status?.RingVersion ?? -1,
             Silos = silos.ToImmutable(),
             Ranges = [.. ranges.Select(ToView)],
-            Operations = [],
+            Operations = [.. _operations.Select(op => OperationView.From(op, now))],
             AdminEnabled = options.AdminToken is not null,
         };
     }

@@ -21,8 +21,8 @@ public sealed record ClusterView
     /// <summary>The ranges, in ring order.</summary>
     public required IReadOnlyList<RangeView> Ranges { get; init; }
 
-    /// <summary>Splits, moves and drains running now (none are reported by the cluster yet).</summary>
-    public required IReadOnlyList<string> Operations { get; init; }
+    /// <summary>Ring operations (splits, merges, moves, drains) under way, then the most recent finished ones.</summary>
+    public required IReadOnlyList<OperationView> Operations { get; init; }
 
     /// <summary>Whether admin actions are enabled (an admin token is configured).</summary>
     public required bool AdminEnabled { get; init; }

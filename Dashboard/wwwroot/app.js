@@ -61,7 +61,8 @@
     const err = $('cluster-error');
     err.hidden = !v.error;
     err.textContent = v.error || '';
-    $('operations').textContent = v.operations.length ? v.operations.join(', ') : 'none';
+    const running = v.operations.filter((o) => o.inProgress);
+    $('operations').textContent = running.length ? running.map((o) => `${opKind(o)} ${opRanges(o)}`).join(', ') : 'none';
     $('admin-state').textContent = v.adminEnabled
       ? 'Admin actions are enabled; they need the admin token.'
       : 'Admin actions are disabled (start the dashboard with --admin-token).';
@@ -172,6 +173,39 @@
       el('td', { text: r.replicasInSync < 0 ? '?' : `${r.replicasInSync}/${r.replicas.length}` }))));
   }
 
+  // ---- ring operations ----
+  const OP_KINDS = { Split: 'split', Merge: 'merge', MoveMaster: 'move master', MoveReplica: 'move replica', Drain: 'drain' };
+  const OP_STATES = { Planned: 'planned', Running: 'running', Fencing: 'fencing', Done: 'done', RolledBack: 'rolled back' };
+  const opKind = (o) => (OP_KINDS[o.kind] || o.kind) + (o.automatic ? ' (auto)' : '');
+  const opRanges = (o) => {
+    const given = o.kind === 'Drain' ? 'all on the silo'
+      : o.kind === 'Merge' ? `${o.rangeId} + ${o.otherRangeId}`
+        : o.kind === 'Split' && o.splitAt ? `${o.rangeId} at ${o.splitAt}` : String(o.rangeId);
+    return o.resultRanges.length ? `${given} → ${o.resultRanges.join(', ')}` : given;
+  };
+  const opSilos = (o) => (o.source || o.target ? `${o.source ? short(o.source) : ''} → ${o.target ? short(o.target) : ''}`.trim() : '–');
+  const fmtMs = (ms) => (ms == null ? '–' : ms < 1000 ? ms.toFixed(ms < 10 ? 1 : 0) + ' ms' : (ms / 1000).toFixed(1) + ' s');
+
+  function renderOperations(v) {
+    const ops = v.operations;
+    $('operations-empty').hidden = ops.length > 0;
+    $('operations-table').tBodies[0].replaceChildren(...ops.map((o) => el('tr', { 'data-op': o.id, 'data-kind': o.kind, 'data-state': o.state, class: 'op ' + o.state.toLowerCase() },
+      el('td', { text: o.id }),
+      el('td', { text: opKind(o) }),
+      el('td', { class: 'op-ranges', text: opRanges(o) }),
+      el('td', { class: 'op-silos', text: opSilos(o) }),
+      el('td', {}, el('span', { class: 'badge op-state ' + o.state.toLowerCase(), text: OP_STATES[o.state] || o.state })),
+      el('td', { class: 'op-progress' }, o.progress == null ? '–'
+        : el('span', { class: 'meter' }, el('span', { style: `width:${o.progress.toFixed(1)}%` })), o.progress == null ? '' : ` ${o.progress.toFixed(0)}%`),
+      el('td', { class: 'op-moved', text: o.bytesTotal > 0 || o.bytesMoved > 0 ? `${fmtBytes(o.bytesMoved)} / ${fmtBytes(Math.max(o.bytesTotal, o.bytesMoved))}` : '–' }),
+      el('td', { text: fmtNum(o.keysMoved) }),
+      el('td', { class: 'op-rate', text: o.bytesMoved > 0 ? fmtBytes(o.bytesPerSecond) + '/s' : '–' }),
+      el('td', { class: 'op-fence', text: fmtMs(o.fenceMs) }),
+      el('td', { text: new Date(o.startedAt).toLocaleTimeString() }),
+      el('td', { text: fmtMs(o.durationMs) + (o.steps > 0 ? ` (step ${o.stepsDone}/${o.steps})` : '') }),
+      el('td', { class: 'op-reason', text: o.reason || '' }))));
+  }
+
   // ---- charts (canvas, no library) ----
   function setupCanvas(canvas) {
     const ratio = window.devicePixelRatio || 1;
@@ -267,6 +301,7 @@
       renderSilos(view);
       renderRing(view);
       renderRanges(view);
+      renderOperations(view);
       renderCharts(view, history);
     } catch (e) {
       const conn = $('conn');
@@ -330,7 +365,9 @@
     const at = $('split-at').value.trim();
     const url = `api/ranges/${encodeURIComponent(id)}/split` + (at ? '?at=' + encodeURIComponent(at) : '');
     const r = await api('POST', url, null, { 'X-DiMint-Admin-Token': $('split-token').value });
-    $('split-result').textContent = r.ok ? `Split: ring version ${r.data.ringVersion}, ${r.data.ranges} ranges.` : ((r.data && r.data.error) || `HTTP ${r.status}`);
+    $('split-result').textContent = r.ok
+      ? `Split: ring version ${r.data.ringVersion}, ${r.data.ranges} ranges` + (r.data.operation ? ` (operation ${r.data.operation.id}: ${fmtNum(r.data.operation.keysMoved)} keys, fence ${fmtMs(r.data.operation.fenceMs)}).` : '.')
+      : ((r.data && r.data.error) || `HTTP ${r.status}`);
     $('split-result').className = r.ok ? 'hint' : 'error';
     refresh();
   });

@@ -132,6 +132,43 @@ public sealed class DashboardPageTests(DashboardClusterFixture fixture, ITestOut
     }
 
     [Fact]
+    public async Task Split_ShowsInTheOperationsPanel_AndApi_AsDoneWithItsHalves()
+    {
+        var page = await fixture.OpenAsync();
+        using var http = new HttpClient { BaseAddress = fixture.Url };
+        var ring = JsonDocument.Parse(await http.GetStringAsync("api/ring")).RootElement;
+        var ranges = ring.GetProperty("ranges");
+        var id = ranges[ranges.GetArrayLength() - 1].GetProperty("id").GetInt32();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/ranges/{id}/split") { Headers = { { "X-DiMint-Admin-Token", DashboardClusterFixture.AdminToken } } };
+        var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var operation = JsonDocument.Parse(body).RootElement.GetProperty("operation");
+        var opId = operation.GetProperty("id").GetInt64();
+        Assert.Equal("Done", operation.GetProperty("state").GetString());
+
+        // The API lists it, done, with the two halves it produced.
+        var listed = JsonDocument.Parse(await http.GetStringAsync("api/operations")).RootElement.EnumerateArray()
+            .Single(o => o.GetProperty("id").GetInt64() == opId);
+        Assert.Equal("Split", listed.GetProperty("kind").GetString());
+        Assert.Equal("Done", listed.GetProperty("state").GetString());
+        Assert.Equal(id, listed.GetProperty("rangeId").GetInt32());
+        Assert.Equal(2, listed.GetProperty("resultRanges").GetArrayLength());
+        Assert.Equal(100, listed.GetProperty("progress").GetDouble());
+        Assert.Equal("Split", JsonDocument.Parse(await http.GetStringAsync($"api/operations/{opId}")).RootElement.GetProperty("kind").GetString());
+        await AssertErrorAsync(await http.GetAsync("api/operations/987654321"), HttpStatusCode.NotFound, "UnknownOperation");
+
+        // The page's operations panel shows it with its kind, state and 100%.
+        var row = page.Locator($"#operations-table tbody tr[data-op='{opId}']");
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Done", new LocatorAssertionsToHaveAttributeOptions { Timeout = 20_000 });
+        Assert.Equal("split", await row.Locator("td").Nth(1).TextContentAsync());
+        Assert.Contains("100%", await row.Locator("td.op-progress").TextContentAsync(), StringComparison.Ordinal);
+        Assert.True(await page.Locator("#operations-empty").IsHiddenAsync());
+        SaveArtifact("dashboard-operations.png", await page.Locator("#operations-panel").ScreenshotAsync());
+    }
+
+    [Fact]
     public async Task ValueSetFromTheCli_ShowsUpInTheKeyCount_AndTheApiAndMetricsServeIt()
     {
         var page = await fixture.OpenAsync();
