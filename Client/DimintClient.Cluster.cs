@@ -69,13 +69,13 @@ public sealed partial class DimintClient
 
     /// <summary>Waits until a ring operation finishes, reporting its progress along the way.</summary>
     /// <returns>The finished operation (Done).</returns>
-    /// <exception cref="RingOperationException">The operation was rolled back (the ring is as before), or the overlord no longer knows it.</exception>
+    /// <exception cref="RingOperationException">The operation was rolled back (<see cref="DiMintErrorCode.OperationRolledBack"/>: the ring is as before), or the overlord no longer knows it (<see cref="DiMintErrorCode.UnknownOperation"/>).</exception>
     public async Task<RingOperationInfo> WaitForOperationAsync(long operationId, IProgress<RingOperationInfo>? progress = null, CancellationToken cancellationToken = default)
     {
         while (true)
         {
             var operation = await GetOperationAsync(operationId, cancellationToken)
-                ?? throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Operation {operationId} is not known to the overlord (it may have restarted).");
+                ?? throw new RingOperationException(DiMintErrorCode.UnknownOperation, $"Operation {operationId} is not known to the overlord (it may have restarted).");
             progress?.Report(operation);
             if (operation.State == RingOperationState.Done)
             {
@@ -85,7 +85,7 @@ public sealed partial class DimintClient
 
             if (operation.State == RingOperationState.RolledBack)
             {
-                throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Operation {operationId} ({operation.Kind}) was rolled back: {operation.Reason}");
+                throw new RingOperationException(DiMintErrorCode.OperationRolledBack, $"Operation {operationId} ({operation.Kind}) was rolled back: {operation.Reason}");
             }
 
             await Task.Delay(OperationPoll, cancellationToken);

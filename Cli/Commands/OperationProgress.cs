@@ -90,12 +90,12 @@ internal static class OperationProgress
         {
             return await client.WaitForOperationAsync(op.Id, reporter, cancellationToken);
         }
-        catch (RingOperationException) when (reporter.Last is { State: RingOperationState.RolledBack } last)
+        catch (RingOperationException ex) when (ex.Code == DiMintErrorCode.OperationRolledBack && reporter.Last is { State: RingOperationState.RolledBack } last)
         {
             // The client reports a rollback as an exception; here it is an outcome, printed with its reason.
             return last;
         }
-        catch (RingOperationException ex) when (ex.Code == DiMintErrorCode.InvalidRingOperation)
+        catch (RingOperationException ex) when (ex.Code == DiMintErrorCode.UnknownOperation)
         {
             throw new OperationLostException($"{ex.Message} See 'dimint ops' and 'dimint ring' for where things stand.");
         }

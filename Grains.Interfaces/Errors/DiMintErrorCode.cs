@@ -41,4 +41,10 @@ public enum DiMintErrorCode
 
     /// <summary>Another ring operation is under way on the range (or the cluster has as many as it allows).</summary>
     OperationInProgress = 13,
+
+    /// <summary>A ring operation was given up before its ring switch (a silo left, the range changed); the ring is as before.</summary>
+    OperationRolledBack = 14,
+
+    /// <summary>The overlord does not know the ring operation (finished long ago, or it restarted since).</summary>
+    UnknownOperation = 15,
 }

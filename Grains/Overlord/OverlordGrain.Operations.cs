@@ -295,7 +295,7 @@ internal sealed partial class OverlordGrain
         }
 
         var started = EnterFence(op);
-        var fence = await PrepareAsync(op, [master], () => master.FenceAsync(op.Id, target, rebalance.Value.FenceCatchUp));
+        await PrepareAsync(op, [master], () => master.FenceAsync(op.Id, target, rebalance.Value.FenceCatchUp));
         var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.MoveMaster(ring, rangeId, target) : null);
         if (changed is not { } ring)
         {
@@ -307,7 +307,6 @@ internal sealed partial class OverlordGrain
         var moved = ring.After.FindById(rangeId)!;
         await TryAsync(master.CommitAsync(op.Id, ring.After, keepAsReplica: moved.Replicas.Contains(range.Master)));
         EndFence(op, started);
-        op.Info = op.Info with { KeysMoved = op.Info.KeysMoved + (range.Replicas.Contains(target) ? 0 : fence.Keys) };
         await AfterChangeAsync(ring.Before, ring.After);
     }
 
