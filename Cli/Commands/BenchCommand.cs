@@ -1,16 +1,21 @@
 using System.CommandLine;
 using DiMint.Cli.Bench;
+using StackExchange.Redis;
 
 namespace DiMint.Cli.Commands;
 
-/// <summary><c>dimint bench</c>: a load generator measuring throughput and latency against a running cluster.</summary>
+/// <summary>
+/// <c>dimint bench</c>: a load generator measuring throughput and latency against a running DiMint cluster or a
+/// Redis-protocol store, with the same workers, keys and values for both.
+/// </summary>
 internal static class BenchCommand
 {
     private const double DefaultDurationSeconds = 30;
 
     public static Command Create()
     {
-        var target = new Option<string>("--target") { HelpName = "NAME", Description = "The store to drive. Only 'dimint' (the cluster given by --gateway or --zookeeper) for now.", DefaultValueFactory = _ => "dimint" };
+        var target = new Option<string>("--target") { HelpName = "NAME", Description = "The store to drive: 'dimint' (the cluster given by --gateway or --zookeeper), or 'redis' (a Redis-protocol server or cluster given by --endpoints: Redis, Redis Cluster, Garnet).", DefaultValueFactory = _ => "dimint" };
+        var endpoints = new Option<string[]>("--endpoints") { HelpName = "HOST:PORT,...", Description = "With --target redis: the server, or any nodes of the cluster (comma-separated or repeated).", Arity = ArgumentArity.OneOrMore };
         var keys = new Option<long>("--keys") { HelpName = "N", Description = "Size of the key space (keys bench:0, bench:1, ...).", DefaultValueFactory = _ => 100_000 };
         var valueSize = new Option<int>("--value-size") { HelpName = "BYTES", Description = "Bytes per value (random bytes, fixed per key so reads are checked).", DefaultValueFactory = _ => 100 };
         var readRatio = new Option<double>("--read-ratio") { HelpName = "RATIO", Description = "The share of operations that are reads, 0 to 1; the rest are writes.", DefaultValueFactory = _ => 0.8 };
@@ -30,17 +35,12 @@ internal static class BenchCommand
             Exit code 3 when any measured operation failed (results are still printed and written).
             """)
         {
-            target, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json,
+            target, endpoints, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json,
         };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
             var name = parse.GetValue(target)!;
-            if (!string.Equals(name, "dimint", StringComparison.Ordinal))
-            {
-                throw new CliUsageException(name == "redis"
-                    ? "--target redis is not available yet: only --target dimint can be benchmarked for now."
-                    : $"--target '{name}' is not known: the only target for now is dimint.");
-            }
+            var redisEndpoints = CheckTarget(name, parse.GetValue(endpoints), parse);
 
             var settings = new BenchSettings
             {
@@ -69,7 +69,15 @@ internal static class BenchCommand
                 _ => settings with { Duration = TimeSpan.FromSeconds(Check(givenDuration ?? DefaultDurationSeconds, 0.001, 86_400, "--duration must be more than 0 and at most 86,400 seconds.")) },
             };
 
-            await using var bench = new DimintBenchTarget(await CliOptions.ConnectAsync(parse, ct));
+            IBenchTarget? connected = redisEndpoints is null
+                ? new DimintBenchTarget(await CliOptions.ConnectAsync(parse, ct))
+                : await ConnectRedisAsync(redisEndpoints, ct);
+            if (connected is null)
+            {
+                return ExitCodes.ClusterError;
+            }
+
+            await using var bench = connected;
             var result = await new BenchRunner(settings, bench, Console.Out, TimeProvider.System).RunAsync(ct);
             BenchReport.Print(result, Console.Out);
             if (settings.JsonPath is { } path)
@@ -81,6 +89,60 @@ internal static class BenchCommand
             return result.Errors == 0 ? ExitCodes.Ok : ExitCodes.ClusterError;
         }));
         return command;
+    }
+
+    /// <summary>Checks the target and where it is; returns the endpoints for <c>--target redis</c>, null for DiMint.</summary>
+    private static string[]? CheckTarget(string name, string[]? given, ParseResult parse)
+    {
+        var endpoints = (given ?? []).SelectMany(e => e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        switch (name)
+        {
+            case "dimint":
+                return endpoints.Length == 0 && given is not { Length: > 0 }
+                    ? null
+                    : throw new CliUsageException("--endpoints is for --target redis; give a DiMint cluster with --gateway or --zookeeper.");
+            case "redis":
+                if (endpoints.Length == 0)
+                {
+                    throw new CliUsageException("--target redis needs --endpoints host:port[,host:port...] (the server, or any nodes of the cluster).");
+                }
+
+                if (parse.GetValue(CliOptions.Gateway) is { Length: > 0 } || parse.GetValue(CliOptions.ZooKeeper) is not null)
+                {
+                    throw new CliUsageException("--gateway and --zookeeper are for --target dimint; give a Redis-protocol store with --endpoints.");
+                }
+
+                foreach (var endpoint in endpoints)
+                {
+                    try
+                    {
+                        HostPort.Parse(endpoint);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new CliUsageException($"--endpoints: {ex.Message}");
+                    }
+                }
+
+                return endpoints;
+            default:
+                throw new CliUsageException($"--target '{name}' is not known: give dimint or redis.");
+        }
+    }
+
+    /// <summary>Connects to a Redis-protocol store, or says why not and returns null.</summary>
+    private static async Task<RedisBenchTarget?> ConnectRedisAsync(string[] endpoints, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RedisBenchTarget.ConnectAsync(endpoints, cancellationToken);
+        }
+        catch (RedisConnectionException ex)
+        {
+            // The exception's own message advises on connection-string settings, which say nothing to a dimint user.
+            Console.Error.WriteLine($"Could not connect to {string.Join(", ", endpoints)} ({ex.FailureType}){(ex.InnerException is { } inner ? ": " + inner.Message : ".")}");
+            return null;
+        }
     }
 
     private static long Check(long value, long min, long max, string message) =>
