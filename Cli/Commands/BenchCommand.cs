@@ -88,6 +88,82 @@ internal static class BenchCommand
 
             return result.Errors == 0 ? ExitCodes.Ok : ExitCodes.ClusterError;
         }));
+        command.Subcommands.Add(Report());
+        command.Subcommands.Add(Chart());
+        return command;
+    }
+
+    /// <summary><c>dimint bench report</c>: one table (markdown), summary (JSON) and chart (PNG) from a comparison's raw results.</summary>
+    private static Command Report()
+    {
+        var input = new Option<string>("--in") { HelpName = "DIR", Description = "The raw folder bench/compare.sh fills: SYSTEM.WORKLOAD.json results (dimint bench --json), SYSTEM.load.json and SYSTEM.memory.json.", Required = true };
+        var output = new Option<string>("--out") { HelpName = "PREFIX", Description = "Write PREFIX.md, PREFIX.json and PREFIX.png.", Required = true };
+        var title = new Option<string?>("--title") { HelpName = "TEXT", Description = "The report's heading." };
+        var command = new Command("report", "Summarize a comparison of stores (bench/compare.sh runs this): print one table with each store's throughput, latency percentiles, errors and DiMint's throughput ratio to it, and the memory each took; write it as markdown, JSON and a PNG chart.")
+        {
+            input, output, title,
+        };
+        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        {
+            var directory = parse.GetValue(input)!;
+            if (!Directory.Exists(directory))
+            {
+                throw new CliUsageException($"--in '{directory}' is not a folder.");
+            }
+
+            var prefix = Path.GetFullPath(parse.GetValue(output)!);
+            if (!Directory.Exists(Path.GetDirectoryName(prefix)))
+            {
+                throw new CliUsageException($"--out '{prefix}': the folder {Path.GetDirectoryName(prefix)} does not exist.");
+            }
+
+            CompareSummary summary;
+            try
+            {
+                summary = CompareReport.Build(directory, parse.GetValue(title));
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
+            var markdown = CompareReport.ToMarkdown(summary);
+            await File.WriteAllTextAsync(prefix + ".md", markdown, ct);
+            await CompareReport.WriteJsonAsync(summary, prefix + ".json", ct);
+            CompareChart.SavePng(summary, prefix + ".png");
+            Console.Out.WriteLine(markdown);
+            Console.Out.WriteLine($"Written: {prefix}.md, {prefix}.json, {prefix}.png");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary><c>dimint bench chart</c>: draws a summary that <c>dimint bench report</c> wrote.</summary>
+    private static Command Chart()
+    {
+        var input = new Option<string>("--in") { HelpName = "FILE", Description = "A summary written by 'dimint bench report' (PREFIX.json).", Required = true };
+        var output = new Option<string>("--out") { HelpName = "FILE", Description = "The PNG to write.", Required = true };
+        var command = new Command("chart", "Draw a comparison summary as a PNG: throughput and p99 latency per workload, one bar per store.") { input, output };
+        command.SetAction((parse, ct) => Cli.RunAsync(() =>
+        {
+            var path = parse.GetValue(input)!;
+            if (!File.Exists(path))
+            {
+                throw new CliUsageException($"--in '{path}' does not exist.");
+            }
+
+            try
+            {
+                CompareChart.SavePng(CompareReport.ReadSummary(path), parse.GetValue(output)!);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
+            Console.Out.WriteLine($"Written: {parse.GetValue(output)}");
+            return Task.FromResult(ExitCodes.Ok);
+        }));
         return command;
     }
 
