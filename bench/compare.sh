@@ -60,6 +60,22 @@ mkdir -p "$raw"
 server_pids=()
 up_pid=""
 silo_pids=()
+fg_pid=""
+
+# run FILE COMMAND...: runs COMMAND with its output in FILE, in the background, and waits for it. Bash runs a trap
+# only once a foreground command has ended (and ignores a SIGINT the command survived), so this keeps Ctrl+C and
+# SIGTERM prompt; cleanup stops the command. (The output is redirected here, not around the call: a trap running
+# inside a redirected call would write its own messages there.)
+run() {
+  local file=$1
+  shift
+  "$@" >"$file" 2>&1 &
+  fg_pid=$!
+  local status=0
+  wait "$fg_pid" || status=$?
+  fg_pid=""
+  return "$status"
+}
 
 stop_servers() {
   local pid
@@ -88,6 +104,7 @@ stop_dimint() {
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  if [ -n "$fg_pid" ]; then kill -TERM "$fg_pid" 2>/dev/null || true; wait "$fg_pid" 2>/dev/null || true; fi
   stop_dimint
   stop_servers
   if [ "$status" -eq 0 ]; then
@@ -117,7 +134,9 @@ install_missing() {
     dotnet tool install --tool-path "$bench/.tools" garnet-server --version "$garnet_version" >/dev/null
   fi
   log "building dimint (Release)"
-  dotnet build "$root/Cli" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null || die "the build failed: dotnet build Cli -c Release"
+  # No build servers: nothing of the build stays behind to take memory from the stores being measured.
+  run "$work/build.log" dotnet build "$root/Cli" -c Release --disable-build-servers -nologo -v q -clp:ErrorsOnly \
+    || die "the build failed: dotnet build Cli -c Release; see $work/build.log"
   dimint=(dotnet "$root/Cli/bin/Release/net10.0/dimint.dll")
 }
 
@@ -223,7 +242,7 @@ start_cluster() {
     wait_for 60 "$kind on port $((base + i))" redis-cli -p $((base + i)) ping
   done
   log "forming the $kind cluster on ports $base-$((base + 5)): redis-cli --cluster create --cluster-replicas 1"
-  redis-cli --cluster create "${endpoints[@]}" --cluster-replicas 1 --cluster-yes >"$work/$kind-create.log" 2>&1 \
+  run "$work/$kind-create.log" redis-cli --cluster create "${endpoints[@]}" --cluster-replicas 1 --cluster-yes \
     || die "redis-cli --cluster create failed; see $work/$kind-create.log"
   wait_for 60 "every $kind node to see the cluster ok, 3 replicas in sync" cluster_ready "$base"
   target=(--target redis --endpoints "$(IFS=,; echo "${endpoints[*]}")")
@@ -282,8 +301,8 @@ measure() {
   sleep 2
   before=$(rss_bytes "${pids[@]}")
   log "$system: loading $keys keys of $value_size bytes"
-  "${dimint[@]}" bench "${target[@]}" --keys "$keys" --value-size "$value_size" --read-ratio 1 --operations 1000 --warmup 0 \
-    --concurrency "$concurrency" --json "$raw/$system.load.json" >"$work/$system.load.out" 2>&1 \
+  run "$work/$system.load.out" "${dimint[@]}" bench "${target[@]}" --keys "$keys" --value-size "$value_size" \
+    --read-ratio 1 --operations 1000 --warmup 0 --concurrency "$concurrency" --json "$raw/$system.load.json" \
     || die "$system: loading failed; see $work/$system.load.out"
   if [ "$system" = dimint ]; then sleep 3; else wait_for 120 "$system replicas to hold every key" replicated; fi
   after=$(rss_bytes "${pids[@]}")
@@ -297,9 +316,9 @@ measure() {
     workload=${workload%%:*}
     log "$system: $workload workload (read ratio $ratio), $concurrency in flight, ${warmup} s warm-up then ${duration} s"
     rc=0
-    "${dimint[@]}" bench "${target[@]}" --keys "$keys" --value-size "$value_size" --no-load --read-ratio "$ratio" \
-      --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" --json "$raw/$system.$workload.json" \
-      >"$work/$system.$workload.out" 2>&1 || rc=$?
+    run "$work/$system.$workload.out" "${dimint[@]}" bench "${target[@]}" --keys "$keys" --value-size "$value_size" \
+      --no-load --read-ratio "$ratio" --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
+      --json "$raw/$system.$workload.json" || rc=$?
     sed -n "s/^\(redis\|dimint\): \(.* ops\/s .*\)/    $system: \2/p" "$work/$system.$workload.out" >&2
     if [ "$rc" -ne 0 ]; then
       [ -f "$raw/$system.$workload.json" ] || die "$system: the $workload run failed; see $work/$system.$workload.out"
@@ -322,4 +341,6 @@ done
 
 # "Redis Cluster and Garnet", "A, B and C".
 others=$(for s in "${chosen[@]}"; do [ "$s" = dimint ] || printf '%s, ' "$(label "$s")"; done | sed 's/, $//; s/\(.*\), /\1 and /')
-"${dimint[@]}" bench report --in "$raw" --out "$out/compare" --title "DiMint${others:+ compared with $others} ($profile profile)"
+run "$out/report.txt" "${dimint[@]}" bench report --in "$raw" --out "$out/compare" \
+  --title "DiMint${others:+ compared with $others} ($profile profile)" || die "the report failed; see $out/report.txt"
+cat "$out/report.txt"
