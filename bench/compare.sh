@@ -10,6 +10,7 @@
 #   --concurrency  operations in flight, the same for every store (default 64)
 #   --keys         keys loaded (100-byte values), measured for memory and used by the workloads (default 1,000,000)
 #   --systems      which stores, in order (default dimint,redis,garnet)
+#   --no-build     use the dimint already built in Cli/bin/Release (default: build it first)
 #   --dimint-write-acks N   replicas that must hold a DiMint write before it is acknowledged (DiMint's default 1;
 #                  0 is asynchronous, like Redis's and Garnet's replication)
 # Installs what is missing: Debian's redis-server and redis-tools (apt-get), garnet-server (a .NET tool, in bench/.tools).
@@ -26,6 +27,7 @@ keys=1000000
 value_size=100
 systems=dimint,redis,garnet
 write_acks=1
+build=yes
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 while [ $# -gt 0 ]; do
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
     --keys) given_keys=$2; shift ;;
     --systems) systems=$2; shift ;;
     --dimint-write-acks) write_acks=$2; shift ;;
+    --no-build) build=no ;;
     -h|--help) usage; exit 0 ;;
     *) echo "Unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -133,11 +136,15 @@ install_missing() {
     log "installing garnet-server $garnet_version (a .NET tool) in bench/.tools"
     dotnet tool install --tool-path "$bench/.tools" garnet-server --version "$garnet_version" >/dev/null
   fi
+  dimint=(dotnet "$root/Cli/bin/Release/net10.0/dimint.dll")
+  if [ "$build" = no ]; then
+    [ -f "${dimint[1]}" ] || die "--no-build, but ${dimint[1]} is missing: build it with dotnet build Cli -c Release"
+    return
+  fi
   log "building dimint (Release)"
   # No build servers: nothing of the build stays behind to take memory from the stores being measured.
   run "$work/build.log" dotnet build "$root/Cli" -c Release --disable-build-servers -nologo -v q -clp:ErrorsOnly \
     || die "the build failed: dotnet build Cli -c Release; see $work/build.log"
-  dimint=(dotnet "$root/Cli/bin/Release/net10.0/dimint.dll")
 }
 
 # --- ports, processes, memory ---------------------------------------------------------------------------------------
@@ -209,7 +216,7 @@ start_dimint() {
   pids=("${silo_pids[@]}")
   target=(--target dimint --gateway "127.0.0.1:$gateway_port" --gateway "127.0.0.1:$((gateway_port + 1))" --gateway "127.0.0.1:$((gateway_port + 2))")
   version="DiMint $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  shape="3 silos, each master of some ranges and replica of others; replication factor 2 (1 replica per range), a write acknowledged once $write_acks replica(s) hold it; in memory only"
+  shape="3 silos, each master of some ranges and replica of others; replication factor 2 (1 replica per range), $([ "$write_acks" = 0 ] && echo "asynchronous replication" || echo "a write acknowledged once $write_acks replica holds it"); in memory only"
 }
 
 # Starts 6 nodes of a Redis-protocol cluster ($1: redis or garnet) and forms 3 masters with 1 replica each.

@@ -19,12 +19,17 @@ internal static class CompareChart
         Draw(throughput, summary, colors, r => r.OpsPerSecond, v => v.ToString("N0", CultureInfo.InvariantCulture), "Throughput (ops/s, higher is better)");
         Draw(latency, summary, colors, r => r.P99, v => v.ToString("0.00", CultureInfo.InvariantCulture), "p99 latency (ms, lower is better)");
 
-        foreach (var system in summary.Systems)
+        // The same legend under both panels, outside the bars, so the panels keep the same height.
+        foreach (var plot in new[] { throughput, latency })
         {
-            throughput.Legend.ManualItems.Add(new LegendItem { LabelText = system.Label, FillColor = colors[system.Id] });
+            foreach (var system in summary.Systems)
+            {
+                plot.Legend.ManualItems.Add(new LegendItem { LabelText = system.Label, FillColor = colors[system.Id] });
+            }
+
+            plot.ShowLegend(Edge.Bottom);
         }
 
-        throughput.ShowLegend(Alignment.UpperRight);
         multiplot.SavePng(path, Width, Height);
     }
 
