@@ -7,6 +7,9 @@ internal sealed record BenchResult
 
     public required IReadOnlyList<string> Endpoints { get; init; }
 
+    /// <summary>What answered at the endpoints (product, version, nodes), when the target could tell.</summary>
+    public string? Server { get; init; }
+
     public required DateTimeOffset Timestamp { get; init; }
 
     public required BenchWorkload Workload { get; init; }

@@ -14,6 +14,12 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target, T
     public async Task<BenchResult> RunAsync(CancellationToken cancellationToken)
     {
         var startedAt = time.GetUtcNow();
+        var server = await target.DescribeAsync(cancellationToken);
+        if (server is not null)
+        {
+            await output.WriteLineAsync($"Server: {server}.");
+        }
+
         var load = settings.Load ? await LoadAsync(cancellationToken) : null;
         var keys = KeyChooser.Create(settings.Distribution, settings.Keys);
         var schedule = new BenchSchedule(Stopwatch.GetTimestamp(), settings.Warmup, settings.Duration, settings.Operations);
@@ -56,6 +62,7 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target, T
         {
             Target = target.Name,
             Endpoints = target.Endpoints,
+            Server = server,
             Timestamp = startedAt,
             Workload = new BenchWorkload(
                 settings.Keys,

@@ -30,5 +30,11 @@ internal sealed class DimintBenchTarget(DimintClient client) : IBenchTarget
         }
     }
 
+    public async Task<string?> DescribeAsync(CancellationToken cancellationToken)
+    {
+        var silos = await client.GetNodeStatusAsync(cancellationToken);
+        return $"dimint: {silos.Count(s => s.IsUp)} silos up";
+    }
+
     public ValueTask DisposeAsync() => client.DisposeAsync();
 }

@@ -1,8 +1,8 @@
 namespace DiMint.Cli.Bench;
 
 /// <summary>
-/// A store the benchmark drives: DiMint through its own client today; other stores (Redis Cluster, Garnet) get the
-/// same key and value stream through their own implementation.
+/// A store the benchmark drives: DiMint through its own client, or a Redis-protocol store (Redis Cluster, Garnet)
+/// through StackExchange.Redis; each gets the same key and value stream from the same workers.
 /// </summary>
 internal interface IBenchTarget : IAsyncDisposable
 {
@@ -19,4 +19,7 @@ internal interface IBenchTarget : IAsyncDisposable
 
     /// <summary>Reads a key: <c>(false, null)</c> when it is not stored, <c>(true, null)</c> when it holds something other than bytes.</summary>
     Task<(bool Found, byte[]? Value)> GetAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>What answered (product, version, nodes), for the results; null when the target cannot tell.</summary>
+    Task<string?> DescribeAsync(CancellationToken cancellationToken);
 }

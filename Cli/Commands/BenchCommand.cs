@@ -1,16 +1,21 @@
 using System.CommandLine;
 using DiMint.Cli.Bench;
+using StackExchange.Redis;
 
 namespace DiMint.Cli.Commands;
 
-/// <summary><c>dimint bench</c>: a load generator measuring throughput and latency against a running cluster.</summary>
+/// <summary>
+/// <c>dimint bench</c>: a load generator measuring throughput and latency against a running DiMint cluster or a
+/// Redis-protocol store, with the same workers, keys and values for both.
+/// </summary>
 internal static class BenchCommand
 {
     private const double DefaultDurationSeconds = 30;
 
     public static Command Create()
     {
-        var target = new Option<string>("--target") { HelpName = "NAME", Description = "The store to drive. Only 'dimint' (the cluster given by --gateway or --zookeeper) for now.", DefaultValueFactory = _ => "dimint" };
+        var target = new Option<string>("--target") { HelpName = "NAME", Description = "The store to drive: 'dimint' (the cluster given by --gateway or --zookeeper), or 'redis' (a Redis-protocol server or cluster given by --endpoints: Redis, Redis Cluster, Garnet).", DefaultValueFactory = _ => "dimint" };
+        var endpoints = new Option<string[]>("--endpoints") { HelpName = "HOST:PORT,...", Description = "With --target redis: the server, or any nodes of the cluster (comma-separated or repeated).", Arity = ArgumentArity.OneOrMore };
         var keys = new Option<long>("--keys") { HelpName = "N", Description = "Size of the key space (keys bench:0, bench:1, ...).", DefaultValueFactory = _ => 100_000 };
         var valueSize = new Option<int>("--value-size") { HelpName = "BYTES", Description = "Bytes per value (random bytes, fixed per key so reads are checked).", DefaultValueFactory = _ => 100 };
         var readRatio = new Option<double>("--read-ratio") { HelpName = "RATIO", Description = "The share of operations that are reads, 0 to 1; the rest are writes.", DefaultValueFactory = _ => 0.8 };
@@ -30,17 +35,12 @@ internal static class BenchCommand
             Exit code 3 when any measured operation failed (results are still printed and written).
             """)
         {
-            target, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json,
+            target, endpoints, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json,
         };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
             var name = parse.GetValue(target)!;
-            if (!string.Equals(name, "dimint", StringComparison.Ordinal))
-            {
-                throw new CliUsageException(name == "redis"
-                    ? "--target redis is not available yet: only --target dimint can be benchmarked for now."
-                    : $"--target '{name}' is not known: the only target for now is dimint.");
-            }
+            var redisEndpoints = CheckTarget(name, parse.GetValue(endpoints), parse);
 
             var settings = new BenchSettings
             {
@@ -69,7 +69,15 @@ internal static class BenchCommand
                 _ => settings with { Duration = TimeSpan.FromSeconds(Check(givenDuration ?? DefaultDurationSeconds, 0.001, 86_400, "--duration must be more than 0 and at most 86,400 seconds.")) },
             };
 
-            await using var bench = new DimintBenchTarget(await CliOptions.ConnectAsync(parse, ct));
+            IBenchTarget? connected = redisEndpoints is null
+                ? new DimintBenchTarget(await CliOptions.ConnectAsync(parse, ct))
+                : await ConnectRedisAsync(redisEndpoints, ct);
+            if (connected is null)
+            {
+                return ExitCodes.ClusterError;
+            }
+
+            await using var bench = connected;
             var result = await new BenchRunner(settings, bench, Console.Out, TimeProvider.System).RunAsync(ct);
             BenchReport.Print(result, Console.Out);
             if (settings.JsonPath is { } path)
@@ -80,7 +88,137 @@ internal static class BenchCommand
 
             return result.Errors == 0 ? ExitCodes.Ok : ExitCodes.ClusterError;
         }));
+        command.Subcommands.Add(Report());
+        command.Subcommands.Add(Chart());
         return command;
+    }
+
+    /// <summary><c>dimint bench report</c>: one table (markdown), summary (JSON) and chart (PNG) from a comparison's raw results.</summary>
+    private static Command Report()
+    {
+        var input = new Option<string>("--in") { HelpName = "DIR", Description = "The raw folder bench/compare.sh fills: SYSTEM.WORKLOAD.json results (dimint bench --json), SYSTEM.load.json and SYSTEM.memory.json.", Required = true };
+        var output = new Option<string>("--out") { HelpName = "PREFIX", Description = "Write PREFIX.md, PREFIX.json and PREFIX.png.", Required = true };
+        var title = new Option<string?>("--title") { HelpName = "TEXT", Description = "The report's heading." };
+        var command = new Command("report", "Summarize a comparison of stores (bench/compare.sh runs this): print one table with each store's throughput, latency percentiles, errors and DiMint's throughput ratio to it, and the memory each took; write it as markdown, JSON and a PNG chart.")
+        {
+            input, output, title,
+        };
+        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        {
+            var directory = parse.GetValue(input)!;
+            if (!Directory.Exists(directory))
+            {
+                throw new CliUsageException($"--in '{directory}' is not a folder.");
+            }
+
+            var prefix = Path.GetFullPath(parse.GetValue(output)!);
+            if (!Directory.Exists(Path.GetDirectoryName(prefix)))
+            {
+                throw new CliUsageException($"--out '{prefix}': the folder {Path.GetDirectoryName(prefix)} does not exist.");
+            }
+
+            CompareSummary summary;
+            try
+            {
+                summary = CompareReport.Build(directory, parse.GetValue(title));
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
+            var markdown = CompareReport.ToMarkdown(summary);
+            await File.WriteAllTextAsync(prefix + ".md", markdown, ct);
+            await CompareReport.WriteJsonAsync(summary, prefix + ".json", ct);
+            CompareChart.SavePng(summary, prefix + ".png");
+            Console.Out.WriteLine(markdown);
+            Console.Out.WriteLine($"Written: {prefix}.md, {prefix}.json, {prefix}.png");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary><c>dimint bench chart</c>: draws a summary that <c>dimint bench report</c> wrote.</summary>
+    private static Command Chart()
+    {
+        var input = new Option<string>("--in") { HelpName = "FILE", Description = "A summary written by 'dimint bench report' (PREFIX.json).", Required = true };
+        var output = new Option<string>("--out") { HelpName = "FILE", Description = "The PNG to write.", Required = true };
+        var command = new Command("chart", "Draw a comparison summary as a PNG: throughput and p99 latency per workload, one bar per store.") { input, output };
+        command.SetAction((parse, ct) => Cli.RunAsync(() =>
+        {
+            var path = parse.GetValue(input)!;
+            if (!File.Exists(path))
+            {
+                throw new CliUsageException($"--in '{path}' does not exist.");
+            }
+
+            try
+            {
+                CompareChart.SavePng(CompareReport.ReadSummary(path), parse.GetValue(output)!);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+
+            Console.Out.WriteLine($"Written: {parse.GetValue(output)}");
+            return Task.FromResult(ExitCodes.Ok);
+        }));
+        return command;
+    }
+
+    /// <summary>Checks the target and where it is; returns the endpoints for <c>--target redis</c>, null for DiMint.</summary>
+    private static string[]? CheckTarget(string name, string[]? given, ParseResult parse)
+    {
+        var endpoints = (given ?? []).SelectMany(e => e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        switch (name)
+        {
+            case "dimint":
+                return endpoints.Length == 0 && given is not { Length: > 0 }
+                    ? null
+                    : throw new CliUsageException("--endpoints is for --target redis; give a DiMint cluster with --gateway or --zookeeper.");
+            case "redis":
+                if (endpoints.Length == 0)
+                {
+                    throw new CliUsageException("--target redis needs --endpoints host:port[,host:port...] (the server, or any nodes of the cluster).");
+                }
+
+                if (parse.GetValue(CliOptions.Gateway) is { Length: > 0 } || parse.GetValue(CliOptions.ZooKeeper) is not null)
+                {
+                    throw new CliUsageException("--gateway and --zookeeper are for --target dimint; give a Redis-protocol store with --endpoints.");
+                }
+
+                foreach (var endpoint in endpoints)
+                {
+                    try
+                    {
+                        HostPort.Parse(endpoint);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new CliUsageException($"--endpoints: {ex.Message}");
+                    }
+                }
+
+                return endpoints;
+            default:
+                throw new CliUsageException($"--target '{name}' is not known: give dimint or redis.");
+        }
+    }
+
+    /// <summary>Connects to a Redis-protocol store, or says why not and returns null.</summary>
+    private static async Task<RedisBenchTarget?> ConnectRedisAsync(string[] endpoints, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RedisBenchTarget.ConnectAsync(endpoints, cancellationToken);
+        }
+        catch (RedisConnectionException ex)
+        {
+            // The exception's own message advises on connection-string settings, which say nothing to a dimint user.
+            Console.Error.WriteLine($"Could not connect to {string.Join(", ", endpoints)} ({ex.FailureType}){(ex.InnerException is { } inner ? ": " + inner.Message : ".")}");
+            return null;
+        }
     }
 
     private static long Check(long value, long min, long max, string message) =>

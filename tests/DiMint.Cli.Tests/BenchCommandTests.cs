@@ -54,7 +54,7 @@ public sealed class BenchCommandTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("--read-ratio must be between 0 and 1", "--read-ratio", "2")]
-    [InlineData("--target redis is not available yet", "--target", "redis")]
+    [InlineData("--target 'memcached' is not known", "--target", "memcached")]
     [InlineData("--concurrency must be", "--concurrency", "0")]
     [InlineData("'pareto' not recognized", "--distribution", "pareto")]
     [InlineData("--duration or --operations, not both", "--duration", "5", "--operations", "100")]
