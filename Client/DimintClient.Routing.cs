@@ -141,7 +141,7 @@ public sealed partial class DimintClient
                     lastError = op.Error;
                     if (Stopwatch.GetElapsedTime(started) >= _options.RequestTimeout)
                     {
-                        throw Unserved(op.Key, lastError);
+                        throw Unserved(op.Key, lastError, shared: true);
                     }
 
                     await PauseAsync(attempt, cancellationToken);
@@ -152,14 +152,21 @@ public sealed partial class DimintClient
             // Rerouted and Alone go again at once.
             if (Stopwatch.GetElapsedTime(started) >= _options.RequestTimeout)
             {
-                throw Unserved(op.Key, lastError);
+                throw Unserved(op.Key, lastError, shared: true);
             }
         }
     }
 
-    private DiMintException Unserved(string key, Exception? lastError) =>
-        (DiMintException?)(lastError as NotEnoughReplicasException)
-            ?? new RoutingException($"Key '{key}' could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", 0, lastError);
+    /// <summary>
+    /// The error a request that ran out of time fails with: too few replicas if that was the last failure, else a
+    /// routing error. A failure <paramref name="shared"/> by the callers of one batch is copied, not thrown by each.
+    /// </summary>
+    private DiMintException Unserved(string key, Exception? lastError, bool shared = false) => lastError switch
+    {
+        NotEnoughReplicasException e when shared => new NotEnoughReplicasException(e.RangeId, e.Required, e.Available),
+        NotEnoughReplicasException e => e,
+        _ => new RoutingException($"Key '{key}' could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", 0, lastError),
+    };
 
     /// <summary>
     /// Waits for one attempt, at most <see cref="DimintClientOptions.AttemptTimeout"/>. A call that is slow to answer

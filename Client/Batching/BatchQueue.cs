@@ -1,14 +1,14 @@
 namespace DiMint.Client.Batching;
 
 /// <summary>
-/// The operations waiting for one silo, and whether a batch to it is in flight. No batch in flight: the next operation
-/// leaves at once. One in flight: operations wait and leave together when it returns.
+/// The operations waiting for one silo, and the batches to it in flight. Fewer than the limit in flight: the next
+/// operation leaves at once. The limit reached: operations wait and leave together when a batch returns.
 /// </summary>
 internal sealed class BatchQueue(SiloAddress silo, ISiloBatchGrain grain)
 {
     private readonly Lock _lock = new();
     private readonly Queue<BatchOp> _pending = new();
-    private bool _inFlight;
+    private int _inFlight;
 
     /// <summary>The silo whose ranges' operations wait here.</summary>
     public SiloAddress Silo { get; } = silo;
@@ -16,30 +16,33 @@ internal sealed class BatchQueue(SiloAddress silo, ISiloBatchGrain grain)
     /// <summary>The silo's batch grain, for batches that span several of its ranges.</summary>
     public ISiloBatchGrain Grain { get; } = grain;
 
-    /// <summary>Queues <paramref name="op"/>; returns the batch to send now when none was in flight, else null.</summary>
-    public List<BatchOp>? Add(BatchOp op, int maxOps, int maxBytes)
+    /// <summary>
+    /// Queues <paramref name="op"/>; returns the batch to send now when fewer than <paramref name="maxInFlight"/> were
+    /// in flight, else null.
+    /// </summary>
+    public List<BatchOp>? Add(BatchOp op, int maxInFlight, int maxOps, int maxBytes)
     {
         lock (_lock)
         {
             _pending.Enqueue(op);
-            if (_inFlight)
+            if (_inFlight >= maxInFlight)
             {
                 return null;
             }
 
-            _inFlight = true;
+            _inFlight++;
             return Take(maxOps, maxBytes);
         }
     }
 
-    /// <summary>The batch in flight is done (or slow): the next batch to send, or null when nothing waits.</summary>
+    /// <summary>A batch in flight is done (or slow): the next batch to send in its place, or null when nothing waits.</summary>
     public List<BatchOp>? Next(int maxOps, int maxBytes)
     {
         lock (_lock)
         {
             if (_pending.Count == 0)
             {
-                _inFlight = false;
+                _inFlight--;
                 return null;
             }
 
