@@ -96,10 +96,11 @@ public sealed partial class DimintClient
 
             cancellationToken.ThrowIfCancellationRequested();
             var ring = _ring.Current ?? await _ring.RefreshAsync();
-            var batches = new List<(RangeInfo Range, List<int> Items)>();
+            var grains = GrainsFor(ring);
+            var batches = new List<(IRangeGrain Range, List<int> Items)>();
             foreach (var group in pending.GroupBy(i => ring.IndexOf(hashes[i])))
             {
-                var range = ring.Ranges[group.Key];
+                var range = grains.Master(group.Key);
                 var batch = new List<int>();
                 long bytes = 0;
                 foreach (var i in group)
@@ -123,7 +124,7 @@ public sealed partial class DimintClient
             {
                 try
                 {
-                    var moved = await call(_grains.GetGrain<IRangeGrain>(b.Range.GrainKey), b.Items, ring.Version).WaitAsync(_options.AttemptTimeout, cancellationToken);
+                    var moved = await call(b.Range, b.Items, ring.Version).WaitAsync(_options.AttemptTimeout, cancellationToken);
                     return (b.Items, Moved: moved, Error: (Exception?)null);
                 }
                 catch (Exception ex) when (IsTransient(ex))

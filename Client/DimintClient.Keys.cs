@@ -1,3 +1,5 @@
+using DiMint.Client.Batching;
+
 namespace DiMint.Client;
 
 public sealed partial class DimintClient
@@ -11,7 +13,15 @@ public sealed partial class DimintClient
     {
         var name = NormalizeKey(key);
         var bytes = ValueCodec.Encode(value, _options.MaxValueBytes);
-        await RouteAsync(name, (grain, version) => grain.SetAsync(name, bytes, version), static r => r.Ring, cancellationToken);
+        if (Batcher is { } batcher)
+        {
+            await RouteBatchedAsync(batcher, new BatchOp(BatchOpKind.Set, name, bytes), cancellationToken);
+        }
+        else
+        {
+            await RouteAsync(name, (grain, version) => grain.SetAsync(name, bytes, version), static r => r.Ring, cancellationToken);
+        }
+
         return ValueCodec.Decode(bytes);
     }
 
@@ -45,11 +55,22 @@ public sealed partial class DimintClient
     public async Task<(bool Found, T? Value)> TryGetAsync<T>(object key, ReadPreference readPreference, CancellationToken cancellationToken = default)
     {
         var name = NormalizeKey(key);
+        if (readPreference != ReadPreference.Replica && Batcher is { } batcher)
+        {
+            var op = new BatchOp(BatchOpKind.Get, name, value: null);
+            await RouteBatchedAsync(batcher, op, cancellationToken);
+            return op.Value is { } bytes ? (true, ValueConverter.Convert<T>(ValueCodec.Decode(bytes))) : (false, default);
+        }
+
         var result = await RouteAsync(
             name,
-            (range, version) => readPreference == ReadPreference.Replica && !range.Replicas.IsEmpty
-                ? _grains.GetGrain<IRangeReplicaGrain>($"{range.Id}/{range.Replicas[Random.Shared.Next(range.Replicas.Length)].ToParsableString()}").GetAsync(name, version)
-                : _grains.GetGrain<IRangeGrain>(range.GrainKey).GetAsync(name, version),
+            (grains, index, version) =>
+            {
+                var replicas = grains.Ring.Ranges[index].Replicas.Length;
+                return readPreference == ReadPreference.Replica && replicas > 0
+                    ? grains.Replica(index, Random.Shared.Next(replicas)).GetAsync(name, version)
+                    : grains.Master(index).GetAsync(name, version);
+            },
             static r => r.Ring,
             cancellationToken);
         return result.Status == RangeStatus.Ok

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using DiMint.Client.Batching;
+
 namespace DiMint.Client;
 
 public sealed partial class DimintClient
@@ -6,6 +10,30 @@ public sealed partial class DimintClient
 
     /// <summary>How long a call may wait before the client checks whether its range changed hands.</summary>
     private static readonly TimeSpan SlowCall = TimeSpan.FromSeconds(1);
+
+    private RingGrains? _ringGrains;
+    private AutoBatcher? _batcher;
+
+    internal IGrainFactory GrainFactory => _grains;
+
+    internal Ring? CurrentRing => _ring.Current;
+
+    /// <summary>The batcher single-key operations go through, or null when <see cref="DimintClientOptions.AutoBatching"/> is off.</summary>
+    private AutoBatcher? Batcher =>
+        !_options.AutoBatching ? null : _batcher ?? Interlocked.CompareExchange(ref _batcher, new AutoBatcher(this, _options), null) ?? _batcher;
+
+    /// <summary>Grain references for <paramref name="ring"/>'s ranges (one set per ring, replaced when the ring is).</summary>
+    internal RingGrains GrainsFor(Ring ring)
+    {
+        var grains = Volatile.Read(ref _ringGrains);
+        if (grains is null || !ReferenceEquals(grains.Ring, ring))
+        {
+            grains = new RingGrains(ring, _grains);
+            Volatile.Write(ref _ringGrains, grains);
+        }
+
+        return grains;
+    }
 
     /// <summary>
     /// Sends one request to the range owning <paramref name="key"/>. A Moved answer brings a newer ring, which is
@@ -18,16 +46,16 @@ public sealed partial class DimintClient
         Func<IRangeGrain, long, Task<TResult>> call,
         Func<TResult, Ring?> movedRing,
         CancellationToken cancellationToken) =>
-        RouteAsync(key, (range, version) => call(_grains.GetGrain<IRangeGrain>(range.GrainKey), version), movedRing, cancellationToken);
+        RouteAsync(key, (grains, index, version) => call(grains.Master(index), version), movedRing, cancellationToken);
 
     private async Task<TResult> RouteAsync<TResult>(
         string key,
-        Func<RangeInfo, long, Task<TResult>> call,
+        Func<RingGrains, int, long, Task<TResult>> call,
         Func<TResult, Ring?> movedRing,
         CancellationToken cancellationToken)
     {
         var hash = KeyHash.Of(key);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         Exception? lastError = null;
         for (var attempt = 1; ; attempt++)
         {
@@ -35,8 +63,13 @@ public sealed partial class DimintClient
             var ring = _ring.Current ?? await _ring.RefreshAsync();
             try
             {
-                var range = ring.Find(hash);
-                var result = await AwaitAttemptAsync(call(range, ring.Version), hash, range.GrainKey, cancellationToken);
+                var index = ring.IndexOf(hash);
+                var result = await AwaitAttemptAsync(
+                    call(GrainsFor(ring), index, ring.Version),
+                    (Hash: hash, Range: ring.Ranges[index]),
+                    static (now, sent) => SameMaster(now.Find(sent.Hash), sent.Range),
+                    onSlow: null,
+                    cancellationToken);
                 if (movedRing(result) is not { } newer)
                 {
                     return result;
@@ -53,7 +86,7 @@ public sealed partial class DimintClient
             catch (Exception ex) when (IsTransient(ex))
             {
                 lastError = ex;
-                if (clock.Elapsed >= _options.RequestTimeout)
+                if (Stopwatch.GetElapsedTime(started) >= _options.RequestTimeout)
                 {
                     break;
                 }
@@ -62,27 +95,101 @@ public sealed partial class DimintClient
                 await TryRefreshRingAsync();
             }
 
-            if (clock.Elapsed >= _options.RequestTimeout)
+            if (Stopwatch.GetElapsedTime(started) >= _options.RequestTimeout)
             {
                 break;
             }
         }
 
-        throw (DiMintException?)(lastError as NotEnoughReplicasException)
-            ?? new RoutingException($"Key '{key}' could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", 0, lastError);
+        throw Unserved(key, lastError);
     }
+
+    /// <summary>
+    /// <see cref="RouteAsync{TResult}(string, Func{RingGrains, int, long, Task{TResult}}, Func{TResult, Ring?}, CancellationToken)"/>
+    /// for an operation that travels in an automatic batch: each attempt joins the batch for its range's silo, and the
+    /// outcome the batch gives this operation is handled exactly as the answer to a call of its own would be.
+    /// </summary>
+    private async Task RouteBatchedAsync(AutoBatcher batcher, BatchOp op, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        Exception? lastError = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var ring = _ring.Current ?? await _ring.RefreshAsync();
+            var pending = batcher.SendAsync(op, ring);
+            var outcome = cancellationToken.CanBeCanceled && !pending.IsCompleted
+                ? await pending.AsTask().WaitAsync(cancellationToken)
+                : await pending;
+            switch (outcome)
+            {
+                case BatchOutcome.Done:
+                    return;
+                case BatchOutcome.Moved:
+                    _ring.Offer(op.MovedTo!);
+                    if (op.MovedTo!.Version <= op.SentRingVersion)
+                    {
+                        await PauseAsync(attempt, cancellationToken);
+                        await TryRefreshRingAsync();
+                    }
+
+                    break;
+                case BatchOutcome.Failed when !IsTransient(op.Error!):
+                    ExceptionDispatchInfo.Throw(op.Error!);
+                    break;
+                case BatchOutcome.Failed:
+                    lastError = op.Error;
+                    if (Stopwatch.GetElapsedTime(started) >= _options.RequestTimeout)
+                    {
+                        throw Unserved(op.Key, lastError, shared: true);
+                    }
+
+                    await PauseAsync(attempt, cancellationToken);
+                    await TryRefreshRingAsync();
+                    break;
+            }
+
+            // Rerouted and Alone go again at once.
+            if (Stopwatch.GetElapsedTime(started) >= _options.RequestTimeout)
+            {
+                throw Unserved(op.Key, lastError, shared: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The error a request that ran out of time fails with: too few replicas if that was the last failure, else a
+    /// routing error. A failure <paramref name="shared"/> by the callers of one batch is copied, not thrown by each.
+    /// </summary>
+    private DiMintException Unserved(string key, Exception? lastError, bool shared = false) => lastError switch
+    {
+        NotEnoughReplicasException e when shared => new NotEnoughReplicasException(e.RangeId, e.Required, e.Available),
+        NotEnoughReplicasException e => e,
+        _ => new RoutingException($"Key '{key}' could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", 0, lastError),
+    };
 
     /// <summary>
     /// Waits for one attempt, at most <see cref="DimintClientOptions.AttemptTimeout"/>. A call that is slow to answer
     /// may have gone to a silo that just died: every second the client asks for the ring (one shared call), and gives the
-    /// attempt up as soon as the key's range has a new master, so the retry goes to the promoted one at once.
+    /// attempt up as soon as <paramref name="stillServed"/> says the range has a new master, so the retry goes to the
+    /// promoted one at once. <paramref name="onSlow"/> runs when the call has taken a second.
     /// </summary>
-    private async Task<TResult> AwaitAttemptAsync<TResult>(Task<TResult> call, ulong hash, string grainKey, CancellationToken cancellationToken)
+    internal async Task<TResult> AwaitAttemptAsync<TResult, TState>(
+        Task<TResult> call,
+        TState state,
+        Func<Ring, TState, bool> stillServed,
+        Action<TState>? onSlow,
+        CancellationToken cancellationToken)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (call.IsCompleted)
+        {
+            return await call;
+        }
+
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
-            var left = _options.AttemptTimeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var left = _options.AttemptTimeout - Stopwatch.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
             {
                 throw new TimeoutException($"No answer within {_options.AttemptTimeout.TotalSeconds:0.#} s.");
@@ -94,14 +201,18 @@ public sealed partial class DimintClient
             }
             catch (TimeoutException) when (!call.IsCompleted)
             {
+                onSlow?.Invoke(state);
                 await TryRefreshRingAsync(SlowCall);
-                if (_ring.Current is { } ring && ring.Find(hash).GrainKey != grainKey)
+                if (_ring.Current is { } ring && !stillServed(ring, state))
                 {
                     throw new TimeoutException("The key's range got a new master while the call was waiting.");
                 }
             }
         }
     }
+
+    private static bool SameMaster(RangeInfo now, RangeInfo sent) =>
+        now.Id == sent.Id && now.Epoch == sent.Epoch && now.Master.Equals(sent.Master);
 
     private async Task PauseAsync(int attempt, CancellationToken cancellationToken)
     {
@@ -122,7 +233,7 @@ public sealed partial class DimintClient
     }
 
     /// <summary>Failures worth another attempt: the silo, the message or the connection, not the request.</summary>
-    private static bool IsTransient(Exception ex) =>
+    internal static bool IsTransient(Exception ex) =>
         ex is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException
             or NotEnoughReplicasException
         || (ex is OrleansException && ex is not DiMintException);

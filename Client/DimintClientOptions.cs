@@ -51,4 +51,40 @@ public sealed class DimintClientOptions
 
     /// <summary>The largest batch (in encoded bytes) sent in one grain call by <see cref="DimintClient.SetManyAsync{TKey, TValue}"/>. Default 4 MiB.</summary>
     public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether concurrent single-key operations (<see cref="DimintClient.GetAsync{T}(object, CancellationToken)"/>,
+    /// <see cref="DimintClient.TryGetAsync{T}(object, CancellationToken)"/>, <see cref="DimintClient.SetAsync"/>) bound for
+    /// the same silo travel together. An operation leaves at once when no call to its silo is in flight, so latency at low
+    /// load does not change; while one is in flight, operations wait for it and then leave as one call (at most
+    /// <see cref="MaxAutoBatchOps"/> operations and <see cref="MaxAutoBatchBytes"/>). Each caller still gets its own value,
+    /// error and retries. Reads with <see cref="ReadPreference.Replica"/>, deletes and exists-checks are not batched.
+    /// Default true.
+    /// </summary>
+    public bool AutoBatching { get; set; } = true;
+
+    /// <summary>The most operations one automatic batch carries (see <see cref="AutoBatching"/>). At least 1; default 128.</summary>
+    public int MaxAutoBatchOps
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 128;
+
+    /// <summary>
+    /// The most key and value bytes one automatic batch carries (see <see cref="AutoBatching"/>); a larger operation goes
+    /// alone. At least 1; default 1 MiB.
+    /// </summary>
+    public int MaxAutoBatchBytes
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 1024 * 1024;
 }

@@ -1,0 +1,382 @@
+using System.Collections.Concurrent;
+
+namespace DiMint.Client.Batching;
+
+/// <summary>
+/// Sends concurrent single-key reads and writes bound for the same silo as one call (Nagle-free: an operation leaves at
+/// once when no batch to its silo is in flight, and waits for the one in flight otherwise). A batch of one operation is
+/// the single-key call; one range's operations go to that range's grain (<see cref="IRangeGrain.GetManyAsync"/>,
+/// <see cref="IRangeGrain.SetManyAsync"/>); several ranges' go to the silo's <see cref="ISiloBatchGrain"/>. Each
+/// operation gets its own outcome, which the caller's retry loop handles as it would a call of its own.
+/// </summary>
+internal sealed class AutoBatcher(DimintClient client, DimintClientOptions options)
+{
+    private readonly DimintClient _client = client;
+    private readonly DimintClientOptions _options = options;
+    private readonly ConcurrentDictionary<SiloAddress, BatchQueue> _queues = new();
+
+    /// <summary>
+    /// Batches in flight per silo. One (Nagle-free) batches the most; two or four measured no better on a loaded
+    /// two-core machine, where each extra call in flight costs thread-pool wake-ups on client and silo.
+    /// </summary>
+    private const int MaxInFlight = 1;
+
+    /// <summary>Starts an attempt of <paramref name="op"/> routed with <paramref name="ring"/>.</summary>
+    public ValueTask<BatchOutcome> SendAsync(BatchOp op, Ring ring)
+    {
+        var index = ring.IndexOf(op.Hash);
+        var attempt = op.Start(ring, index);
+        var silo = ring.Ranges[index].Master;
+        if (!_queues.TryGetValue(silo, out var queue))
+        {
+            queue = _queues.GetOrAdd(silo, new BatchQueue(silo, _client.GrainFactory.GetGrain<ISiloBatchGrain>(silo.ToParsableString())));
+        }
+
+        if (queue.Add(op, MaxInFlight, _options.MaxAutoBatchOps, _options.MaxAutoBatchBytes) is { } batch)
+        {
+            _ = RunAsync(queue, batch);
+        }
+
+        return attempt;
+    }
+
+    private void SendNext(BatchQueue queue)
+    {
+        if (queue.Next(_options.MaxAutoBatchOps, _options.MaxAutoBatchBytes) is { } batch)
+        {
+            _ = RunAsync(queue, batch);
+        }
+    }
+
+    private async Task RunAsync(BatchQueue queue, List<BatchOp> batch)
+    {
+        var flight = new Flight(this, queue, _client.CurrentRing ?? batch[0].Ring);
+        var count = flight.Plan(batch);
+        if (count == 0)
+        {
+            flight.Release();
+            Flight.CompleteRerouted(batch);
+            return;
+        }
+
+        Task<RangeBatchResult[]> call;
+        try
+        {
+            call = flight.CallAsync(count);
+        }
+        catch (Exception ex)
+        {
+            call = Task.FromException<RangeBatchResult[]>(ex);
+        }
+
+        Flight.CompleteRerouted(batch);
+        RangeBatchResult[]? results = null;
+        Exception? error = null;
+        try
+        {
+            results = await _client.AwaitAttemptAsync(call, flight, static (ring, f) => f.StillServed(ring), static f => f.Release(), default);
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        if (results is not null && !flight.Fits(results))
+        {
+            error = new InvalidOperationException($"The silo answered a batch of {count} operations with results that do not match it.");
+        }
+
+        // Let the next batch leave before answering callers: their continuations run on this thread.
+        flight.Release();
+        if (error is not null)
+        {
+            flight.FailAll(error, count);
+        }
+        else
+        {
+            flight.Deliver(results!);
+        }
+    }
+
+    /// <summary>One batch on its way: its operations grouped by range, and whether its queue was released.</summary>
+    private sealed class Flight(AutoBatcher owner, BatchQueue queue, Ring ring)
+    {
+        private readonly List<Part> _parts = [];
+        private int _released;
+
+        /// <summary>Groups the operations still served by the queue's silo under the batch's ring; returns how many.</summary>
+        public int Plan(List<BatchOp> batch)
+        {
+            var count = 0;
+            foreach (var op in batch)
+            {
+                var index = ReferenceEquals(op.Ring, ring) ? op.RangeIndex : ring.IndexOf(op.Hash);
+                if (!ring.Ranges[index].Master.Equals(queue.Silo))
+                {
+                    op.RangeIndex = -1;
+                    continue;
+                }
+
+                op.RangeIndex = index;
+                op.SentRingVersion = ring.Version;
+                PartOf(index).Add(op);
+                count++;
+            }
+
+            return count;
+        }
+
+        public Task<RangeBatchResult[]> CallAsync(int count)
+        {
+            var grains = owner._client.GrainsFor(ring);
+            if (count == 1)
+            {
+                var part = _parts[0];
+                return part.Reads is { } reads
+                    ? GetOneAsync(grains.Master(part.Index), reads[0].Key, ring.Version)
+                    : SetOneAsync(grains.Master(part.Index), part.Writes![0], ring.Version);
+            }
+
+            if (_parts.Count == 1)
+            {
+                return OneRangeAsync(grains.Master(_parts[0].Index), _parts[0].ToBatch(ring), ring.Version);
+            }
+
+            var batches = new RangeBatch[_parts.Count];
+            for (var i = 0; i < batches.Length; i++)
+            {
+                batches[i] = _parts[i].ToBatch(ring);
+            }
+
+            return queue.Grain.ExecuteAsync(batches, ring.Version);
+        }
+
+        /// <summary>Whether <paramref name="results"/> answer every part (a value per read), so each operation gets its own.</summary>
+        public bool Fits(RangeBatchResult[] results)
+        {
+            if (results.Length != _parts.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < results.Length; i++)
+            {
+                var (part, result) = (_parts[i], results[i]);
+                if (part.Reads is { } reads && result.ReadError is null
+                    && result.Reads is not { Status: RangeStatus.Moved, Ring: not null }
+                    && !(result.Reads is { Status: RangeStatus.Ok, Values: { } values } && values.Length == reads.Count))
+                {
+                    return false;
+                }
+
+                if (part.Writes is not null && result.WriteError is null && result.Writes is null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Whether every range of the batch still has the master it was sent to.</summary>
+        public bool StillServed(Ring current)
+        {
+            foreach (var part in _parts)
+            {
+                var sent = ring.Ranges[part.Index];
+                if (current.FindById(sent.Id) is not { } now || now.Epoch != sent.Epoch || !now.Master.Equals(sent.Master))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.SendNext(queue);
+            }
+        }
+
+        public static void CompleteRerouted(List<BatchOp> batch)
+        {
+            foreach (var op in batch)
+            {
+                if (op.RangeIndex < 0)
+                {
+                    op.Complete(BatchOutcome.Rerouted);
+                }
+            }
+        }
+
+        public void FailAll(Exception error, int count)
+        {
+            foreach (var part in _parts)
+            {
+                Fail(part.Reads, error, count);
+                Fail(part.Writes, error, count);
+            }
+        }
+
+        public void Deliver(RangeBatchResult[] results)
+        {
+            for (var i = 0; i < _parts.Count; i++)
+            {
+                var part = _parts[i];
+                var result = results[i];
+                if (part.Reads is { } reads)
+                {
+                    if (result.ReadError is { } error)
+                    {
+                        Fail(reads, error, reads.Count);
+                    }
+                    else if (result.Reads is { Status: RangeStatus.Moved, Ring: { } moved })
+                    {
+                        Move(reads, moved);
+                    }
+                    else
+                    {
+                        var values = result.Reads!.Values!;
+                        for (var j = 0; j < reads.Count; j++)
+                        {
+                            reads[j].Value = values[j];
+                            reads[j].Complete(BatchOutcome.Done);
+                        }
+                    }
+                }
+
+                if (part.Writes is { } writes)
+                {
+                    if (result.WriteError is { } error)
+                    {
+                        Fail(writes, error, writes.Count);
+                    }
+                    else if (result.Writes is { Status: RangeStatus.Moved, Ring: { } moved })
+                    {
+                        Move(writes, moved);
+                    }
+                    else
+                    {
+                        foreach (var op in writes)
+                        {
+                            op.Complete(BatchOutcome.Done);
+                        }
+                    }
+                }
+            }
+        }
+
+        private static void Move(List<BatchOp> ops, Ring moved)
+        {
+            foreach (var op in ops)
+            {
+                op.MovedTo = moved;
+                op.Complete(BatchOutcome.Moved);
+            }
+        }
+
+        /// <summary>
+        /// A failure the caller would retry reaches each operation as it is. Any other failure of several operations may
+        /// belong to one of them (a key or value over the silo's limit): each is sent again on its own.
+        /// </summary>
+        private static void Fail(List<BatchOp>? ops, Exception error, int sharedBy)
+        {
+            if (ops is null)
+            {
+                return;
+            }
+
+            var alone = sharedBy > 1 && !DimintClient.IsTransient(error);
+            foreach (var op in ops)
+            {
+                if (alone)
+                {
+                    op.Alone = true;
+                    op.Complete(BatchOutcome.Alone);
+                }
+                else
+                {
+                    op.Error = error;
+                    op.Complete(BatchOutcome.Failed);
+                }
+            }
+        }
+
+        private Part PartOf(int index)
+        {
+            foreach (var part in _parts)
+            {
+                if (part.Index == index)
+                {
+                    return part;
+                }
+            }
+
+            var added = new Part(index);
+            _parts.Add(added);
+            return added;
+        }
+
+        private static async Task<RangeBatchResult[]> GetOneAsync(IRangeGrain grain, string key, long ringVersion)
+        {
+            var read = await grain.GetAsync(key, ringVersion).ConfigureAwait(false);
+            return
+            [
+                new RangeBatchResult
+                {
+                    Reads = new BatchReadResult { Status = read.Status == RangeStatus.Moved ? RangeStatus.Moved : RangeStatus.Ok, Values = [read.Value], Ring = read.Ring },
+                },
+            ];
+        }
+
+        private static async Task<RangeBatchResult[]> SetOneAsync(IRangeGrain grain, BatchOp op, long ringVersion) =>
+            [new RangeBatchResult { Writes = await grain.SetAsync(op.Key, op.Value!, ringVersion).ConfigureAwait(false) }];
+
+        private static async Task<RangeBatchResult[]> OneRangeAsync(IRangeGrain grain, RangeBatch batch, long ringVersion) =>
+            [await batch.RunAsync(grain, ringVersion).ConfigureAwait(false)];
+    }
+
+    /// <summary>One range's operations in a batch, in call order.</summary>
+    private sealed class Part(int index)
+    {
+        public int Index { get; } = index;
+
+        public List<BatchOp>? Reads { get; private set; }
+
+        public List<BatchOp>? Writes { get; private set; }
+
+        public void Add(BatchOp op)
+        {
+            if (op.Kind == BatchOpKind.Get)
+            {
+                (Reads ??= []).Add(op);
+            }
+            else
+            {
+                (Writes ??= []).Add(op);
+            }
+        }
+
+        public RangeBatch ToBatch(Ring ring)
+        {
+            var reads = new string[Reads?.Count ?? 0];
+            for (var i = 0; i < reads.Length; i++)
+            {
+                reads[i] = Reads![i].Key;
+            }
+
+            var keys = new string[Writes?.Count ?? 0];
+            var values = new byte[keys.Length][];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = Writes![i].Key;
+                values[i] = Writes[i].Value!;
+            }
+
+            return new RangeBatch { GrainKey = ring.Ranges[Index].GrainKey, ReadKeys = reads, WriteKeys = keys, WriteValues = values };
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace DiMint.Client.Batching;
+
+/// <summary>What a <see cref="BatchOp"/> does.</summary>
+internal enum BatchOpKind
+{
+    /// <summary>Reads a key from its range's master.</summary>
+    Get,
+
+    /// <summary>Writes a key.</summary>
+    Set,
+}

@@ -1,0 +1,157 @@
+using DiMint.Testing;
+using DiMint.Testing.Cluster;
+
+namespace DiMint.Client.Tests.Batching;
+
+/// <summary>
+/// Concurrent single-key operations travel in automatic batches (one call per silo while another is in flight); each
+/// caller still gets its own value, error and retries (3 in-process silos).
+/// </summary>
+[Trait("Category", "Cluster")]
+[Collection(InProcessClusterCollection.Name)]
+public sealed class AutoBatchingTests(InProcessClusterFixture fixture)
+{
+    [Theory]
+    [InlineData(true, 128)]
+    [InlineData(true, 2)]
+    [InlineData(false, 128)]
+    public async Task ConcurrentGetsAndSets_OverManyKeys_EachCallerGetsItsOwnAnswer(bool autoBatching, int maxOps)
+    {
+        var client = fixture.NewClient(new DimintClientOptions { AutoBatching = autoBatching, MaxAutoBatchOps = maxOps });
+        var prefix = TestKeys.Prefix() + $"{autoBatching}/{maxOps}:";
+        var keys = Enumerable.Range(0, 3000).Select(i => prefix + i).ToArray();
+        await Task.WhenAll(keys.Select((k, i) => client.SetAsync(k, i)));
+
+        // At once: reads of stored keys, reads of keys never stored, and overwrites of other keys.
+        var reads = keys[1000..].Select(k => client.GetAsync<long>(k)).ToArray();
+        var misses = Enumerable.Range(0, 500).Select(i => client.TryGetAsync<long>(prefix + "missing" + i)).ToArray();
+        var overwrites = keys[..1000].Select(k => client.SetAsync(k, "new " + k)).ToArray();
+        await Task.WhenAll(Task.WhenAll(reads), Task.WhenAll(misses), Task.WhenAll(overwrites));
+
+        Assert.Equal(Enumerable.Range(1000, 2000).Select(i => (long)i), reads.Select(r => r.Result));
+        Assert.All(misses, m => Assert.False(m.Result.Found));
+        Assert.Equal(keys[..1000].Select(k => "new " + k), overwrites.Select(w => (string?)w.Result));
+        var stored = await fixture.NewClient().GetManyAsync<string>(keys[..1000]);
+        Assert.All(keys[..1000], k => Assert.Equal("new " + k, stored[k]));
+    }
+
+    [Fact]
+    public async Task RangeSplitUnderABurst_EveryBatchedCaller_IsRedirectedTransparently()
+    {
+        var prefix = TestKeys.Prefix();
+        var stale = fixture.NewClient();
+        var entries = Enumerable.Range(0, 2000).ToDictionary(i => prefix + i, i => i);
+        await stale.SetManyAsync(entries);
+        var before = await stale.GetRingAsync();
+
+        // Another client (an admin) splits the range holding the most of our keys; this client still has the old ring.
+        var target = entries.Keys.GroupBy(k => before.Find(KeyHash.Of(k)).Id).MaxBy(g => g.Count())!;
+        var after = await fixture.NewClient().SplitRangeAsync(target.Key);
+        Assert.Equal(before.Version, (await stale.GetRingAsync()).Version);
+
+        // Every key of the old range at once: half read, half overwritten. All of them reach the retired range first.
+        var keys = target.ToArray();
+        var reads = keys.Where((_, i) => i % 2 == 0).Select(k => (Key: k, Read: stale.GetAsync<long>(k))).ToArray();
+        var written = keys.Where((_, i) => i % 2 == 1).ToArray();
+        var writes = written.Select(k => stale.SetAsync(k, "after split")).ToArray();
+        await Task.WhenAll(Task.WhenAll(reads.Select(r => r.Read)), Task.WhenAll(writes));
+
+        Assert.All(reads, r => Assert.Equal(entries[r.Key], r.Read.Result));
+        Assert.Equal(after.Version, (await stale.GetRingAsync()).Version);
+        var stored = await fixture.NewClient().GetManyAsync<string>(written);
+        Assert.All(written, k => Assert.Equal("after split", stored[k]));
+    }
+
+    [Fact]
+    public async Task OversizeValueInABurst_FailsOnlyItsCaller()
+    {
+        var client = fixture.NewClient();
+        var prefix = TestKeys.Prefix();
+        var small = Enumerable.Range(0, 50).Select(i => client.SetAsync(prefix + i, i)).ToList();
+        var big = client.SetAsync(prefix + "big", new byte[client.Options.MaxValueBytes]);
+        small.AddRange(Enumerable.Range(50, 50).Select(i => client.SetAsync(prefix + i, i)));
+
+        var error = await Assert.ThrowsAsync<LimitExceededException>(() => big);
+        await Task.WhenAll(small);
+
+        Assert.Equal(LimitKind.ValueSize, error.Limit);
+        Assert.False(await client.ExistsAsync(prefix + "big"));
+        var stored = await client.GetManyAsync<long>(Enumerable.Range(0, 100).Select(i => (object)(prefix + i)));
+        Assert.Equal(100, stored.Count);
+    }
+
+    [Fact]
+    public async Task KeyOverTheSilosLimit_BatchedWithOthers_FailsOnlyItsCaller()
+    {
+        // A client configured with a larger key limit than the silos' (16 KiB): the silo refuses the batch holding the
+        // long key, and the client sends its operations again one by one so only that caller fails.
+        var client = fixture.NewClient(new DimintClientOptions { MaxKeyBytes = 64 * 1024 });
+        var ring = await client.GetRingAsync(refresh: true);
+        var prefix = TestKeys.Prefix();
+        var range = ring.Find(KeyHash.Of(prefix + 0)).Id;
+        var keys = Enumerable.Range(0, 5000).Select(i => prefix + i).Where(k => ring.Find(KeyHash.Of(k)).Id == range).Take(40).ToArray();
+        var longKey = Enumerable.Range(0, 1000).Select(i => prefix + new string('k', 20_000) + i).First(k => ring.Find(KeyHash.Of(k)).Id == range);
+
+        // The first write leaves alone; the long key and the rest queue behind it and leave together.
+        var first = client.SetAsync(keys[0], 0);
+        var refused = client.SetAsync(longKey, "too long");
+        var rest = keys[1..].Select((k, i) => client.SetAsync(k, i + 1)).ToArray();
+
+        var error = await Assert.ThrowsAsync<LimitExceededException>(() => refused);
+        await Task.WhenAll(rest.Append(first));
+
+        Assert.Equal(LimitKind.KeySize, error.Limit);
+        var stored = await client.GetManyAsync<long>(keys);
+        Assert.Equal(Enumerable.Range(0, keys.Length).Select(i => (long)i), keys.Select(k => stored[k]));
+    }
+
+    [Fact]
+    public async Task SameKeySetTwiceWithoutWaiting_BothCallersSucceed_AndTheLaterCallWins()
+    {
+        var client = fixture.NewClient();
+        var key = TestKeys.Key("contested");
+        var others = Enumerable.Range(0, 50).Select(i => client.SetAsync(TestKeys.Key($"other{i}"), i)).ToArray();
+
+        var first = client.SetAsync(key, "first");
+        var second = client.SetAsync(key, "second");
+        await Task.WhenAll(others.Append(first).Append(second));
+
+        Assert.Equal("first", await first);
+        Assert.Equal("second", await second);
+        Assert.Equal("second", await fixture.NewClient().GetAsync<string>(key));
+    }
+
+    [Fact]
+    public async Task SameKeySetFromTwoThreadsAtOnce_EndsWithOneOfTheValues_OnTheMasterAndItsReplicas()
+    {
+        var client = fixture.NewClient();
+        var key = TestKeys.Key("raced");
+        using var start = new ManualResetEventSlim();
+        var a = Task.Run(() => { start.Wait(); return client.SetAsync(key, "a"); });
+        var b = Task.Run(() => { start.Wait(); return client.SetAsync(key, "b"); });
+        start.Set();
+        await Task.WhenAll(a, b);
+
+        var stored = await fixture.NewClient().GetAsync<string>(key);
+        Assert.Contains(stored, new[] { "a", "b" });
+        var ring = await client.GetRingAsync(refresh: true);
+        var range = ring.Find(KeyHash.Of(key));
+        var replicas = range.Replicas.Select(s => fixture.Cluster.Client.GetGrain<IRangeReplicaGrain>($"{range.Id}/{s.ToParsableString()}")).ToArray();
+        await Wait.UntilAsync(
+            async () =>
+            {
+                foreach (var replica in replicas)
+                {
+                    var copy = await replica.GetAsync(key, ring.Version);
+                    if (copy.Status != RangeStatus.Ok || ValueCodec.Decode(copy.Value) as string != stored)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            TimeSpan.FromSeconds(10),
+            $"every replica to hold '{stored}', the master's value");
+    }
+}

@@ -1,0 +1,100 @@
+using DiMint.Testing;
+using DiMint.Testing.Cluster;
+
+namespace DiMint.Grains.Tests.Batching;
+
+/// <summary>A silo's batch grain runs each range's part on that silo, and one part's failure stays in that part.</summary>
+[Trait("Category", "Cluster")]
+[Collection(InProcessClusterCollection.Name)]
+public sealed class SiloBatchGrainTests(InProcessClusterFixture fixture)
+{
+    [Fact]
+    public async Task PartOverTheLimit_FailsThatPartOnly_AndStoresNoneOfIt()
+    {
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
+        var prefix = TestKeys.Prefix();
+        var (first, second) = TwoRangesOfOneSilo(ring);
+        var good = KeysOf(ring, first, prefix, 5);
+        var doomed = KeysOf(ring, second, prefix, 5);
+        var tooLong = Enumerable.Range(0, 1000).Select(i => prefix + new string('k', 20_000) + i).First(k => ring.Find(KeyHash.Of(k)).Id == second.Id);
+        var value = ValueCodec.Encode("v");
+
+        var results = await BatchGrainOf(first).ExecuteAsync(
+            [
+                new RangeBatch { GrainKey = first.GrainKey, WriteKeys = good, WriteValues = [.. good.Select(_ => value)] },
+                new RangeBatch { GrainKey = second.GrainKey, WriteKeys = [.. doomed, tooLong], WriteValues = [.. doomed.Select(_ => value), value] },
+            ],
+            ring.Version);
+
+        Assert.Equal(2, results.Length);
+        Assert.Equal(RangeStatus.Ok, results[0].Writes?.Status);
+        Assert.Null(results[0].WriteError);
+        var error = Assert.IsType<LimitExceededException>(results[1].WriteError);
+        Assert.Equal(LimitKind.KeySize, error.Limit);
+        Assert.Equal(good.Length, (await fixture.Client.GetManyAsync(good)).Count);
+        Assert.Empty(await fixture.Client.GetManyAsync(doomed));
+    }
+
+    [Fact]
+    public async Task ReadsAndWritesOfSeveralRanges_AreAnsweredPerPart_InOrder()
+    {
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
+        var prefix = TestKeys.Prefix();
+        var (first, second) = TwoRangesOfOneSilo(ring);
+        var stored = KeysOf(ring, first, prefix, 3);
+        await fixture.Client.SetManyAsync(stored.ToDictionary(k => k, k => k));
+        var absent = KeysOf(ring, first, prefix + "absent:", 1)[0];
+        var written = KeysOf(ring, second, prefix, 3);
+
+        var results = await BatchGrainOf(first).ExecuteAsync(
+            [
+                new RangeBatch { GrainKey = first.GrainKey, ReadKeys = [.. stored, absent] },
+                new RangeBatch { GrainKey = second.GrainKey, WriteKeys = [written[0], written[0], written[1]], WriteValues = [ValueCodec.Encode(1), ValueCodec.Encode(2), ValueCodec.Encode(3)] },
+            ],
+            ring.Version);
+
+        Assert.Null(results[0].ReadError);
+        Assert.Equal(RangeStatus.Ok, results[0].Reads?.Status);
+        var values = results[0].Reads!.Values!;
+        Assert.Equal(stored, values[..3].Select(v => (string?)ValueCodec.Decode(v)));
+        Assert.Null(values[3]);
+        Assert.Equal(RangeStatus.Ok, results[1].Writes?.Status);
+        Assert.Null(results[1].Reads);
+        Assert.Equal(2L, await fixture.Client.GetAsync<long>(written[0]));
+        Assert.Equal(3L, await fixture.Client.GetAsync<long>(written[1]));
+    }
+
+    [Fact]
+    public async Task PartForARangeThatWasSplit_IsAnsweredMoved_WithTheNewRing()
+    {
+        var client = fixture.NewClient();
+        var prefix = TestKeys.Prefix();
+        var entries = Enumerable.Range(0, 500).ToDictionary(i => prefix + i, i => i);
+        await client.SetManyAsync(entries);
+        var before = await client.GetRingAsync(refresh: true);
+        var range = before.Find(KeyHash.Of(prefix + 0));
+        var keys = entries.Keys.Where(k => range.Contains(KeyHash.Of(k))).Take(4).ToArray();
+        var after = await client.SplitRangeAsync(range.Id);
+
+        var results = await BatchGrainOf(range).ExecuteAsync(
+            [new RangeBatch { GrainKey = range.GrainKey, ReadKeys = keys, WriteKeys = [keys[0]], WriteValues = [ValueCodec.Encode("lost")] }],
+            before.Version);
+
+        Assert.Equal(RangeStatus.Moved, results[0].Reads?.Status);
+        Assert.Equal(RangeStatus.Moved, results[0].Writes?.Status);
+        Assert.True(results[0].Reads!.Ring!.Version >= after.Version);
+        Assert.Equal(entries[keys[0]], await client.GetAsync<long>(keys[0]));
+    }
+
+    private ISiloBatchGrain BatchGrainOf(RangeInfo range) =>
+        fixture.Cluster.Client.GetGrain<ISiloBatchGrain>(range.Master.ToParsableString());
+
+    private static (RangeInfo First, RangeInfo Second) TwoRangesOfOneSilo(Ring ring)
+    {
+        var pair = ring.Ranges.GroupBy(r => r.Master).First(g => g.Count() >= 2).Take(2).ToArray();
+        return (pair[0], pair[1]);
+    }
+
+    private static string[] KeysOf(Ring ring, RangeInfo range, string prefix, int count) =>
+        [.. Enumerable.Range(0, 100_000).Select(i => $"{prefix}{range.Id}:{i}").Where(k => ring.Find(KeyHash.Of(k)).Id == range.Id).Take(count)];
+}
