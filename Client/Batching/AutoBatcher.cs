@@ -80,7 +80,8 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
         Exception? error = null;
         try
         {
-            results = await _client.AwaitAttemptAsync(call, flight, static (ring, f) => f.StillServed(ring), static f => f.Release(), default);
+            // Not on the first caller's context: the batch answers every caller in it.
+            results = await _client.AwaitAttemptAsync(call, flight, static (ring, f) => f.StillServed(ring), static f => f.Release(), default).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
