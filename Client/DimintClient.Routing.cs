@@ -183,7 +183,7 @@ public sealed partial class DimintClient
     {
         if (call.IsCompleted)
         {
-            return await call;
+            return await call.ConfigureAwait(false);
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -197,12 +197,12 @@ public sealed partial class DimintClient
 
             try
             {
-                return await call.WaitAsync(left < SlowCall ? left : SlowCall, cancellationToken);
+                return await call.WaitAsync(left < SlowCall ? left : SlowCall, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException) when (!call.IsCompleted)
             {
                 onSlow?.Invoke(state);
-                await TryRefreshRingAsync(SlowCall);
+                await TryRefreshRingAsync(SlowCall).ConfigureAwait(false);
                 if (_ring.Current is { } ring && !stillServed(ring, state))
                 {
                     throw new TimeoutException("The key's range got a new master while the call was waiting.");
