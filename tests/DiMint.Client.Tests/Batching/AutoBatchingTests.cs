@@ -129,9 +129,11 @@ public sealed class AutoBatchingTests(InProcessClusterFixture fixture)
         await client.SetManyAsync(Enumerable.Range(0, 400).ToDictionary(i => prefix + i, i => i));
         using var cancel = new CancellationTokenSource();
 
-        // Every fourth caller gives up right after asking; the rest share batches with them.
+        // Every fourth caller gives up right after asking; the rest share batches with them. Nobody may be left waiting.
         var calls = Enumerable.Range(0, 400).Select(i => (Index: i, Read: client.GetAsync<long>(prefix + i, i % 4 == 0 ? cancel.Token : default))).ToArray();
         cancel.Cancel();
+        await Task.WhenAny(Task.WhenAll(calls.Select(c => c.Read)), Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.All(calls, c => Assert.True(c.Read.IsCompleted, $"caller {c.Index} is still waiting"));
 
         foreach (var (index, read) in calls)
         {
