@@ -118,13 +118,22 @@ public sealed partial class DimintClient
             cancellationToken.ThrowIfCancellationRequested();
             var ring = _ring.Current ?? await _ring.RefreshAsync();
             var pending = batcher.SendAsync(op, ring);
-            var outcome = cancellationToken.CanBeCanceled && !pending.IsCompleted
-                ? await pending.AsTask().WaitAsync(cancellationToken)
-                : await pending;
+            BatchOutcome outcome;
+
+            // Cancellation ends the operation's wait directly: Task.WaitAsync over the awaitable cost a thread-pool hop
+            // per call, a sixth of the latency of a read at low load.
+            using (cancellationToken.UnsafeRegister(static o => ((BatchOp)o!).Cancel(), op))
+            {
+                outcome = await pending;
+            }
+
             switch (outcome)
             {
                 case BatchOutcome.Done:
                     return;
+                case BatchOutcome.Cancelled:
+                    cancellationToken.ThrowIfCancellationRequested();
+                    break;
                 case BatchOutcome.Moved:
                     _ring.Offer(op.MovedTo!);
                     if (op.MovedTo!.Version <= op.SentRingVersion)

@@ -9,6 +9,7 @@ namespace DiMint.Client.Batching;
 internal sealed class BatchOp : IValueTaskSource<BatchOutcome>
 {
     private ManualResetValueTaskSourceCore<BatchOutcome> _core;
+    private int _completed;
 
     public BatchOp(BatchOpKind kind, string key, byte[]? value)
     {
@@ -55,11 +56,24 @@ internal sealed class BatchOp : IValueTaskSource<BatchOutcome>
         SentRingVersion = ring.Version;
         MovedTo = null;
         Error = null;
+        _completed = 0;
         return new ValueTask<BatchOutcome>(this, _core.Version);
     }
 
-    /// <summary>Ends the attempt; the caller continues (on this thread unless it awaits with a context).</summary>
-    public void Complete(BatchOutcome outcome) => _core.SetResult(outcome);
+    /// <summary>
+    /// Ends the attempt, unless the caller gave up waiting first (<see cref="Cancel"/>); the caller continues on this
+    /// thread unless it awaits with a context.
+    /// </summary>
+    public void Complete(BatchOutcome outcome)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        {
+            _core.SetResult(outcome);
+        }
+    }
+
+    /// <summary>The caller's token was cancelled: ends the attempt now; the batch carrying the operation goes on without it.</summary>
+    public void Cancel() => Complete(BatchOutcome.Cancelled);
 
     BatchOutcome IValueTaskSource<BatchOutcome>.GetResult(short token) => _core.GetResult(token);
 

@@ -20,4 +20,7 @@ internal enum BatchOutcome
     /// operation is sent again on its own, so each caller gets its own answer.
     /// </summary>
     Alone,
+
+    /// <summary>The caller's cancellation token fired while the operation waited.</summary>
+    Cancelled,
 }

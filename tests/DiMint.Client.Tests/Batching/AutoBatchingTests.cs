@@ -122,6 +122,37 @@ public sealed class AutoBatchingTests(InProcessClusterFixture fixture)
     }
 
     [Fact]
+    public async Task CallersCancellingInABurst_StopWaiting_AndTheOthersInTheirBatchesAreServed()
+    {
+        var client = fixture.NewClient();
+        var prefix = TestKeys.Prefix();
+        await client.SetManyAsync(Enumerable.Range(0, 400).ToDictionary(i => prefix + i, i => i));
+        using var cancel = new CancellationTokenSource();
+
+        // Every fourth caller gives up right after asking; the rest share batches with them. Nobody may be left waiting.
+        var calls = Enumerable.Range(0, 400).Select(i => (Index: i, Read: client.GetAsync<long>(prefix + i, i % 4 == 0 ? cancel.Token : default))).ToArray();
+        cancel.Cancel();
+        await Task.WhenAny(Task.WhenAll(calls.Select(c => c.Read)), Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.All(calls, c => Assert.True(c.Read.IsCompleted, $"caller {c.Index} is still waiting"));
+
+        foreach (var (index, read) in calls)
+        {
+            if (index % 4 != 0)
+            {
+                Assert.Equal(index, await read);
+            }
+            else
+            {
+                // Answered before the cancellation, or told it was cancelled; never anything else.
+                var outcome = await Record.ExceptionAsync(async () => Assert.Equal(index, await read));
+                Assert.True(outcome is null or OperationCanceledException, outcome?.ToString());
+            }
+        }
+
+        Assert.Equal(7L, await client.GetAsync<long>(prefix + 7));
+    }
+
+    [Fact]
     public async Task SameKeySetFromTwoThreadsAtOnce_EndsWithOneOfTheValues_OnTheMasterAndItsReplicas()
     {
         var client = fixture.NewClient();
