@@ -4,15 +4,16 @@ namespace DiMint.Client.Batching;
 
 /// <summary>
 /// Sends concurrent single-key reads (or writes) bound for the same silo as one call (Nagle-free: an operation leaves at
-/// once when no batch of its kind to its silo is in flight, and waits for the one in flight otherwise). A batch of one operation is
-/// the single-key call; one range's operations go to that range's grain (<see cref="IRangeGrain.GetManyAsync"/>,
-/// <see cref="IRangeGrain.SetManyAsync"/>); several ranges' go to the silo's <see cref="ISiloBatchGrain"/>. Each
-/// operation gets its own outcome, which the caller's retry loop handles as it would a call of its own.
+/// once when no batch of its kind to its silo is in flight, and waits for the one in flight otherwise). Every batch, one
+/// operation or many, goes to the silo's <see cref="ISiloBatchService"/> through that silo's own gateway
+/// (<see cref="SiloGateways"/>). Each operation gets its own outcome, which the caller's retry loop handles as it would a
+/// call of its own.
 /// </summary>
 internal sealed class AutoBatcher(DimintClient client, DimintClientOptions options)
 {
     private readonly DimintClient _client = client;
     private readonly DimintClientOptions _options = options;
+    private readonly SiloGateways _gateways = new(client.GrainFactory);
 
     /// <summary>
     /// Reads and writes wait in separate queues per silo: a read does not wait for a batch of writes, which answers only
@@ -34,8 +35,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
         var destination = (ring.Ranges[index].Master, op.Kind);
         if (!_queues.TryGetValue(destination, out var queue))
         {
-            var silo = destination.Master;
-            queue = _queues.GetOrAdd(destination, new BatchQueue(silo, _client.GrainFactory.GetGrain<ISiloBatchGrain>(silo.ToParsableString())));
+            queue = _queues.GetOrAdd(destination, new BatchQueue(destination.Master));
         }
 
         if (queue.Add(op, MaxInFlight, _options.MaxAutoBatchOps, _options.MaxAutoBatchBytes) is { } batch)
@@ -68,7 +68,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
         Task<RangeBatchResult[]> call;
         try
         {
-            call = flight.CallAsync(count);
+            call = flight.CallAsync();
         }
         catch (Exception ex)
         {
@@ -133,29 +133,15 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
             return count;
         }
 
-        public Task<RangeBatchResult[]> CallAsync(int count)
+        public Task<RangeBatchResult[]> CallAsync()
         {
-            var grains = owner._client.GrainsFor(ring);
-            if (count == 1)
-            {
-                var part = _parts[0];
-                return part.Reads is { } reads
-                    ? GetOneAsync(grains.Master(part.Index), reads[0].Key, ring.Version)
-                    : SetOneAsync(grains.Master(part.Index), part.Writes![0], ring.Version);
-            }
-
-            if (_parts.Count == 1)
-            {
-                return OneRangeAsync(grains.Master(_parts[0].Index), _parts[0].ToBatch(ring), ring.Version);
-            }
-
             var batches = new RangeBatch[_parts.Count];
             for (var i = 0; i < batches.Length; i++)
             {
                 batches[i] = _parts[i].ToBatch(ring);
             }
 
-            return queue.Grain.ExecuteAsync(batches, ring.Version);
+            return owner._gateways.For(queue.Silo).ExecuteAsync(batches, ring.Version);
         }
 
         /// <summary>Whether <paramref name="results"/> answer every part (a value per read), so each operation gets its own.</summary>
@@ -326,24 +312,6 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
             _parts.Add(added);
             return added;
         }
-
-        private static async Task<RangeBatchResult[]> GetOneAsync(IRangeGrain grain, string key, long ringVersion)
-        {
-            var read = await grain.GetAsync(key, ringVersion).ConfigureAwait(false);
-            return
-            [
-                new RangeBatchResult
-                {
-                    Reads = new BatchReadResult { Status = read.Status == RangeStatus.Moved ? RangeStatus.Moved : RangeStatus.Ok, Values = [read.Value], Ring = read.Ring },
-                },
-            ];
-        }
-
-        private static async Task<RangeBatchResult[]> SetOneAsync(IRangeGrain grain, BatchOp op, long ringVersion) =>
-            [new RangeBatchResult { Writes = await grain.SetAsync(op.Key, op.Value!, ringVersion).ConfigureAwait(false) }];
-
-        private static async Task<RangeBatchResult[]> OneRangeAsync(IRangeGrain grain, RangeBatch batch, long ringVersion) =>
-            [await batch.RunAsync(grain, ringVersion).ConfigureAwait(false)];
     }
 
     /// <summary>One range's operations in a batch, in call order.</summary>

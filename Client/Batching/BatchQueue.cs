@@ -4,7 +4,7 @@ namespace DiMint.Client.Batching;
 /// The operations waiting for one silo, and the batches to it in flight. Fewer than the limit in flight: the next
 /// operation leaves at once. The limit reached: operations wait and leave together when a batch returns.
 /// </summary>
-internal sealed class BatchQueue(SiloAddress silo, ISiloBatchGrain grain)
+internal sealed class BatchQueue(SiloAddress silo)
 {
     private readonly Lock _lock = new();
     private readonly Queue<BatchOp> _pending = new();
@@ -12,9 +12,6 @@ internal sealed class BatchQueue(SiloAddress silo, ISiloBatchGrain grain)
 
     /// <summary>The silo whose ranges' operations wait here.</summary>
     public SiloAddress Silo { get; } = silo;
-
-    /// <summary>The silo's batch grain, for batches that span several of its ranges.</summary>
-    public ISiloBatchGrain Grain { get; } = grain;
 
     /// <summary>
     /// Queues <paramref name="op"/>; returns the batch to send now when fewer than <paramref name="maxInFlight"/> were

@@ -1,6 +1,6 @@
 namespace DiMint;
 
-/// <summary>One range's part of a <see cref="ISiloBatchGrain"/> batch: keys to read and entries to write.</summary>
+/// <summary>One range's part of a <see cref="ISiloBatchService"/> batch: keys to read and entries to write.</summary>
 [GenerateSerializer, Immutable, Alias("DiMint.RangeBatch")]
 public sealed record RangeBatch
 {

@@ -1,7 +1,7 @@
 namespace DiMint;
 
 /// <summary>
-/// What one range answered to its part of a <see cref="ISiloBatchGrain"/> batch: the read result or the error the
+/// What one range answered to its part of a <see cref="ISiloBatchService"/> batch: the read result or the error the
 /// read raised, and the same for the write. A part with nothing to read (or write) leaves both of that side null.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("DiMint.RangeBatchResult")]

@@ -45,18 +45,16 @@ public static class DiMintKey
     /// <exception cref="LimitExceededException">The key is too long.</exception>
     public static void CheckSize(string key, int maxKeyBytes)
     {
-        // Cheap bound first: UTF-8 uses at most 3 bytes per UTF-16 char.
-        if ((long)key.Length * 3 <= maxKeyBytes)
+        if (!FitsSize(key, maxKeyBytes))
         {
-            return;
-        }
-
-        var bytes = Encoding.UTF8.GetByteCount(key);
-        if (bytes > maxKeyBytes)
-        {
-            throw new LimitExceededException(LimitKind.KeySize, bytes, maxKeyBytes);
+            throw new LimitExceededException(LimitKind.KeySize, Encoding.UTF8.GetByteCount(key), maxKeyBytes);
         }
     }
+
+    /// <summary>Whether the key's UTF-8 size is at most <paramref name="maxKeyBytes"/>.</summary>
+    public static bool FitsSize(string key, int maxKeyBytes) =>
+        // Cheap bound first: UTF-8 uses at most 3 bytes per UTF-16 char.
+        (long)key.Length * 3 <= maxKeyBytes || Encoding.UTF8.GetByteCount(key) <= maxKeyBytes;
 
     private static string FormatDouble(double value)
     {

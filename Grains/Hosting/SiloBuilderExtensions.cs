@@ -1,8 +1,10 @@
+using DiMint.Grains.Batching;
 using DiMint.Grains.Overlord;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Services;
 
 namespace DiMint.Grains.Hosting;
 
@@ -34,6 +36,8 @@ public static class SiloBuilderExtensions
         services.AddSingleton<RingCache>();
         services.AddSingleton(TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        services.AddSingleton<IGrainService>(sp => ActivatorUtilities.CreateInstance<SiloBatchService>(
+            sp, SiloBatchServiceId.At(SiloAddress.Zero)));
         services.AddDiMintSiloMetrics();
         return builder;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace DiMint.Grains.Ranges;
@@ -5,10 +6,14 @@ namespace DiMint.Grains.Ranges;
 /// <summary>
 /// This silo's copy of one range, master or replica. It lives in <see cref="RangeStore"/>, not in a grain activation,
 /// so it outlives deactivations, and a replica's copy becomes the master's without copying when it is promoted.
-/// Mutated only from the turns of the grain that owns the role; the counters may be read from anywhere.
+/// Mutated only from the turns of the grain that owns the role, under <see cref="_sync"/>, so that the silo's batch
+/// service can read a master's entries from other threads (<see cref="TryReadAsMaster"/>); the counters may be read
+/// from anywhere.
 /// </summary>
 internal sealed class RangeData
 {
+    /// <summary>Held while the entries change and while another thread reads them; the owning grain's own reads need no lock.</summary>
+    private readonly Lock _sync = new();
     private Dictionary<string, byte[]> _entries;
     private long _bytes;
     private long _count;
@@ -74,28 +79,67 @@ internal sealed class RangeData
 
     public bool ContainsKey(string key) => _entries.ContainsKey(key);
 
+    /// <summary>
+    /// The values of <paramref name="keys"/> (null where not stored) when this copy is the current master at
+    /// <paramref name="epoch"/> for a client at <paramref name="ringVersion"/> and holds every key's hash; otherwise null,
+    /// and the range grain must answer. Safe from any thread.
+    /// </summary>
+    public byte[]?[]? TryReadAsMaster(long epoch, long ringVersion, string[] keys)
+    {
+        var values = new byte[]?[keys.Length];
+        lock (_sync)
+        {
+            if (!IsMaster || Epoch != epoch || RetiredBy is not null || ringVersion > RingVersion)
+            {
+                return null;
+            }
+
+            var range = Range;
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (!range.Contains(KeyHash.Of(keys[i])))
+                {
+                    return null;
+                }
+
+                values[i] = _entries.TryGetValue(keys[i], out var value) ? value : null;
+            }
+        }
+
+        return values;
+    }
+
     public void Set(string key, byte[] value)
     {
         long delta;
-        if (_entries.TryGetValue(key, out var old))
+        lock (_sync)
         {
-            delta = value.Length - old.Length;
-        }
-        else
-        {
-            delta = SizeOf(key, value);
-            Interlocked.Increment(ref _count);
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out var exists);
+            if (exists)
+            {
+                delta = value.Length - slot!.Length;
+            }
+            else
+            {
+                delta = SizeOf(key, value);
+                Interlocked.Increment(ref _count);
+            }
+
+            slot = value;
         }
 
-        _entries[key] = value;
         Interlocked.Add(ref _bytes, delta);
     }
 
     public bool Remove(string key)
     {
-        if (!_entries.Remove(key, out var old))
+        byte[]? old;
+        lock (_sync)
         {
-            return false;
+            if (!_entries.Remove(key, out old))
+            {
+                return false;
+            }
         }
 
         Interlocked.Decrement(ref _count);
@@ -119,7 +163,11 @@ internal sealed class RangeData
     /// <summary>Drops every entry (a replica about to receive a snapshot).</summary>
     public void Clear()
     {
-        _entries.Clear();
+        lock (_sync)
+        {
+            _entries.Clear();
+        }
+
         Interlocked.Exchange(ref _count, 0);
         Interlocked.Exchange(ref _bytes, 0);
     }
@@ -127,9 +175,15 @@ internal sealed class RangeData
     /// <summary>Drops the entries and answers Moved with <paramref name="ring"/> from now on.</summary>
     public void Retire(Ring ring)
     {
-        RetiredBy = ring;
-        Clear();
-        _entries.TrimExcess();
+        lock (_sync)
+        {
+            RetiredBy = ring;
+            _entries.Clear();
+            _entries.TrimExcess();
+        }
+
+        Interlocked.Exchange(ref _count, 0);
+        Interlocked.Exchange(ref _bytes, 0);
     }
 
     /// <summary>
@@ -145,10 +199,14 @@ internal sealed class RangeData
             AppliedSeq = AppliedSeq,
             Complete = true,
         };
-        (replica._entries, _entries) = (_entries, replica._entries);
+        lock (_sync)
+        {
+            (replica._entries, _entries) = (_entries, replica._entries);
+            RetiredBy = ring;
+        }
+
         replica._count = Interlocked.Exchange(ref _count, 0);
         replica._bytes = Interlocked.Exchange(ref _bytes, 0);
-        RetiredBy = ring;
         return replica;
     }
 

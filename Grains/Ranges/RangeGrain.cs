@@ -325,6 +325,22 @@ internal sealed partial class RangeGrain(
         return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Range id and epoch from a grain key (<c>id/epoch/silo</c>), or false when it is not one.</summary>
+    internal static bool TryParseKey(string grainKey, out (int Id, long Epoch) parsed)
+    {
+        parsed = default;
+        var parts = grainKey.Split('/');
+        if (parts.Length < 2
+            || !int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            || !long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var epoch))
+        {
+            return false;
+        }
+
+        parsed = (id, epoch);
+        return true;
+    }
+
     private static readonly ReadResult NotFoundRead = new() { Status = RangeStatus.NotFound };
     private static readonly ReadResult FoundRead = new() { Status = RangeStatus.Ok };
 

@@ -1,12 +1,16 @@
 using DiMint.Testing;
 using DiMint.Testing.Cluster;
+using Orleans.TestingHost;
 
 namespace DiMint.Grains.Tests.Batching;
 
-/// <summary>A silo's batch grain runs each range's part on that silo, and one part's failure stays in that part.</summary>
+/// <summary>
+/// A silo's batch service runs each range's part on that silo (reads of its masters directly, the rest through the
+/// range grains), and one part's failure stays in that part.
+/// </summary>
 [Trait("Category", "Cluster")]
 [Collection(InProcessClusterCollection.Name)]
-public sealed class SiloBatchGrainTests(InProcessClusterFixture fixture)
+public sealed class SiloBatchServiceTests(InProcessClusterFixture fixture)
 {
     [Fact]
     public async Task PartOverTheLimit_FailsThatPartOnly_AndStoresNoneOfIt()
@@ -19,7 +23,7 @@ public sealed class SiloBatchGrainTests(InProcessClusterFixture fixture)
         var tooLong = Enumerable.Range(0, 1000).Select(i => prefix + new string('k', 20_000) + i).First(k => ring.Find(KeyHash.Of(k)).Id == second.Id);
         var value = ValueCodec.Encode("v");
 
-        var results = await BatchGrainOf(first).ExecuteAsync(
+        var results = await BatchServiceOf(first).ExecuteAsync(
             [
                 new RangeBatch { GrainKey = first.GrainKey, WriteKeys = good, WriteValues = [.. good.Select(_ => value)] },
                 new RangeBatch { GrainKey = second.GrainKey, WriteKeys = [.. doomed, tooLong], WriteValues = [.. doomed.Select(_ => value), value] },
@@ -46,7 +50,7 @@ public sealed class SiloBatchGrainTests(InProcessClusterFixture fixture)
         var absent = KeysOf(ring, first, prefix + "absent:", 1)[0];
         var written = KeysOf(ring, second, prefix, 3);
 
-        var results = await BatchGrainOf(first).ExecuteAsync(
+        var results = await BatchServiceOf(first).ExecuteAsync(
             [
                 new RangeBatch { GrainKey = first.GrainKey, ReadKeys = [.. stored, absent] },
                 new RangeBatch { GrainKey = second.GrainKey, WriteKeys = [written[0], written[0], written[1]], WriteValues = [ValueCodec.Encode(1), ValueCodec.Encode(2), ValueCodec.Encode(3)] },
@@ -76,7 +80,7 @@ public sealed class SiloBatchGrainTests(InProcessClusterFixture fixture)
         var keys = entries.Keys.Where(k => range.Contains(KeyHash.Of(k))).Take(4).ToArray();
         var after = await client.SplitRangeAsync(range.Id);
 
-        var results = await BatchGrainOf(range).ExecuteAsync(
+        var results = await BatchServiceOf(range).ExecuteAsync(
             [new RangeBatch { GrainKey = range.GrainKey, ReadKeys = keys, WriteKeys = [keys[0]], WriteValues = [ValueCodec.Encode("lost")] }],
             before.Version);
 
@@ -86,8 +90,58 @@ public sealed class SiloBatchGrainTests(InProcessClusterFixture fixture)
         Assert.Equal(entries[keys[0]], await client.GetAsync<long>(keys[0]));
     }
 
-    private ISiloBatchGrain BatchGrainOf(RangeInfo range) =>
-        fixture.Cluster.Client.GetGrain<ISiloBatchGrain>(range.Master.ToParsableString());
+    [Fact]
+    public async Task ReadsForARangeThatWasSplit_AreAnsweredMoved_NotFromTheRetiredCopy()
+    {
+        var client = fixture.NewClient();
+        var prefix = TestKeys.Prefix();
+        var entries = Enumerable.Range(0, 500).ToDictionary(i => prefix + i, i => i);
+        await client.SetManyAsync(entries);
+        var before = await client.GetRingAsync(refresh: true);
+        var range = before.Find(KeyHash.Of(prefix + 0));
+        var keys = entries.Keys.Where(k => range.Contains(KeyHash.Of(k))).Take(4).ToArray();
+        var after = await client.SplitRangeAsync(range.Id);
+
+        var results = await BatchServiceOf(range).ExecuteAsync([new RangeBatch { GrainKey = range.GrainKey, ReadKeys = keys }], before.Version);
+
+        Assert.Equal(RangeStatus.Moved, results[0].Reads?.Status);
+        Assert.True(results[0].Reads!.Ring!.Version >= after.Version);
+    }
+
+    [Fact]
+    public async Task EachSilosGateway_ServesTheBatchOnThatSilo_AndASiloAddressIsForwardedThere()
+    {
+        foreach (var silo in fixture.Cluster.Silos)
+        {
+            Assert.Equal(silo.SiloAddress, await ServiceAt(silo).GetSiloAsync());
+            var forwarded = fixture.Cluster.Client.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(silo.SiloAddress));
+            Assert.Equal(silo.SiloAddress, await forwarded.GetSiloAsync());
+        }
+    }
+
+    [Fact]
+    public async Task ReadsSentToAnotherSilo_AreServedThroughTheRangeGrain()
+    {
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
+        var prefix = TestKeys.Prefix();
+        var range = ring.Ranges[0];
+        var keys = KeysOf(ring, range, prefix, 3);
+        await fixture.Client.SetManyAsync(keys.ToDictionary(k => k, k => k));
+        var absent = KeysOf(ring, range, prefix + "absent:", 1)[0];
+        var other = fixture.Cluster.Silos.First(s => !s.SiloAddress.Equals(range.Master));
+
+        var results = await ServiceAt(other).ExecuteAsync([new RangeBatch { GrainKey = range.GrainKey, ReadKeys = [.. keys, absent] }], ring.Version);
+
+        Assert.Null(results[0].ReadError);
+        Assert.Equal(RangeStatus.Ok, results[0].Reads?.Status);
+        Assert.Equal([.. keys, null], results[0].Reads!.Values!.Select(v => v is null ? null : (string?)ValueCodec.Decode(v)));
+    }
+
+    private ISiloBatchService BatchServiceOf(RangeInfo range) =>
+        ServiceAt(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(range.Master)));
+
+    private ISiloBatchService ServiceAt(SiloHandle silo) =>
+        fixture.Cluster.Client.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(SiloAddress.New(silo.GatewayAddress.Endpoint, 0)));
 
     private static (RangeInfo First, RangeInfo Second) TwoRangesOfOneSilo(Ring ring)
     {
