@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 
 namespace DiMint.Client;
 
@@ -67,14 +68,39 @@ public sealed partial class DimintClient
     public Task<RingOperationInfo?> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
         Overlord.GetOperationAsync(operationId).WaitAsync(cancellationToken);
 
-    /// <summary>Waits until a ring operation finishes, reporting its progress along the way.</summary>
+    /// <summary>
+    /// Waits until a ring operation finishes, reporting its progress along the way. While the overlord cannot be reached
+    /// (its silo died and Orleans has not started it elsewhere yet) it keeps asking, for up to
+    /// <see cref="DimintClientOptions.RequestTimeout"/> at a time.
+    /// </summary>
     /// <returns>The finished operation (Done).</returns>
     /// <exception cref="RingOperationException">The operation was rolled back (<see cref="DiMintErrorCode.OperationRolledBack"/>: the ring is as before), or the overlord no longer knows it (<see cref="DiMintErrorCode.UnknownOperation"/>).</exception>
     public async Task<RingOperationInfo> WaitForOperationAsync(long operationId, IProgress<RingOperationInfo>? progress = null, CancellationToken cancellationToken = default)
     {
+        var unreachableSince = 0L;
         while (true)
         {
-            var operation = await GetOperationAsync(operationId, cancellationToken)
+            RingOperationInfo? found;
+            try
+            {
+                found = await GetOperationAsync(operationId, cancellationToken);
+                unreachableSince = 0;
+            }
+            catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                // The overlord's silo went away: Orleans starts the overlord elsewhere once the silo is declared dead.
+                // Keep asking for as long as a request would retry.
+                unreachableSince = unreachableSince == 0 ? Stopwatch.GetTimestamp() : unreachableSince;
+                if (Stopwatch.GetElapsedTime(unreachableSince) > _options.RequestTimeout)
+                {
+                    throw;
+                }
+
+                await Task.Delay(OperationPoll, cancellationToken);
+                continue;
+            }
+
+            var operation = found
                 ?? throw new RingOperationException(DiMintErrorCode.UnknownOperation, $"Operation {operationId} is not known to the overlord (it may have restarted).");
             progress?.Report(operation);
             if (operation.State == RingOperationState.Done)

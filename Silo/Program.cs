@@ -82,7 +82,7 @@ builder.UseOrleans(orleans =>
         o.NumMissedProbesLimit = 3;
         o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
     });
-    if (Environment.GetEnvironmentVariable("XX_NODASH") != "1") { orleans.AddDashboard(); }
+    orleans.AddDashboard();
 });
 builder.Services.AddHostedService<ReadyAnnouncer>();
 builder.Services.AddSingleton(new ParentProcess(silo.ParentProcessId, "silo"));

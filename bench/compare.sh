@@ -5,8 +5,10 @@
 # (80/20 read/write and 100% write), stop it. Then one table (markdown + JSON) and a PNG chart under bench/results/.
 #
 # Usage: bench/compare.sh [--quick] [--concurrency N] [--duration S] [--warmup S] [--keys N] [--systems dimint,redis,garnet]
-#   --quick        about a minute on a quiet machine: 200,000 keys, 4 s per workload after 1 s of warm-up
-#                  (the full profile: 1,000,000 keys, 30 s per workload after 5 s; a few minutes)
+#   --quick        about two minutes on a quiet machine: 200,000 keys, 5 s per workload after 5 s of warm-up
+#                  (the full profile: 1,000,000 keys, 30 s per workload after 20 s; about ten minutes). The
+#                  warm-up is the same for every store; DiMint's silos need it (the .NET JIT recompiles hot code
+#                  during the first 20-30 s under load, and throughput climbs meanwhile).
 #   --concurrency  operations in flight, the same for every store (default 64)
 #   --keys         keys loaded (100-byte values), measured for memory and used by the workloads (default 1,000,000)
 #   --systems      which stores, in order (default dimint,redis,garnet)
@@ -21,7 +23,7 @@ bench="$root/bench"
 garnet_version=2.2.8
 profile=full
 duration=30
-warmup=5
+warmup=20
 concurrency=64
 keys=1000000
 value_size=100
@@ -45,7 +47,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ "$profile" = quick ]; then duration=4; warmup=1; keys=200000; fi
+if [ "$profile" = quick ]; then duration=5; warmup=5; keys=200000; fi
 duration=${given_duration:-$duration}
 warmup=${given_warmup:-$warmup}
 keys=${given_keys:-$keys}

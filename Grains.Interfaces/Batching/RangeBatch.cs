@@ -19,33 +19,4 @@ public sealed record RangeBatch
     /// <summary>The encoded values of <see cref="WriteKeys"/>, in the same order.</summary>
     [Id(3)]
     public byte[][] WriteValues { get; init; } = [];
-
-    /// <summary>
-    /// Runs this part on <paramref name="range"/>: the writes (one <see cref="IRangeGrain.SetManyAsync"/>) and the
-    /// reads (one <see cref="IRangeGrain.GetManyAsync"/>) at once, each side's error caught into the result.
-    /// </summary>
-    public async Task<RangeBatchResult> RunAsync(IRangeGrain range, long ringVersion)
-    {
-        ArgumentNullException.ThrowIfNull(range);
-
-        // The write is sent first, so a read batched with it usually sees it; concurrent callers are promised no order.
-        var writes = WriteKeys.Length > 0 ? Capture(range.SetManyAsync(WriteKeys, WriteValues, ringVersion)) : null;
-        var reads = ReadKeys.Length > 0 ? Capture(range.GetManyAsync(ReadKeys, ringVersion)) : null;
-        var (written, writeError) = writes is null ? default : await writes.ConfigureAwait(false);
-        var (read, readError) = reads is null ? default : await reads.ConfigureAwait(false);
-        return new RangeBatchResult { Reads = read, ReadError = readError, Writes = written, WriteError = writeError };
-    }
-
-    private static async Task<(T? Result, Exception? Error)> Capture<T>(Task<T> call)
-        where T : class
-    {
-        try
-        {
-            return (await call.ConfigureAwait(false), null);
-        }
-        catch (Exception ex)
-        {
-            return (null, ex);
-        }
-    }
 }

@@ -1,21 +1,30 @@
+using System.Diagnostics;
 using DiMint.Grains.Hosting;
 using DiMint.Grains.Ranges;
+using DiMint.Grains.Silos;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace DiMint.Grains.Batching;
 
 /// <summary>
-/// Serves client batches on this silo (see <see cref="ISiloBatchService"/>). Reads of ranges mastered here are answered
-/// from the silo's <see cref="RangeStore"/> under the copy's lock, with the checks the range grain makes; a read that
-/// fails any of them (the key is not this master's, the client's ring is newer, the copy is retired or not yet a
-/// master, the key is invalid) goes to the range grain, which answers Moved or the error. Writes always go to the range
-/// grain: it orders them and waits for the replicas. Holds no data.
+/// Serves client batches on this silo (see <see cref="ISiloBatchService"/>).
+/// <list type="bullet">
+/// <item>Reads of ranges mastered here are answered from the silo's <see cref="RangeStore"/> under the copy's lock, with
+/// the checks the range grain makes. A read that fails any of them (the key is not this master's, the client's ring is
+/// newer, the copy is retired or not yet a master, the key is invalid) goes to the range grain, which answers Moved or
+/// the error.</item>
+/// <item>Writes go to the range grain, which orders them and waits for the replicas: as a turn queued on its scheduler
+/// when it is active here (<see cref="RangeGrain.SetManyFromSiloAsync"/>), else as a grain call.</item>
+/// </list>
+/// Holds no data. Counts what it serves in <see cref="RangeCallCounter"/>, as the range grains' call filter does.
 /// </summary>
 internal sealed class SiloBatchService : GrainService, ISiloBatchService
 {
     private readonly IGrainFactory _grains;
     private readonly RangeStore _store;
+    private readonly LocalRanges _local;
+    private readonly RangeCallCounter _counter;
     private readonly DiMintLimitsOptions _limits;
     private readonly SiloAddress _silo;
 
@@ -23,7 +32,7 @@ internal sealed class SiloBatchService : GrainService, ISiloBatchService
     private readonly string _localKeySuffix;
 
     /// <summary>Range ids, epochs and grain references by grain key: Orleans resolves the interface type by reflection on every GetGrain.</summary>
-    private readonly Dictionary<string, (int Id, long Epoch, IRangeGrain Grain)> _ranges = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Target> _ranges = new(StringComparer.Ordinal);
 
     public SiloBatchService(
         GrainId grainId,
@@ -31,11 +40,15 @@ internal sealed class SiloBatchService : GrainService, ISiloBatchService
         ILoggerFactory loggers,
         IGrainFactory grains,
         RangeStore store,
+        LocalRanges local,
+        RangeCallCounter counter,
         IOptions<DiMintLimitsOptions> limits)
         : base(grainId, silo, loggers)
     {
         _grains = grains;
         _store = store;
+        _local = local;
+        _counter = counter;
         _limits = limits.Value;
         _silo = silo.SiloAddress;
         _localKeySuffix = "/" + _silo.ToParsableString();
@@ -51,14 +64,15 @@ internal sealed class SiloBatchService : GrainService, ISiloBatchService
         for (var i = 0; i < batches.Length; i++)
         {
             var batch = batches[i];
-            var (id, epoch, grain) = Range(batch.GrainKey);
-            if (batch.WriteKeys.Length == 0 && TryReadHere(id, epoch, batch.ReadKeys, ringVersion) is { } values)
+            var target = Range(batch.GrainKey);
+            var read = batch.ReadKeys.Length > 0 ? TryReadHere(target, batch.ReadKeys, ringVersion) : null;
+            if ((batch.ReadKeys.Length == 0 || read is not null) && batch.WriteKeys.Length == 0)
             {
-                results[i] = new RangeBatchResult { Reads = new BatchReadResult { Status = RangeStatus.Ok, Values = values } };
+                results[i] = new RangeBatchResult { Reads = read };
                 continue;
             }
 
-            (pending ??= new Task<RangeBatchResult>[batches.Length])[i] = batch.RunAsync(grain, ringVersion);
+            (pending ??= new Task<RangeBatchResult>[batches.Length])[i] = RunAsync(batch, target, read, ringVersion);
         }
 
         return pending is null ? Task.FromResult(results) : CompleteAsync(results, pending);
@@ -77,13 +91,58 @@ internal sealed class SiloBatchService : GrainService, ISiloBatchService
         return results;
     }
 
-    /// <summary>
-    /// The values of <paramref name="keys"/> read from this silo's master copy of range <paramref name="id"/> at
-    /// <paramref name="epoch"/>, or null when the range grain must answer (see the class summary).
-    /// </summary>
-    private byte[]?[]? TryReadHere(int id, long epoch, string[] keys, long ringVersion)
+    /// <summary>One range's part that needs its grain: the writes, and the reads unless <paramref name="read"/> answered them.</summary>
+    private async Task<RangeBatchResult> RunAsync(RangeBatch batch, Target target, BatchReadResult? read, long ringVersion)
     {
-        if (keys.Length == 0 || !_store.TryGet(id, out var data))
+        var writes = batch.WriteKeys.Length > 0 ? Capture(WriteAsync(batch, target, ringVersion)) : null;
+        var reads = batch.ReadKeys.Length > 0 && read is null ? Capture(target.Grain.GetManyAsync(batch.ReadKeys, ringVersion)) : null;
+        var (written, writeError) = writes is null ? default : await writes;
+        var (readAnswer, readError) = reads is null ? (read, null) : await reads;
+        return new RangeBatchResult { Reads = readAnswer, ReadError = readError, Writes = written, WriteError = writeError };
+    }
+
+    private Task<WriteResult> WriteAsync(RangeBatch batch, Target target, long ringVersion) =>
+        _local.TryGet(batch.GrainKey, out var grain)
+            ? CountedAsync(grain.SetManyFromSiloAsync(batch.WriteKeys, batch.WriteValues, ringVersion))
+            : target.Grain.SetManyAsync(batch.WriteKeys, batch.WriteValues, ringVersion);
+
+    /// <summary>A write handed to a local grain, counted as its call filter would have counted the call.</summary>
+    private async Task<WriteResult> CountedAsync(Task<WriteResult> write)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var failed = true;
+        try
+        {
+            var result = await write;
+            failed = false;
+            return result;
+        }
+        finally
+        {
+            _counter.Record(nameof(IRangeGrain.SetManyAsync), Stopwatch.GetTimestamp() - started, failed);
+        }
+    }
+
+    private static async Task<(T? Result, Exception? Error)> Capture<T>(Task<T> call)
+        where T : class
+    {
+        try
+        {
+            return (await call, null);
+        }
+        catch (Exception ex)
+        {
+            return (null, ex);
+        }
+    }
+
+    /// <summary>
+    /// The reads of <paramref name="keys"/> answered from this silo's master copy of <paramref name="target"/>, or null
+    /// when the range grain must answer (see the class summary).
+    /// </summary>
+    private BatchReadResult? TryReadHere(Target target, string[] keys, long ringVersion)
+    {
+        if (target.Id < 0 || !_store.TryGet(target.Id, out var data))
         {
             return null;
         }
@@ -96,12 +155,19 @@ internal sealed class SiloBatchService : GrainService, ISiloBatchService
             }
         }
 
-        return data.TryReadAsMaster(epoch, ringVersion, keys);
+        var started = Stopwatch.GetTimestamp();
+        if (data.TryReadAsMaster(target.Epoch, ringVersion, keys) is not { } values)
+        {
+            return null;
+        }
+
+        _counter.Record(nameof(IRangeGrain.GetManyAsync), Stopwatch.GetTimestamp() - started, failed: false);
+        return new BatchReadResult { Status = RangeStatus.Ok, Values = values };
     }
 
-    private (int Id, long Epoch, IRangeGrain Grain) Range(string grainKey)
+    private Target Range(string grainKey)
     {
-        if (!_ranges.TryGetValue(grainKey, out var range))
+        if (!_ranges.TryGetValue(grainKey, out var target))
         {
             if (_ranges.Count >= 4096)
             {
@@ -114,10 +180,13 @@ internal sealed class SiloBatchService : GrainService, ISiloBatchService
             var (id, epoch) = grainKey.EndsWith(_localKeySuffix, StringComparison.Ordinal) && RangeGrain.TryParseKey(grainKey, out var parsed)
                 ? parsed
                 : (-1, -1L);
-            range = (id, epoch, _grains.GetGrain<IRangeGrain>(grainKey));
-            _ranges[grainKey] = range;
+            target = new Target(id, epoch, _grains.GetGrain<IRangeGrain>(grainKey));
+            _ranges[grainKey] = target;
         }
 
-        return range;
+        return target;
     }
+
+    /// <summary>A range part's target: the master's id and epoch when it lives here (else id -1), and its grain.</summary>
+    private sealed record Target(int Id, long Epoch, IRangeGrain Grain);
 }

@@ -2,6 +2,7 @@ using DiMint.Grains.Batching;
 using DiMint.Grains.Overlord;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
+using DiMint.Grains.Replication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Services;
@@ -33,11 +34,15 @@ public static class SiloBuilderExtensions
             .Validate(o => o.MergeBelowBytes <= 2 * o.SplitFloorBytes && o.SplitFloorBytes <= o.MaxRangeBytes, "MergeBelowBytes must be at most twice SplitFloorBytes (or the halves of a split would be merged again), and SplitFloorBytes at most MaxRangeBytes.")
             .ValidateOnStart();
         services.AddSingleton<RangeStore>();
+        services.AddSingleton<LocalRanges>();
+        services.AddSingleton<ReplicationChannel>();
         services.AddSingleton<RingCache>();
         services.AddSingleton(TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         services.AddSingleton<IGrainService>(sp => ActivatorUtilities.CreateInstance<SiloBatchService>(
             sp, SiloBatchServiceId.At(SiloAddress.Zero)));
+        services.AddSingleton<IGrainService>(sp => ActivatorUtilities.CreateInstance<ReplicationService>(
+            sp, ReplicationServiceId.At(SiloAddress.Zero)));
         services.AddDiMintSiloMetrics();
         return builder;
     }

@@ -10,6 +10,7 @@ internal sealed partial class RangeGrain
     private const int MaxLogOps = 1_000_000;
     private readonly Dictionary<SiloAddress, ReplicaFeed> _feeds = [];
     private readonly List<AckWaiter> _waiters = [];
+    private IGrainTimer? _ackTimer;
 
     public Task<RangeStats> ConfigureAsync(RangeInfo range, long ringVersion)
     {
@@ -149,17 +150,34 @@ internal sealed partial class RangeGrain
             return ok;
         }
 
-        var waiter = new AckWaiter(seq);
+        // No timer per write: one grain timer fails the waiters whose time is up (within a quarter of AckTimeout).
+        var waiter = new AckWaiter(seq, time.GetTimestamp() + (long)(_replication.AckTimeout.TotalSeconds * time.TimestampFrequency));
         _waiters.Add(waiter);
-        var done = await Task.WhenAny(waiter.Completion.Task, Task.Delay(_replication.AckTimeout));
-        _waiters.Remove(waiter);
-        if (done != waiter.Completion.Task)
-        {
-            throw new NotEnoughReplicasException(_data!.Range.Id, required, Acked(seq));
-        }
-
+        _ackTimer ??= this.RegisterGrainTimer(ExpireWaitersAsync, new GrainTimerCreationOptions(_replication.AckTimeout / 4, _replication.AckTimeout / 4) { Interleave = true });
         var moved = await waiter.Completion.Task;
         return moved is null ? ok : new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+    }
+
+    /// <summary>Fails the writes that waited <see cref="ReplicationOptions.AckTimeout"/> for their acknowledgements.</summary>
+    private Task ExpireWaitersAsync(CancellationToken cancellationToken)
+    {
+        if (_waiters.Count == 0 || _data is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var now = time.GetTimestamp();
+        var required = RequiredAcks();
+        foreach (var waiter in _waiters)
+        {
+            if (waiter.DeadlineTimestamp <= now)
+            {
+                waiter.Completion.TrySetException(new NotEnoughReplicasException(_data.Range.Id, required, Acked(waiter.Seq)));
+            }
+        }
+
+        _waiters.RemoveAll(static w => w.Completion.Task.IsCompleted);
+        return Task.CompletedTask;
     }
 
     private int Acked(long seq)
@@ -178,13 +196,24 @@ internal sealed partial class RangeGrain
 
     private void CompleteWaiters()
     {
+        if (_waiters.Count == 0)
+        {
+            return;
+        }
+
         var required = RequiredAcks();
+        var completed = false;
         foreach (var waiter in _waiters)
         {
             if (required == 0 || Acked(waiter.Seq) >= required)
             {
-                waiter.Completion.TrySetResult(null);
+                completed |= waiter.Completion.TrySetResult(null);
             }
+        }
+
+        if (completed)
+        {
+            _waiters.RemoveAll(static w => w.Completion.Task.IsCompleted);
         }
     }
 
@@ -194,6 +223,8 @@ internal sealed partial class RangeGrain
         {
             waiter.Completion.TrySetResult(ring);
         }
+
+        _waiters.Clear();
     }
 
     private long ReplicaLag()
@@ -232,14 +263,14 @@ internal sealed partial class RangeGrain
                 {
                     var from = feed.AckedSeq + 1;
                     var ops = _data!.Log.Slice(from, _replication.MaxBatchOps);
-                    var ack = await feed.Replica.ApplyAsync(new ReplicationBatch
+                    var ack = await replicationChannel.SendAsync(feed.Silo, new ReplicationBatch
                     {
                         Range = data.Range,
                         Kind = ReplicationBatchKind.Ops,
                         FirstSeq = from,
                         Ops = ops,
                         LineageEpoch = data.SourceEpoch,
-                    }).WaitAsync(_replication.AckTimeout);
+                    });
                     await OnAckAsync(feed, ack);
                 }
 
@@ -450,9 +481,12 @@ internal sealed partial class RangeGrain
     }
 
     /// <summary>A write waiting for its acknowledgements; completes with null when acknowledged, or with the ring that replaced this master.</summary>
-    private sealed class AckWaiter(long seq)
+    private sealed class AckWaiter(long seq, long deadlineTimestamp)
     {
         public long Seq { get; } = seq;
+
+        /// <summary>When the write stops waiting (<see cref="TimeProvider.GetTimestamp"/>) and fails with NotEnoughReplicas.</summary>
+        public long DeadlineTimestamp { get; } = deadlineTimestamp;
 
         public TaskCompletionSource<Ring?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -1,6 +1,7 @@
 using DiMint.Grains.Hosting;
 using DiMint.Grains.Overlord;
 using DiMint.Grains.Placement;
+using DiMint.Grains.Replication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -22,6 +23,8 @@ namespace DiMint.Grains.Ranges;
 [SiloPinnedPlacement]
 internal sealed partial class RangeGrain(
     RangeStore store,
+    LocalRanges localRanges,
+    ReplicationChannel replicationChannel,
     RingCache ringCache,
     IOptions<DiMintLimitsOptions> limits,
     IOptions<ReplicationOptions> replication,
@@ -35,8 +38,18 @@ internal sealed partial class RangeGrain(
     private RangeData? _data;
     private Ring? _staleBy;
     private long _epoch;
+    private volatile bool _deactivated;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await ActivateAsync();
+
+        // Only now: the batch service queues turns on this activation directly, which Orleans would not deliver
+        // before the activation completes.
+        localRanges.Add(this.GetPrimaryKeyString(), this);
+    }
+
+    private async Task ActivateAsync()
     {
         var grainKey = this.GetPrimaryKeyString();
         var (id, epoch) = ParseKey(grainKey);
@@ -90,6 +103,8 @@ internal sealed partial class RangeGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _deactivated = true;
+        localRanges.Remove(this.GetPrimaryKeyString(), this);
         StopReplication();
         return Task.CompletedTask;
     }
@@ -225,6 +240,23 @@ internal sealed partial class RangeGrain(
         return await AcknowledgeAsync(seq, WriteResult.Ok);
     }
 
+    /// <summary>
+    /// <see cref="SetManyAsync"/> for the silo's batch service, from its thread: runs as a turn of this activation, queued
+    /// on its scheduler rather than sent as a message. An activation that is going away hands the call to Orleans, which
+    /// routes it to the grain's current activation.
+    /// </summary>
+    internal Task<WriteResult> SetManyFromSiloAsync(string[] keys, byte[][] values, long ringVersion)
+    {
+        if (_deactivated)
+        {
+            return GrainFactory.GetGrain<IRangeGrain>(this.GetPrimaryKeyString()).SetManyAsync(keys, values, ringVersion);
+        }
+
+        var call = new LocalCall(this, keys, values, ringVersion);
+        GrainContext.Scheduler.QueueAction(static state => ((LocalCall)state!).Run(), call);
+        return call.Result.Task;
+    }
+
     public Task<RangeStats> GetStatsAsync() => Task.FromResult(
         _data?.Stats(ReplicaLag(), CountReplicas(static f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
 
@@ -339,6 +371,30 @@ internal sealed partial class RangeGrain(
 
         parsed = (id, epoch);
         return true;
+    }
+
+    /// <summary>A write handed over by the silo's batch service, run as a turn of this activation.</summary>
+    private sealed class LocalCall(RangeGrain grain, string[] keys, byte[][] values, long ringVersion)
+    {
+        /// <summary>Its continuation is the batch service's await, which posts to the service's scheduler: no hop needed before that.</summary>
+        public TaskCompletionSource<WriteResult> Result { get; } = new();
+
+        public void Run() => _ = RunAsync();
+
+        private async Task RunAsync()
+        {
+            try
+            {
+                var write = grain._deactivated
+                    ? grain.GrainFactory.GetGrain<IRangeGrain>(grain.GetPrimaryKeyString()).SetManyAsync(keys, values, ringVersion)
+                    : grain.SetManyAsync(keys, values, ringVersion);
+                Result.TrySetResult(await write);
+            }
+            catch (Exception ex)
+            {
+                Result.TrySetException(ex);
+            }
+        }
     }
 
     private static readonly ReadResult NotFoundRead = new() { Status = RangeStatus.NotFound };

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using DiMint.Grains.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DiMint.Grains.Replication;
+
+/// <summary>
+/// The masters' side of <see cref="IReplicationService"/>: write batches of all ranges bound for the same silo travel
+/// together. Nagle-free like the client's batching: a batch leaves at once when no call to its silo is in flight, and
+/// otherwise waits for that call and leaves with whatever else waited. Each range still has one batch in flight per
+/// replica and gets its own acknowledgement, or a <see cref="TimeoutException"/> after
+/// <see cref="ReplicationOptions.AckTimeout"/> (one timer per call to a silo, not one per range).
+/// </summary>
+internal sealed class ReplicationChannel(IGrainFactory grains, IOptions<ReplicationOptions> options)
+{
+    private readonly TimeSpan _timeout = options.Value.AckTimeout;
+    private readonly ConcurrentDictionary<SiloAddress, Lane> _lanes = new();
+
+    /// <summary>Sends <paramref name="batch"/> to the replica of its range on <paramref name="silo"/>; answers its acknowledgement.</summary>
+    public Task<ReplicaAck> SendAsync(SiloAddress silo, ReplicationBatch batch)
+    {
+        if (!_lanes.TryGetValue(silo, out var lane))
+        {
+            lane = _lanes.GetOrAdd(silo, static (silo, channel) => new Lane(channel.Service(silo), channel._timeout), this);
+        }
+
+        return lane.Send(batch);
+    }
+
+    private IReplicationService Service(SiloAddress silo) => grains.GetGrain<IReplicationService>(ReplicationServiceId.At(silo));
+
+    /// <summary>The batches waiting for one silo, and whether a call to it is in flight.</summary>
+    private sealed class Lane(IReplicationService service, TimeSpan timeout)
+    {
+        private readonly Lock _lock = new();
+        private List<Pending> _waiting = [];
+        private bool _inFlight;
+
+        public Task<ReplicaAck> Send(ReplicationBatch batch)
+        {
+            var pending = new Pending(batch);
+            List<Pending> leaving;
+            lock (_lock)
+            {
+                _waiting.Add(pending);
+                if (_inFlight)
+                {
+                    return pending.Ack.Task;
+                }
+
+                _inFlight = true;
+                (leaving, _waiting) = (_waiting, []);
+            }
+
+            // Off the calling grain's scheduler: the lane serves every range on this silo.
+            _ = Task.Run(() => RunAsync(leaving));
+            return pending.Ack.Task;
+        }
+
+        private async Task RunAsync(List<Pending> leaving)
+        {
+            while (true)
+            {
+                var batches = new ReplicationBatch[leaving.Count];
+                for (var i = 0; i < batches.Length; i++)
+                {
+                    batches[i] = leaving[i].Batch;
+                }
+
+                try
+                {
+                    var answers = await service.ApplyAsync(batches).WaitAsync(timeout).ConfigureAwait(false);
+                    for (var i = 0; i < leaving.Count; i++)
+                    {
+                        var answer = i < answers.Length ? answers[i] : null;
+                        if (answer?.Ack is { } ack)
+                        {
+                            leaving[i].Ack.TrySetResult(ack);
+                        }
+                        else
+                        {
+                            leaving[i].Ack.TrySetException(answer?.Error ?? new InvalidOperationException("The replica's silo answered no acknowledgement for this batch."));
+                        }
+                    }
+                }
+                catch (Exception ex)
+                {
+                    foreach (var pending in leaving)
+                    {
+                        pending.Ack.TrySetException(ex);
+                    }
+                }
+
+                lock (_lock)
+                {
+                    if (_waiting.Count == 0)
+                    {
+                        _inFlight = false;
+                        return;
+                    }
+
+                    (leaving, _waiting) = (_waiting, []);
+                }
+            }
+        }
+    }
+
+    private sealed class Pending(ReplicationBatch batch)
+    {
+        public ReplicationBatch Batch { get; } = batch;
+
+        /// <summary>
+        /// Completed by the lane's loop, holding no lock, so its continuation (the range grain's await, which posts to the
+        /// grain's scheduler) may run inline: one thread-pool hop fewer per batch.
+        /// </summary>
+        public TaskCompletionSource<ReplicaAck> Ack { get; } = new();
+    }
+}
