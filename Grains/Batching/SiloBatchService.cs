@@ -32,7 +32,7 @@ internal sealed class SiloBatchService : GrainService, ISiloBatchService
     private readonly string _localKeySuffix;
 
     /// <summary>Range ids, epochs and grain references by grain key: Orleans resolves the interface type by reflection on every GetGrain.</summary>
-    private readonly Dictionary<string, Target> _ranges = new(StringComparer.Ordinal);
+    private readonly BoundedCache<string, Target> _ranges = new(4096, StringComparer.Ordinal);
 
     public SiloBatchService(
         GrainId grainId,
@@ -165,26 +165,16 @@ internal sealed class SiloBatchService : GrainService, ISiloBatchService
         return new BatchReadResult { Status = RangeStatus.Ok, Values = values };
     }
 
-    private Target Range(string grainKey)
+    private Target Range(string grainKey) => _ranges.GetOrAdd(grainKey, static (key, service) => service.NewTarget(key), this);
+
+    private Target NewTarget(string grainKey)
     {
-        if (!_ranges.TryGetValue(grainKey, out var target))
-        {
-            if (_ranges.Count >= 4096)
-            {
-                // Keys of ranges long gone (splits, failovers): start over rather than grow without bound.
-                _ranges.Clear();
-            }
-
-            // A key of another silo's master, or one that does not parse, is read through its grain (which answers
-            // Moved, or the error).
-            var (id, epoch) = grainKey.EndsWith(_localKeySuffix, StringComparison.Ordinal) && RangeGrain.TryParseKey(grainKey, out var parsed)
-                ? parsed
-                : (-1, -1L);
-            target = new Target(id, epoch, _grains.GetGrain<IRangeGrain>(grainKey));
-            _ranges[grainKey] = target;
-        }
-
-        return target;
+        // A key of another silo's master, or one that does not parse, is read through its grain (which answers
+        // Moved, or the error).
+        var (id, epoch) = grainKey.EndsWith(_localKeySuffix, StringComparison.Ordinal) && RangeGrain.TryParseKey(grainKey, out var parsed)
+            ? parsed
+            : (-1, -1L);
+        return new Target(id, epoch, _grains.GetGrain<IRangeGrain>(grainKey));
     }
 
     /// <summary>A range part's target: the master's id and epoch when it lives here (else id -1), and its grain.</summary>

@@ -249,13 +249,17 @@ internal sealed partial class RangeGrain(
     {
         if (_deactivated)
         {
-            return GrainFactory.GetGrain<IRangeGrain>(this.GetPrimaryKeyString()).SetManyAsync(keys, values, ringVersion);
+            return SetManyThroughOrleansAsync(keys, values, ringVersion);
         }
 
         var call = new LocalCall(this, keys, values, ringVersion);
         GrainContext.Scheduler.QueueAction(static state => ((LocalCall)state!).Run(), call);
         return call.Result.Task;
     }
+
+    /// <summary>The write as a grain call, which Orleans delivers to the grain's current activation.</summary>
+    private Task<WriteResult> SetManyThroughOrleansAsync(string[] keys, byte[][] values, long ringVersion) =>
+        GrainFactory.GetGrain<IRangeGrain>(this.GetPrimaryKeyString()).SetManyAsync(keys, values, ringVersion);
 
     public Task<RangeStats> GetStatsAsync() => Task.FromResult(
         _data?.Stats(ReplicaLag(), CountReplicas(static f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
@@ -351,11 +355,8 @@ internal sealed partial class RangeGrain(
         ValueCodec.CheckSize(value.Length, _limits.MaxValueBytes);
     }
 
-    internal static (int Id, long Epoch) ParseKey(string grainKey)
-    {
-        var parts = grainKey.Split('/');
-        return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    internal static (int Id, long Epoch) ParseKey(string grainKey) =>
+        TryParseKey(grainKey, out var parsed) ? parsed : throw new FormatException($"'{grainKey}' is not a range grain key (id/epoch/silo).");
 
     /// <summary>Range id and epoch from a grain key (<c>id/epoch/silo</c>), or false when it is not one.</summary>
     internal static bool TryParseKey(string grainKey, out (int Id, long Epoch) parsed)
@@ -385,8 +386,9 @@ internal sealed partial class RangeGrain(
         {
             try
             {
+                // Deactivated between queueing and running: this activation no longer owns the range's writes.
                 var write = grain._deactivated
-                    ? grain.GrainFactory.GetGrain<IRangeGrain>(grain.GetPrimaryKeyString()).SetManyAsync(keys, values, ringVersion)
+                    ? grain.SetManyThroughOrleansAsync(keys, values, ringVersion)
                     : grain.SetManyAsync(keys, values, ringVersion);
                 Result.TrySetResult(await write);
             }

@@ -1,3 +1,4 @@
+using DiMint.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace DiMint.Grains.Replication;
@@ -9,7 +10,7 @@ internal sealed class ReplicationService : GrainService, IReplicationService
     private readonly string _siloText;
 
     /// <summary>Replica grain references by range id: Orleans resolves the interface type by reflection on every GetGrain.</summary>
-    private readonly Dictionary<int, IRangeReplicaGrain> _replicas = [];
+    private readonly BoundedCache<int, IRangeReplicaGrain> _replicas = new(4096);
 
     public ReplicationService(GrainId grainId, Silo silo, ILoggerFactory loggers, IGrainFactory grains)
         : base(grainId, silo, loggers)
@@ -50,20 +51,6 @@ internal sealed class ReplicationService : GrainService, IReplicationService
         return answers;
     }
 
-    private IRangeReplicaGrain Replica(int rangeId)
-    {
-        if (!_replicas.TryGetValue(rangeId, out var replica))
-        {
-            if (_replicas.Count >= 4096)
-            {
-                // Ranges long gone (splits, merges): start over rather than grow without bound.
-                _replicas.Clear();
-            }
-
-            replica = _grains.GetGrain<IRangeReplicaGrain>($"{rangeId}/{_siloText}");
-            _replicas[rangeId] = replica;
-        }
-
-        return replica;
-    }
+    private IRangeReplicaGrain Replica(int rangeId) =>
+        _replicas.GetOrAdd(rangeId, static (id, service) => service._grains.GetGrain<IRangeReplicaGrain>($"{id}/{service._siloText}"), this);
 }

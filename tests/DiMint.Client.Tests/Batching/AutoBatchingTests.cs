@@ -132,7 +132,7 @@ public sealed class AutoBatchingTests(InProcessClusterFixture fixture)
         // Every fourth caller gives up right after asking; the rest share batches with them. Nobody may be left waiting.
         var calls = Enumerable.Range(0, 400).Select(i => (Index: i, Read: client.GetAsync<long>(prefix + i, i % 4 == 0 ? cancel.Token : default))).ToArray();
         cancel.Cancel();
-        await Task.WhenAny(Task.WhenAll(calls.Select(c => c.Read)), Task.Delay(TimeSpan.FromSeconds(30)));
+        await Wait.UntilAsync(() => calls.All(c => c.Read.IsCompleted), TimeSpan.FromSeconds(30), "every caller to be answered or cancelled", TimeSpan.FromMilliseconds(20));
         Assert.All(calls, c => Assert.True(c.Read.IsCompleted, $"caller {c.Index} is still waiting"));
 
         foreach (var (index, read) in calls)

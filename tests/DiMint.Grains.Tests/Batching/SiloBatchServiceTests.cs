@@ -1,3 +1,4 @@
+using DiMint.Client;
 using DiMint.Testing;
 using DiMint.Testing.Cluster;
 using Orleans.TestingHost;
@@ -71,14 +72,7 @@ public sealed class SiloBatchServiceTests(InProcessClusterFixture fixture)
     [Fact]
     public async Task PartForARangeThatWasSplit_IsAnsweredMoved_WithTheNewRing()
     {
-        var client = fixture.NewClient();
-        var prefix = TestKeys.Prefix();
-        var entries = Enumerable.Range(0, 500).ToDictionary(i => prefix + i, i => i);
-        await client.SetManyAsync(entries);
-        var before = await client.GetRingAsync(refresh: true);
-        var range = before.Find(KeyHash.Of(prefix + 0));
-        var keys = entries.Keys.Where(k => range.Contains(KeyHash.Of(k))).Take(4).ToArray();
-        var after = await client.SplitRangeAsync(range.Id);
+        var (client, entries, before, range, keys, after) = await SplitAfterStoringAsync();
 
         var results = await BatchServiceOf(range).ExecuteAsync(
             [new RangeBatch { GrainKey = range.GrainKey, ReadKeys = keys, WriteKeys = [keys[0]], WriteValues = [ValueCodec.Encode("lost")] }],
@@ -93,14 +87,7 @@ public sealed class SiloBatchServiceTests(InProcessClusterFixture fixture)
     [Fact]
     public async Task ReadsForARangeThatWasSplit_AreAnsweredMoved_NotFromTheRetiredCopy()
     {
-        var client = fixture.NewClient();
-        var prefix = TestKeys.Prefix();
-        var entries = Enumerable.Range(0, 500).ToDictionary(i => prefix + i, i => i);
-        await client.SetManyAsync(entries);
-        var before = await client.GetRingAsync(refresh: true);
-        var range = before.Find(KeyHash.Of(prefix + 0));
-        var keys = entries.Keys.Where(k => range.Contains(KeyHash.Of(k))).Take(4).ToArray();
-        var after = await client.SplitRangeAsync(range.Id);
+        var (_, _, before, range, keys, after) = await SplitAfterStoringAsync();
 
         var results = await BatchServiceOf(range).ExecuteAsync([new RangeBatch { GrainKey = range.GrainKey, ReadKeys = keys }], before.Version);
 
@@ -135,6 +122,19 @@ public sealed class SiloBatchServiceTests(InProcessClusterFixture fixture)
         Assert.Null(results[0].ReadError);
         Assert.Equal(RangeStatus.Ok, results[0].Reads?.Status);
         Assert.Equal([.. keys, null], results[0].Reads!.Values!.Select(v => v is null ? null : (string?)ValueCodec.Decode(v)));
+    }
+
+    /// <summary>Stores 500 keys, then splits the range of the first: the ring before and after, and 4 keys of that range.</summary>
+    private async Task<(DimintClient Client, Dictionary<string, int> Entries, Ring Before, RangeInfo Range, string[] Keys, Ring After)> SplitAfterStoringAsync()
+    {
+        var client = fixture.NewClient();
+        var prefix = TestKeys.Prefix();
+        var entries = Enumerable.Range(0, 500).ToDictionary(i => prefix + i, i => i);
+        await client.SetManyAsync(entries);
+        var before = await client.GetRingAsync(refresh: true);
+        var range = before.Find(KeyHash.Of(prefix + 0));
+        var keys = entries.Keys.Where(k => range.Contains(KeyHash.Of(k))).Take(4).ToArray();
+        return (client, entries, before, range, keys, await client.SplitRangeAsync(range.Id));
     }
 
     private ISiloBatchService BatchServiceOf(RangeInfo range) =>
