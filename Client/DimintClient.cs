@@ -120,6 +120,7 @@ public sealed partial class DimintClient : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _batcher?.Close();
         if (_ownedHost is not null)
         {
             try

@@ -63,6 +63,16 @@ public sealed class DimintClientOptions
     /// </summary>
     public bool AutoBatching { get; set; } = true;
 
+    /// <summary>
+    /// Whether automatic batches (see <see cref="AutoBatching"/>) go to each silo's data port: a plain TCP connection per
+    /// silo that carries the same batches as the Orleans call, without Orleans' messaging around each (the silo says
+    /// where it is; see the silos' <c>DiMint:DataPort</c> options). While a silo's connection is not open (being made,
+    /// failed, or the silo has none), its batches go as Orleans calls. Everything else always goes through Orleans.
+    /// Needs a client from <see cref="DimintClient.ConnectAsync(DimintClientOptions?, CancellationToken)"/> or over an
+    /// <see cref="IClusterClient"/>. Default true.
+    /// </summary>
+    public bool UseDataPort { get; set; } = true;
+
     /// <summary>The most operations one automatic batch carries (see <see cref="AutoBatching"/>). At least 1; default 128.</summary>
     public int MaxAutoBatchOps
     {

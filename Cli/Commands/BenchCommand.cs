@@ -29,13 +29,14 @@ internal static class BenchCommand
         var noLoad = new Option<bool>("--no-load") { Description = "Do not load; reads of keys not stored count as misses, not errors." };
         var seed = new Option<int>("--seed") { HelpName = "N", Description = "Seeds the values and the key and operation streams, so runs repeat (--no-load checks reads against values of the same seed).", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { HelpName = "FILE", Description = "Also write the results to this file as JSON (workload, throughput, latencies, errors, machine)." };
+        var noDataPort = new Option<bool>("--no-data-port") { Description = "With --target dimint: send every batch as an Orleans call instead of on the silos' data ports (to compare the two)." };
         var command = new Command("bench", """
             Measure throughput and latency: load the keys, warm up, then run reads and writes from many in-flight
             operations and print ops/s and latency percentiles (HdrHistogram) for reads, writes and all.
             Exit code 3 when any measured operation failed (results are still printed and written).
             """)
         {
-            target, endpoints, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json,
+            target, endpoints, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json, noDataPort,
         };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
@@ -70,7 +71,7 @@ internal static class BenchCommand
             };
 
             IBenchTarget? connected = redisEndpoints is null
-                ? new DimintBenchTarget(await CliOptions.ConnectAsync(parse, ct))
+                ? new DimintBenchTarget(await CliOptions.ConnectAsync(parse, ct, o => o.UseDataPort = !parse.GetValue(noDataPort)))
                 : await ConnectRedisAsync(redisEndpoints, ct);
             if (connected is null)
             {

@@ -26,9 +26,10 @@ internal static class CliOptions
         Description = "Print JSON instead of a table.",
     };
 
-    public static async Task<DimintClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
+    public static async Task<DimintClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken, Action<DimintClientOptions>? configure = null)
     {
         var options = new DimintClientOptions { ConnectTimeout = TimeSpan.FromSeconds(15) };
+        configure?.Invoke(options);
         if (parse.GetValue(ZooKeeper) is { Length: > 0 } zooKeeper)
         {
             options.ZooKeeper = zooKeeper;

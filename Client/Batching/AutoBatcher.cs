@@ -1,19 +1,22 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace DiMint.Client.Batching;
 
 /// <summary>
 /// Sends concurrent single-key reads (or writes) bound for the same silo as one call (Nagle-free: an operation leaves at
 /// once when no batch of its kind to its silo is in flight, and waits for the one in flight otherwise). Every batch, one
-/// operation or many, goes to the silo's <see cref="ISiloBatchService"/> through that silo's own gateway
-/// (<see cref="SiloGateways"/>). Each operation gets its own outcome, which the caller's retry loop handles as it would a
-/// call of its own.
+/// operation or many, goes to the silo's data port (<see cref="DataPorts"/>) when the client has a connection to it, else
+/// to the silo's <see cref="ISiloBatchService"/> through that silo's own gateway (<see cref="SiloGateways"/>). Each
+/// operation gets its own outcome, which the caller's retry loop handles as it would a call of its own.
 /// </summary>
 internal sealed class AutoBatcher(DimintClient client, DimintClientOptions options)
 {
     private readonly DimintClient _client = client;
     private readonly DimintClientOptions _options = options;
     private readonly SiloGateways _gateways = new(client.GrainFactory);
+    private readonly DataPorts? _dataPorts = DataPortsOf(client.GrainFactory, options);
 
     /// <summary>
     /// Reads and writes wait in separate queues per silo: a read does not wait for a batch of writes, which answers only
@@ -45,6 +48,17 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
 
         return attempt;
     }
+
+    /// <summary>Closes the data port connections (the client is shutting down).</summary>
+    public void Close() => _dataPorts?.CloseAll();
+
+    /// <summary>The data ports, when the options want them and the grain factory is an Orleans client with its serializer.</summary>
+    private static DataPorts? DataPortsOf(IGrainFactory grains, DimintClientOptions options) =>
+        options.UseDataPort && grains is IClusterClient { ServiceProvider: var services }
+            && services.GetService<Serializer<DataPortRequest>>() is { } requests
+            && services.GetService<Serializer<DataPortAnswer>>() is { } answers
+            ? new DataPorts(requests, answers, options.AttemptTimeout)
+            : null;
 
     private void SendNext(BatchQueue queue)
     {
@@ -141,7 +155,10 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
                 batches[i] = _parts[i].ToBatch(ring);
             }
 
-            return owner._gateways.For(queue.Silo).ExecuteAsync(batches, ring.Version);
+            var service = owner._gateways.For(queue.Silo);
+            return owner._dataPorts?.For(queue.Silo, service) is { } connection
+                ? connection.ExecuteAsync(batches, ring.Version)
+                : service.ExecuteAsync(batches, ring.Version);
         }
 
         /// <summary>Whether <paramref name="results"/> answer every part (a value per read), so each operation gets its own.</summary>

@@ -24,6 +24,14 @@ public interface ISiloBatchService : IGrainService
     /// <summary>The silo that served the call (the client maps gateways to silos with it).</summary>
     [Alias("Silo")]
     Task<SiloAddress> GetSiloAsync();
+
+    /// <summary>
+    /// The TCP port of the silo's data port (on the silo's own address), or 0 when the silo has none. The data port takes
+    /// the same batches as <see cref="ExecuteAsync"/> as frames on a plain connection (<see cref="FramedSocket"/>,
+    /// <see cref="DataPortRequest"/>), without Orleans' messaging around each call.
+    /// </summary>
+    [Alias("DataPort")]
+    Task<int> GetDataPortAsync();
 }
 
 /// <summary>The identity of the <see cref="ISiloBatchService"/> on a silo.</summary>

@@ -1,182 +1,28 @@
-using System.Diagnostics;
-using DiMint.Grains.Hosting;
-using DiMint.Grains.Ranges;
-using DiMint.Grains.Silos;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace DiMint.Grains.Batching;
 
 /// <summary>
-/// Serves client batches on this silo (see <see cref="ISiloBatchService"/>).
-/// <list type="bullet">
-/// <item>Reads of ranges mastered here are answered from the silo's <see cref="RangeStore"/> under the copy's lock, with
-/// the checks the range grain makes. A read that fails any of them (the key is not this master's, the client's ring is
-/// newer, the copy is retired or not yet a master, the key is invalid) goes to the range grain, which answers Moved or
-/// the error.</item>
-/// <item>Writes go to the range grain, which orders them and waits for the replicas: as a turn queued on its scheduler
-/// when it is active here (<see cref="RangeGrain.SetManyFromSiloAsync"/>), else as a grain call.</item>
-/// </list>
-/// Holds no data. Counts what it serves in <see cref="RangeCallCounter"/>, as the range grains' call filter does.
+/// Serves client batches that come as Orleans calls (see <see cref="ISiloBatchService"/>) with the silo's
+/// <see cref="BatchExecutor"/>, and tells clients where the silo's data port is.
 /// </summary>
 internal sealed class SiloBatchService : GrainService, ISiloBatchService
 {
-    private readonly IGrainFactory _grains;
-    private readonly RangeStore _store;
-    private readonly LocalRanges _local;
-    private readonly RangeCallCounter _counter;
-    private readonly DiMintLimitsOptions _limits;
+    private readonly BatchExecutor _executor;
+    private readonly DataPortListener _dataPort;
     private readonly SiloAddress _silo;
 
-    /// <summary>How the grain keys of ranges mastered here end: <c>/</c> and this silo's parsable address.</summary>
-    private readonly string _localKeySuffix;
-
-    /// <summary>Range ids, epochs and grain references by grain key: Orleans resolves the interface type by reflection on every GetGrain.</summary>
-    private readonly BoundedCache<string, Target> _ranges = new(4096, StringComparer.Ordinal);
-
-    public SiloBatchService(
-        GrainId grainId,
-        Silo silo,
-        ILoggerFactory loggers,
-        IGrainFactory grains,
-        RangeStore store,
-        LocalRanges local,
-        RangeCallCounter counter,
-        IOptions<DiMintLimitsOptions> limits)
+    public SiloBatchService(GrainId grainId, Silo silo, ILoggerFactory loggers, BatchExecutor executor, DataPortListener dataPort)
         : base(grainId, silo, loggers)
     {
-        _grains = grains;
-        _store = store;
-        _local = local;
-        _counter = counter;
-        _limits = limits.Value;
+        _executor = executor;
+        _dataPort = dataPort;
         _silo = silo.SiloAddress;
-        _localKeySuffix = "/" + _silo.ToParsableString();
     }
 
     public Task<SiloAddress> GetSiloAsync() => Task.FromResult(_silo);
 
-    public Task<RangeBatchResult[]> ExecuteAsync(RangeBatch[] batches, long ringVersion)
-    {
-        ArgumentNullException.ThrowIfNull(batches);
-        var results = new RangeBatchResult[batches.Length];
-        Task<RangeBatchResult>[]? pending = null;
-        for (var i = 0; i < batches.Length; i++)
-        {
-            var batch = batches[i];
-            var target = Range(batch.GrainKey);
-            var read = batch.ReadKeys.Length > 0 ? TryReadHere(target, batch.ReadKeys, ringVersion) : null;
-            if ((batch.ReadKeys.Length == 0 || read is not null) && batch.WriteKeys.Length == 0)
-            {
-                results[i] = new RangeBatchResult { Reads = read };
-                continue;
-            }
+    public Task<int> GetDataPortAsync() => Task.FromResult(_dataPort.Port);
 
-            (pending ??= new Task<RangeBatchResult>[batches.Length])[i] = RunAsync(batch, target, read, ringVersion);
-        }
-
-        return pending is null ? Task.FromResult(results) : CompleteAsync(results, pending);
-    }
-
-    private static async Task<RangeBatchResult[]> CompleteAsync(RangeBatchResult[] results, Task<RangeBatchResult>[] pending)
-    {
-        for (var i = 0; i < pending.Length; i++)
-        {
-            if (pending[i] is { } part)
-            {
-                results[i] = await part;
-            }
-        }
-
-        return results;
-    }
-
-    /// <summary>One range's part that needs its grain: the writes, and the reads unless <paramref name="read"/> answered them.</summary>
-    private async Task<RangeBatchResult> RunAsync(RangeBatch batch, Target target, BatchReadResult? read, long ringVersion)
-    {
-        var writes = batch.WriteKeys.Length > 0 ? Capture(WriteAsync(batch, target, ringVersion)) : null;
-        var reads = batch.ReadKeys.Length > 0 && read is null ? Capture(target.Grain.GetManyAsync(batch.ReadKeys, ringVersion)) : null;
-        var (written, writeError) = writes is null ? default : await writes;
-        var (readAnswer, readError) = reads is null ? (read, null) : await reads;
-        return new RangeBatchResult { Reads = readAnswer, ReadError = readError, Writes = written, WriteError = writeError };
-    }
-
-    private Task<WriteResult> WriteAsync(RangeBatch batch, Target target, long ringVersion) =>
-        _local.TryGet(batch.GrainKey, out var grain)
-            ? CountedAsync(grain.SetManyFromSiloAsync(batch.WriteKeys, batch.WriteValues, ringVersion))
-            : target.Grain.SetManyAsync(batch.WriteKeys, batch.WriteValues, ringVersion);
-
-    /// <summary>A write handed to a local grain, counted as its call filter would have counted the call.</summary>
-    private async Task<WriteResult> CountedAsync(Task<WriteResult> write)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var failed = true;
-        try
-        {
-            var result = await write;
-            failed = false;
-            return result;
-        }
-        finally
-        {
-            _counter.Record(nameof(IRangeGrain.SetManyAsync), Stopwatch.GetTimestamp() - started, failed);
-        }
-    }
-
-    private static async Task<(T? Result, Exception? Error)> Capture<T>(Task<T> call)
-        where T : class
-    {
-        try
-        {
-            return (await call, null);
-        }
-        catch (Exception ex)
-        {
-            return (null, ex);
-        }
-    }
-
-    /// <summary>
-    /// The reads of <paramref name="keys"/> answered from this silo's master copy of <paramref name="target"/>, or null
-    /// when the range grain must answer (see the class summary).
-    /// </summary>
-    private BatchReadResult? TryReadHere(Target target, string[] keys, long ringVersion)
-    {
-        if (target.Id < 0 || !_store.TryGet(target.Id, out var data))
-        {
-            return null;
-        }
-
-        foreach (var key in keys)
-        {
-            if (string.IsNullOrEmpty(key) || !DiMintKey.FitsSize(key, _limits.MaxKeyBytes))
-            {
-                return null;
-            }
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        if (data.TryReadAsMaster(target.Epoch, ringVersion, keys) is not { } values)
-        {
-            return null;
-        }
-
-        _counter.Record(nameof(IRangeGrain.GetManyAsync), Stopwatch.GetTimestamp() - started, failed: false);
-        return new BatchReadResult { Status = RangeStatus.Ok, Values = values };
-    }
-
-    private Target Range(string grainKey) => _ranges.GetOrAdd(grainKey, static (key, service) => service.NewTarget(key), this);
-
-    private Target NewTarget(string grainKey)
-    {
-        // A key of another silo's master, or one that does not parse, is read through its grain (which answers
-        // Moved, or the error).
-        var (id, epoch) = grainKey.EndsWith(_localKeySuffix, StringComparison.Ordinal) && RangeGrain.TryParseKey(grainKey, out var parsed)
-            ? parsed
-            : (-1, -1L);
-        return new Target(id, epoch, _grains.GetGrain<IRangeGrain>(grainKey));
-    }
-
-    /// <summary>A range part's target: the master's id and epoch when it lives here (else id -1), and its grain.</summary>
-    private sealed record Target(int Id, long Epoch, IRangeGrain Grain);
+    public Task<RangeBatchResult[]> ExecuteAsync(RangeBatch[] batches, long ringVersion) => _executor.ExecuteAsync(batches, ringVersion);
 }

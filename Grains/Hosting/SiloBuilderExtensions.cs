@@ -33,12 +33,22 @@ public static class SiloBuilderExtensions
             .Validate(o => o.BalanceInterval > TimeSpan.Zero && o.FenceCatchUp > TimeSpan.Zero && o.CopyLease > TimeSpan.Zero && o.CopyStallTimeout > TimeSpan.Zero, "Intervals and timeouts must be positive.")
             .Validate(o => o.MergeBelowBytes <= 2 * o.SplitFloorBytes && o.SplitFloorBytes <= o.MaxRangeBytes, "MergeBelowBytes must be at most twice SplitFloorBytes (or the halves of a split would be merged again), and SplitFloorBytes at most MaxRangeBytes.")
             .ValidateOnStart();
+        services.AddOptions<DataPortOptions>().BindConfiguration(DataPortOptions.Section)
+            .Validate(o => o.Port is >= 0 and <= 65535, "DataPort:Port must be between 0 and 65535.").ValidateOnStart();
         services.AddSingleton<RangeStore>();
-        services.AddSingleton<LocalRanges>();
+        services.AddSingleton(typeof(LocalGrains<>));
         services.AddSingleton<ReplicationChannel>();
         services.AddSingleton<RingCache>();
         services.AddSingleton(TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        services.AddSingleton<BatchExecutor>();
+        services.AddSingleton<ReplicationReceiver>();
+        services.AddSingleton(sp => new DataPorts(
+            sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortRequest>>(),
+            sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortAnswer>>(),
+            sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.AckTimeout));
+        services.AddSingleton<DataPortListener>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DataPortListener>());
         services.AddSingleton<IGrainService>(sp => ActivatorUtilities.CreateInstance<SiloBatchService>(
             sp, SiloBatchServiceId.At(SiloAddress.Zero)));
         services.AddSingleton<IGrainService>(sp => ActivatorUtilities.CreateInstance<ReplicationService>(

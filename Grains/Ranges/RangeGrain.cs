@@ -23,7 +23,7 @@ namespace DiMint.Grains.Ranges;
 [SiloPinnedPlacement]
 internal sealed partial class RangeGrain(
     RangeStore store,
-    LocalRanges localRanges,
+    LocalGrains<RangeGrain> localRanges,
     ReplicationChannel replicationChannel,
     RingCache ringCache,
     IOptions<DiMintLimitsOptions> limits,
@@ -245,17 +245,12 @@ internal sealed partial class RangeGrain(
     /// on its scheduler rather than sent as a message. An activation that is going away hands the call to Orleans, which
     /// routes it to the grain's current activation.
     /// </summary>
-    internal Task<WriteResult> SetManyFromSiloAsync(string[] keys, byte[][] values, long ringVersion)
-    {
-        if (_deactivated)
-        {
-            return SetManyThroughOrleansAsync(keys, values, ringVersion);
-        }
-
-        var call = new LocalCall(this, keys, values, ringVersion);
-        GrainContext.Scheduler.QueueAction(static state => ((LocalCall)state!).Run(), call);
-        return call.Result.Task;
-    }
+    internal Task<WriteResult> SetManyFromSiloAsync(string[] keys, byte[][] values, long ringVersion) =>
+        _deactivated
+            ? SetManyThroughOrleansAsync(keys, values, ringVersion)
+            : Turn.Queue(GrainContext, () =>
+                // Deactivated between queueing and running: this activation no longer owns the range's writes.
+                _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion) : SetManyAsync(keys, values, ringVersion));
 
     /// <summary>The write as a grain call, which Orleans delivers to the grain's current activation.</summary>
     private Task<WriteResult> SetManyThroughOrleansAsync(string[] keys, byte[][] values, long ringVersion) =>
@@ -375,30 +370,6 @@ internal sealed partial class RangeGrain(
     }
 
     /// <summary>A write handed over by the silo's batch service, run as a turn of this activation.</summary>
-    private sealed class LocalCall(RangeGrain grain, string[] keys, byte[][] values, long ringVersion)
-    {
-        /// <summary>Its continuation is the batch service's await, which posts to the service's scheduler: no hop needed before that.</summary>
-        public TaskCompletionSource<WriteResult> Result { get; } = new();
-
-        public void Run() => _ = RunAsync();
-
-        private async Task RunAsync()
-        {
-            try
-            {
-                // Deactivated between queueing and running: this activation no longer owns the range's writes.
-                var write = grain._deactivated
-                    ? grain.SetManyThroughOrleansAsync(keys, values, ringVersion)
-                    : grain.SetManyAsync(keys, values, ringVersion);
-                Result.TrySetResult(await write);
-            }
-            catch (Exception ex)
-            {
-                Result.TrySetException(ex);
-            }
-        }
-    }
-
     private static readonly ReadResult NotFoundRead = new() { Status = RangeStatus.NotFound };
     private static readonly ReadResult FoundRead = new() { Status = RangeStatus.Ok };
 

@@ -1,3 +1,4 @@
+using DiMint.Grains.Hosting;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
 
@@ -9,13 +10,40 @@ namespace DiMint.Grains.Replication;
 /// </summary>
 [KeepAlive]
 [SiloPinnedPlacement]
-internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache) : Grain, IRangeReplicaGrain
+internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, LocalGrains<RangeReplicaGrain> localReplicas) : Grain, IRangeReplicaGrain
 {
     /// <summary>
     /// A snapshot being received. The complete copy it will replace stays in the store (and promotable) until the
     /// snapshot ends, so a replica holding acknowledged writes never drops them to take a snapshot.
     /// </summary>
     private RangeData? _staging;
+    private volatile bool _deactivated;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        localReplicas.Add(this.GetPrimaryKeyString(), this);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deactivated = true;
+        localReplicas.Remove(this.GetPrimaryKeyString(), this);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// <see cref="ApplyAsync"/> for the silo's replication receiver, from its thread: runs as a turn of this activation
+    /// rather than a message. An activation that is going away hands the batch to Orleans, which routes it to the grain's
+    /// current activation.
+    /// </summary>
+    internal Task<ReplicaAck> ApplyFromSiloAsync(ReplicationBatch batch) =>
+        _deactivated
+            ? ApplyThroughOrleansAsync(batch)
+            : Turn.Queue(GrainContext, () => _deactivated ? ApplyThroughOrleansAsync(batch) : ApplyAsync(batch));
+
+    private Task<ReplicaAck> ApplyThroughOrleansAsync(ReplicationBatch batch) =>
+        GrainFactory.GetGrain<IRangeReplicaGrain>(this.GetPrimaryKeyString()).ApplyAsync(batch);
 
     public Task<ReplicaAck> ApplyAsync(ReplicationBatch batch)
     {

@@ -5,15 +5,18 @@ using Microsoft.Extensions.Options;
 namespace DiMint.Grains.Replication;
 
 /// <summary>
-/// The masters' side of <see cref="IReplicationService"/>: write batches of all ranges bound for the same silo travel
-/// together. Nagle-free like the client's batching: a batch leaves at once when no call to its silo is in flight, and
+/// The masters' side of replication: write batches of all ranges bound for the same silo travel together, on that
+/// silo's data port when this silo has a connection to it (<see cref="DataPorts"/>), else as an Orleans call to its
+/// <see cref="IReplicationService"/>. Nagle-free like the client's batching: a batch leaves at once when no call to its silo is in flight, and
 /// otherwise waits for that call and leaves with whatever else waited. Each range still has one batch in flight per
 /// replica and gets its own acknowledgement, or a <see cref="TimeoutException"/> after
 /// <see cref="ReplicationOptions.AckTimeout"/> (one timer per call to a silo, not one per range).
 /// </summary>
-internal sealed class ReplicationChannel(IGrainFactory grains, IOptions<ReplicationOptions> options)
+internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPorts, IOptions<ReplicationOptions> options)
 {
     private readonly TimeSpan _timeout = options.Value.AckTimeout;
+    private readonly IGrainFactory _grains = grains;
+    private readonly DataPorts _dataPorts = dataPorts;
     private readonly ConcurrentDictionary<SiloAddress, Lane> _lanes = new();
 
     /// <summary>Sends <paramref name="batch"/> to the replica of its range on <paramref name="silo"/>; answers its acknowledgement.</summary>
@@ -21,17 +24,17 @@ internal sealed class ReplicationChannel(IGrainFactory grains, IOptions<Replicat
     {
         if (!_lanes.TryGetValue(silo, out var lane))
         {
-            lane = _lanes.GetOrAdd(silo, static (silo, channel) => new Lane(channel.Service(silo), channel._timeout), this);
+            lane = _lanes.GetOrAdd(silo, static (silo, channel) => new Lane(silo, channel), this);
         }
 
         return lane.Send(batch);
     }
 
-    private IReplicationService Service(SiloAddress silo) => grains.GetGrain<IReplicationService>(ReplicationServiceId.At(silo));
-
     /// <summary>The batches waiting for one silo, and whether a call to it is in flight.</summary>
-    private sealed class Lane(IReplicationService service, TimeSpan timeout)
+    private sealed class Lane(SiloAddress silo, ReplicationChannel channel)
     {
+        private readonly IReplicationService _service = channel._grains.GetGrain<IReplicationService>(ReplicationServiceId.At(silo));
+        private readonly ISiloBatchService _batchService = channel._grains.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(silo));
         private readonly Lock _lock = new();
         private List<Pending> _waiting = [];
         private bool _inFlight;
@@ -69,7 +72,10 @@ internal sealed class ReplicationChannel(IGrainFactory grains, IOptions<Replicat
 
                 try
                 {
-                    var answers = await service.ApplyAsync(batches).WaitAsync(timeout).ConfigureAwait(false);
+                    var call = channel._dataPorts.For(silo, _batchService) is { } connection
+                        ? connection.ReplicateAsync(batches)
+                        : _service.ApplyAsync(batches);
+                    var answers = await call.WaitAsync(channel._timeout).ConfigureAwait(false);
                     for (var i = 0; i < leaving.Count; i++)
                     {
                         var answer = i < answers.Length ? answers[i] : null;

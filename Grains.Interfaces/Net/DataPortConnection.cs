@@ -1,0 +1,165 @@
+using Orleans.Runtime.Messaging;
+using Orleans.Serialization;
+
+namespace DiMint;
+
+/// <summary>
+/// A connection to one silo's data port, from a client or from another silo: sends <see cref="DataPortRequest"/> frames,
+/// any number in flight, and completes each with its <see cref="DataPortAnswer"/>. When the connection fails, every
+/// request still waiting fails with <see cref="ConnectionFailedException"/>, which callers retry like a lost Orleans call.
+/// </summary>
+public sealed class DataPortConnection
+{
+    private readonly FramedSocket _socket;
+    private readonly Serializer<DataPortRequest> _requests;
+    private readonly Serializer<DataPortAnswer> _answers;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<long, TaskCompletionSource<DataPortAnswer>> _waiting = [];
+    private long _nextId;
+    private string? _closedBecause;
+
+    private DataPortConnection(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers)
+    {
+        _socket = socket;
+        _requests = requests;
+        _answers = answers;
+    }
+
+    /// <summary>Whether the connection is closed: requests must take another way.</summary>
+    public bool IsClosed => _socket.IsClosed;
+
+    /// <summary>A connection over <paramref name="socket"/> that receives answers until it closes.</summary>
+    public static DataPortConnection Open(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers)
+    {
+        var connection = new DataPortConnection(socket, requests, answers);
+        _ = connection.ReceiveAsync();
+        return connection;
+    }
+
+    /// <summary>Runs a client batch on the silo (as <see cref="ISiloBatchService.ExecuteAsync"/>).</summary>
+    public async Task<RangeBatchResult[]> ExecuteAsync(RangeBatch[] batches, long ringVersion)
+    {
+        var answer = await SendAsync(new DataPortRequest { Batches = batches, RingVersion = ringVersion }).ConfigureAwait(false);
+        return answer.Results ?? throw new InvalidOperationException("The silo answered a batch without its results.");
+    }
+
+    /// <summary>Hands replication batches to the silo's replicas (as <see cref="IReplicationService.ApplyAsync"/>).</summary>
+    public async Task<ReplicationAnswer[]> ReplicateAsync(ReplicationBatch[] batches)
+    {
+        var answer = await SendAsync(new DataPortRequest { Batches = [], Replication = batches }).ConfigureAwait(false);
+        return answer.Replicated ?? throw new InvalidOperationException("The silo answered replication batches without their acknowledgements.");
+    }
+
+    /// <summary>Sends one request; its task completes with the answer, or fails with the error the silo answered.</summary>
+    public Task<DataPortAnswer> SendAsync(DataPortRequest request)
+    {
+        // Completed by the receiving loop, whose thread then runs the caller's continuation: no thread-pool hop.
+        var answer = new TaskCompletionSource<DataPortAnswer>();
+        long id;
+        lock (_lock)
+        {
+            if (_closedBecause is { } reason)
+            {
+                return Task.FromException<DataPortAnswer>(Lost(reason));
+            }
+
+            id = ++_nextId;
+            _waiting.Add(id, answer);
+        }
+
+        try
+        {
+            _socket.Send(_requests, id, request);
+        }
+        catch (Exception ex)
+        {
+            lock (_lock)
+            {
+                _waiting.Remove(id);
+            }
+
+            if (ex is FrameTooLargeException)
+            {
+                return Task.FromException<DataPortAnswer>(ex);
+            }
+
+            Close(ex.Message);
+            return Task.FromException<DataPortAnswer>(Lost(ex.Message));
+        }
+
+        return answer.Task;
+    }
+
+    /// <summary>Closes the connection: the requests still waiting fail.</summary>
+    public void Close(string reason)
+    {
+        _socket.Dispose();
+        List<TaskCompletionSource<DataPortAnswer>> failed;
+        lock (_lock)
+        {
+            _closedBecause ??= reason;
+            failed = [.. _waiting.Values];
+            _waiting.Clear();
+        }
+
+        foreach (var answer in failed)
+        {
+            answer.TrySetException(Lost(_closedBecause));
+        }
+    }
+
+    private ConnectionFailedException Lost(string reason) =>
+        new($"The data port connection to {_socket.RemoteEndPoint} closed: {reason}");
+
+    private async Task ReceiveAsync()
+    {
+        var reason = "the silo closed it";
+        try
+        {
+            await _socket.ReceiveAsync(OnFrame).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            reason = ex.Message;
+        }
+
+        Close(reason);
+    }
+
+    private void OnFrame(long id, ReadOnlyMemory<byte> payload)
+    {
+        DataPortAnswer? answer;
+        try
+        {
+            answer = _answers.Deserialize(payload);
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidDataException($"The silo's answer to request {id} does not decode: {ex.Message}", ex);
+        }
+
+        TaskCompletionSource<DataPortAnswer>? waiting;
+        lock (_lock)
+        {
+            _waiting.Remove(id, out waiting);
+        }
+
+        if (waiting is null)
+        {
+            return;
+        }
+
+        if (answer is null)
+        {
+            waiting.TrySetException(new InvalidDataException($"The silo answered request {id} with nothing."));
+        }
+        else if (answer.Error is { } error)
+        {
+            waiting.TrySetException(error);
+        }
+        else
+        {
+            waiting.TrySetResult(answer);
+        }
+    }
+}

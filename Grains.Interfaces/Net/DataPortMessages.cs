@@ -1,0 +1,39 @@
+namespace DiMint;
+
+/// <summary>
+/// A request on a silo's data port (<see cref="FramedSocket"/>), without an Orleans message around it: a client's batch
+/// (what <see cref="ISiloBatchService.ExecuteAsync"/> takes), or a master's replication batches for the silo's replicas
+/// (what <see cref="IReplicationService.ApplyAsync"/> takes).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("DiMint.DataPortRequest")]
+public sealed record DataPortRequest
+{
+    /// <summary>One part per range, as for <see cref="ISiloBatchService.ExecuteAsync"/>.</summary>
+    [Id(0)]
+    public required RangeBatch[] Batches { get; init; }
+
+    /// <summary>The version of the ring the client routed the batch with.</summary>
+    [Id(1)]
+    public long RingVersion { get; init; }
+
+    /// <summary>When set, the request is replication (and <see cref="Batches"/> is empty): one batch per range.</summary>
+    [Id(2)]
+    public ReplicationBatch[]? Replication { get; init; }
+}
+
+/// <summary>The silo's answer to a <see cref="DataPortRequest"/>: one result per part, or the error the whole request raised.</summary>
+[GenerateSerializer, Immutable, Alias("DiMint.DataPortAnswer")]
+public sealed record DataPortAnswer
+{
+    /// <summary>The parts' results, in order, as <see cref="ISiloBatchService.ExecuteAsync"/> answers them.</summary>
+    [Id(0)]
+    public RangeBatchResult[]? Results { get; init; }
+
+    /// <summary>Set instead of <see cref="Results"/> when the batch as a whole failed.</summary>
+    [Id(1)]
+    public Exception? Error { get; init; }
+
+    /// <summary>The acknowledgements of a replication request, one per batch, in order.</summary>
+    [Id(2)]
+    public ReplicationAnswer[]? Replicated { get; init; }
+}

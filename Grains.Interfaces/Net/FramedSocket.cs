@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Orleans.Serialization;
+
+namespace DiMint;
+
+/// <summary>
+/// A TCP connection that carries frames both ways, the transport of a silo's data port for client and silo alike. A frame
+/// is a 4-byte little-endian length (of what follows it), an 8-byte little-endian request id, and a payload serialized with
+/// Orleans' serializer.
+/// <para>
+/// Sending is Nagle-free: a frame is written to the socket at once, on the sender's thread, unless a write is under way;
+/// then it waits for that write and leaves with whatever else waited, in one write. Frames are serialized before they
+/// queue, so a frame that is too large fails alone and the connection goes on.
+/// </para>
+/// </summary>
+public sealed class FramedSocket : IDisposable
+{
+    /// <summary>The largest frame either side accepts (its length field). A peer that announces more is dropped.</summary>
+    public const int MaxFrameBytes = 128 * 1024 * 1024;
+
+    private const int HeaderBytes = 12;
+    private const int BufferBytes = 64 * 1024;
+
+    /// <summary>Serializes a frame's payload before the send lock is taken; dropped when a large frame grew it.</summary>
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
+    private readonly Socket _socket;
+    private readonly Lock _lock = new();
+    private ArrayBufferWriter<byte> _queued = new(BufferBytes);
+    private ArrayBufferWriter<byte>? _spare = new(BufferBytes);
+    private bool _writing;
+    private int _closed;
+
+    /// <summary>Takes over <paramref name="socket"/>, a connected TCP socket (Nagle's algorithm is turned off).</summary>
+    public FramedSocket(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        _socket = socket;
+        _socket.NoDelay = true;
+        RemoteEndPoint = socket.RemoteEndPoint;
+    }
+
+    /// <summary>The peer's address, for messages.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Whether the connection was closed (by either side, or after an error).</summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Connects to <paramref name="endpoint"/> within <paramref name="timeout"/>.</summary>
+    public static async Task<FramedSocket> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            await socket.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
+            return new FramedSocket(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends one frame. The write happens on this thread when no other is under way (see the class summary).
+    /// </summary>
+    /// <exception cref="FrameTooLargeException">The payload serializes to more than <see cref="MaxFrameBytes"/>; nothing was sent.</exception>
+    /// <exception cref="IOException">The connection is closed.</exception>
+    public void Send<T>(Serializer<T> serializer, long id, T payload)
+    {
+        ArgumentNullException.ThrowIfNull(serializer);
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(BufferBytes);
+        bool write;
+        try
+        {
+            scratch.ResetWrittenCount();
+            serializer.Serialize(payload, scratch);
+            if (scratch.WrittenCount > MaxFrameBytes - 8)
+            {
+                throw new FrameTooLargeException(scratch.WrittenCount + 8);
+            }
+
+            lock (_lock)
+            {
+                if (IsClosed)
+                {
+                    throw new IOException($"The connection to {RemoteEndPoint} is closed.");
+                }
+
+                var header = _queued.GetSpan(HeaderBytes);
+                BinaryPrimitives.WriteInt32LittleEndian(header, scratch.WrittenCount + 8);
+                BinaryPrimitives.WriteInt64LittleEndian(header[4..], id);
+                _queued.Advance(HeaderBytes);
+                _queued.Write(scratch.WrittenSpan);
+                write = !_writing;
+                _writing = true;
+            }
+        }
+        finally
+        {
+            if (scratch.Capacity > 4 * BufferBytes)
+            {
+                t_scratch = null;
+            }
+        }
+
+        if (write)
+        {
+            _ = WriteAsync();
+        }
+    }
+
+    /// <summary>Writes what is queued until nothing is; one writer at a time.</summary>
+    private async Task WriteAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                ArrayBufferWriter<byte> writing;
+                lock (_lock)
+                {
+                    if (_queued.WrittenCount == 0 || IsClosed)
+                    {
+                        _writing = false;
+                        return;
+                    }
+
+                    writing = _queued;
+                    _queued = _spare!;
+                    _spare = null;
+                }
+
+                var left = writing.WrittenMemory;
+                while (!left.IsEmpty)
+                {
+                    var sent = await _socket.SendAsync(left, SocketFlags.None).ConfigureAwait(false);
+                    left = left[sent..];
+                }
+
+                writing.ResetWrittenCount();
+                lock (_lock)
+                {
+                    _spare = writing.Capacity > 4 * BufferBytes ? new ArrayBufferWriter<byte>(BufferBytes) : writing;
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // The peer is gone or the connection was closed; the receiving side reports it.
+            Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Receives frames and hands each to <paramref name="onFrame"/> (its id and payload; the payload's memory is reused
+    /// once it returns) until the peer closes the connection. Then closes this side too.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The peer sent a frame whose length is out of bounds; the connection is closed.</exception>
+    /// <exception cref="SocketException">The connection failed.</exception>
+    public async Task ReceiveAsync(Action<long, ReadOnlyMemory<byte>> onFrame)
+    {
+        ArgumentNullException.ThrowIfNull(onFrame);
+        var buffer = new byte[BufferBytes];
+        int start = 0, end = 0;
+        try
+        {
+            while (true)
+            {
+                while (end - start >= 4)
+                {
+                    var length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(start));
+                    if (length is < 8 or > MaxFrameBytes)
+                    {
+                        throw new InvalidDataException($"{RemoteEndPoint} sent a frame of {length} bytes; frames are 8 to {MaxFrameBytes} bytes.");
+                    }
+
+                    if (end - start - 4 < length)
+                    {
+                        if (4 + length > buffer.Length)
+                        {
+                            var larger = new byte[4 + length];
+                            buffer.AsSpan(start, end - start).CopyTo(larger);
+                            (buffer, end, start) = (larger, end - start, 0);
+                        }
+
+                        break;
+                    }
+
+                    var id = BinaryPrimitives.ReadInt64LittleEndian(buffer.AsSpan(start + 4));
+                    onFrame(id, buffer.AsMemory(start + HeaderBytes, length - 8));
+                    start += 4 + length;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                    if (buffer.Length > BufferBytes)
+                    {
+                        buffer = new byte[BufferBytes];
+                    }
+                }
+                else if (start > 0 && buffer.Length - end < BufferBytes / 4)
+                {
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    (end, start) = (end - start, 0);
+                }
+
+                var read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                end += read;
+            }
+        }
+        finally
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>Closes the connection; frames not yet written are dropped.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception)
+        {
+            // Already reset by the peer.
+        }
+
+        _socket.Dispose();
+    }
+}

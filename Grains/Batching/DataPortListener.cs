@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using DiMint.Grains.Hosting;
+using DiMint.Grains.Replication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+
+namespace DiMint.Grains.Batching;
+
+/// <summary>
+/// The silo's data port: a TCP listener whose connections carry requests as frames (<see cref="FramedSocket"/>: a
+/// <see cref="DataPortRequest"/> in, a <see cref="DataPortAnswer"/> out, matched by request id, any number in flight).
+/// A client's batch runs on the <see cref="BatchExecutor"/>, as a batch sent as an Orleans call to the
+/// <see cref="SiloBatchService"/> would: the same checks, the same answers. Reads of local masters are answered on the
+/// connection's own thread; writes answer when their replicas have acknowledged them. Another silo's replication
+/// batches go to the <see cref="ReplicationReceiver"/>, as they would through the <see cref="ReplicationService"/>.
+/// <para>
+/// It opens when the silo becomes active and closes first when the silo stops, so clients fall back to Orleans calls
+/// while the silo hands its ranges over. A connection that sends a malformed frame is closed; nothing of it runs.
+/// </para>
+/// </summary>
+internal sealed partial class DataPortListener(
+    IOptions<DataPortOptions> options,
+    BatchExecutor executor,
+    ReplicationReceiver receiver,
+    DataPorts outgoing,
+    Serializer<DataPortRequest> requests,
+    Serializer<DataPortAnswer> answers,
+    ILogger<DataPortListener> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly DataPortOptions _options = options.Value;
+    private readonly ConcurrentDictionary<FramedSocket, byte> _connections = new();
+    private Socket? _listener;
+
+    /// <summary>The port clients connect to; 0 while the listener is closed or when the silo has none.</summary>
+    public int Port { get; private set; }
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(DataPortListener), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+    private Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return Task.CompletedTask;
+        }
+
+        var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        try
+        {
+            listener.Bind(new IPEndPoint(IPAddress.IPv6Any, _options.Port));
+            listener.Listen(512);
+        }
+        catch (SocketException ex)
+        {
+            listener.Dispose();
+            throw new InvalidOperationException($"The data port cannot listen on port {_options.Port}: {ex.Message}. Set DiMint:DataPort:Port to a free port, or 0.", ex);
+        }
+
+        _listener = listener;
+        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        LogListening(logger, Port);
+        _ = AcceptAsync(listener);
+        return Task.CompletedTask;
+    }
+
+    private Task StopAsync(CancellationToken cancellationToken)
+    {
+        Port = 0;
+        outgoing.CloseAll();
+        _listener?.Dispose();
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Dispose();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task AcceptAsync(Socket listener)
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception) when (Port == 0)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogAcceptFailed(logger, ex.Message);
+                continue;
+            }
+
+            _ = ServeAsync(new FramedSocket(socket));
+        }
+    }
+
+    private async Task ServeAsync(FramedSocket connection)
+    {
+        _connections[connection] = 0;
+        try
+        {
+            await connection.ReceiveAsync((id, payload) => Run(connection, id, payload)).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            LogMalformed(logger, connection.RemoteEndPoint?.ToString(), ex.Message);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            connection.Dispose();
+            _connections.TryRemove(connection, out _);
+        }
+    }
+
+    /// <summary>Runs one request; a payload that does not decode to a request closes the connection.</summary>
+    private void Run(FramedSocket connection, long id, ReadOnlyMemory<byte> payload)
+    {
+        DataPortRequest? request;
+        try
+        {
+            request = requests.Deserialize(payload);
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidDataException($"{connection.RemoteEndPoint} sent request {id}, which does not decode: {ex.Message}", ex);
+        }
+
+        if (request?.Batches is not { } batches || Array.IndexOf(batches, null) >= 0)
+        {
+            throw new InvalidDataException($"{connection.RemoteEndPoint} sent request {id} without its batches.");
+        }
+
+        if (request.Replication is { } replication && (batches.Length > 0 || Array.IndexOf(replication, null) >= 0))
+        {
+            throw new InvalidDataException($"{connection.RemoteEndPoint} sent request {id} with client batches and replication, or a null replication batch.");
+        }
+
+        Task<DataPortAnswer> run;
+        try
+        {
+            run = RunAsync(request);
+        }
+        catch (Exception ex)
+        {
+            run = Task.FromException<DataPortAnswer>(ex);
+        }
+
+        if (run.IsCompleted)
+        {
+            Answer(connection, id, run);
+        }
+        else
+        {
+            _ = AnswerWhenDoneAsync(connection, id, run);
+        }
+    }
+
+    /// <summary>Completes at once for reads of local masters: their answer goes out on the connection's thread.</summary>
+    private async Task<DataPortAnswer> RunAsync(DataPortRequest request) =>
+        request.Replication is { } replication
+            ? new DataPortAnswer { Replicated = await receiver.ApplyAsync(replication).ConfigureAwait(false) }
+            : new DataPortAnswer { Results = await executor.ExecuteAsync(request.Batches, request.RingVersion).ConfigureAwait(false) };
+
+    private async Task AnswerWhenDoneAsync(FramedSocket connection, long id, Task<DataPortAnswer> run)
+    {
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Answered below.
+        }
+
+        Answer(connection, id, run);
+    }
+
+    private void Answer(FramedSocket connection, long id, Task<DataPortAnswer> run)
+    {
+        var answer = run.IsCompletedSuccessfully
+            ? run.Result
+            : new DataPortAnswer { Error = run.Exception?.InnerException ?? new TaskCanceledException() };
+        try
+        {
+            try
+            {
+                connection.Send(answers, id, answer);
+            }
+            catch (FrameTooLargeException ex)
+            {
+                connection.Send(answers, id, new DataPortAnswer { Error = ex });
+            }
+        }
+        catch (IOException)
+        {
+            // The client is gone; its batches fail on its side and are retried.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data port listening on port {Port}")]
+    private static partial void LogListening(ILogger logger, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Data port: accepting a connection failed: {Reason}")]
+    private static partial void LogAcceptFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Data port: closed the connection from {Peer}, which sent a malformed frame: {Reason}")]
+    private static partial void LogMalformed(ILogger logger, string? peer, string reason);
+}

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+
+namespace DiMint.Grains.Hosting;
+
+/// <summary>
+/// The grains of one class active on this silo, by grain key, so that a silo service (the batch executor, the replication
+/// receiver) can run a call as a turn queued on the grain's own scheduler (<see cref="Turn"/>) instead of sending it a
+/// message: the same turn-based execution without serializing, addressing and dispatching a local call. A grain adds
+/// itself once its activation has completed (Orleans would not deliver a call earlier) and removes itself when it
+/// deactivates.
+/// </summary>
+internal sealed class LocalGrains<TGrain>
+    where TGrain : Grain
+{
+    private readonly ConcurrentDictionary<string, TGrain> _grains = new(StringComparer.Ordinal);
+
+    public void Add(string grainKey, TGrain grain) => _grains[grainKey] = grain;
+
+    public void Remove(string grainKey, TGrain grain) => _grains.TryRemove(new KeyValuePair<string, TGrain>(grainKey, grain));
+
+    public bool TryGet(string grainKey, out TGrain grain) => _grains.TryGetValue(grainKey, out grain!);
+}
+
+/// <summary>Runs a call as a turn of a grain activation, queued on its scheduler from any thread.</summary>
+internal static class Turn
+{
+    /// <summary>
+    /// Queues <paramref name="call"/> on <paramref name="context"/>'s scheduler; the task completes with its result. The
+    /// caller's continuation runs where the call completes (no hop back).
+    /// </summary>
+    public static Task<TResult> Queue<TResult>(IGrainContext context, Func<Task<TResult>> call)
+    {
+        var turn = new Pending<TResult>(call);
+        context.Scheduler.QueueAction(static state => ((Pending<TResult>)state!).Run(), turn);
+        return turn.Result.Task;
+    }
+
+    private sealed class Pending<TResult>(Func<Task<TResult>> call)
+    {
+        public TaskCompletionSource<TResult> Result { get; } = new();
+
+        public void Run() => _ = RunAsync();
+
+        private async Task RunAsync()
+        {
+            try
+            {
+                Result.TrySetResult(await call());
+            }
+            catch (Exception ex)
+            {
+                Result.TrySetException(ex);
+            }
+        }
+    }
+}

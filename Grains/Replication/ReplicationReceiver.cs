@@ -1,0 +1,59 @@
+using DiMint.Grains.Hosting;
+
+namespace DiMint.Grains.Replication;
+
+/// <summary>
+/// Takes the write batches a master silo sends to the replicas on this silo, for the <see cref="ReplicationService"/>
+/// (batches that came as an Orleans call) and the data port (batches that came on a silo's connection) alike. Each batch
+/// goes to its range's replica grain here: as a turn queued on the grain's scheduler when it is active
+/// (<see cref="RangeReplicaGrain.ApplyFromSiloAsync"/>), else as a grain call, which activates it.
+/// </summary>
+internal sealed class ReplicationReceiver(ILocalSiloDetails silo, IGrainFactory grains, LocalGrains<RangeReplicaGrain> local)
+{
+    private readonly string _siloText = silo.SiloAddress.ToParsableString();
+    private readonly IGrainFactory _grains = grains;
+
+    /// <summary>Replica grain keys and references by range id: Orleans resolves the interface type by reflection on every GetGrain.</summary>
+    private readonly BoundedCache<int, (string Key, IRangeReplicaGrain Grain)> _replicas = new(4096);
+
+    /// <summary>Applies every batch, all ranges at once; answers one result per batch, in order: the acknowledgement or the error.</summary>
+    public async Task<ReplicationAnswer[]> ApplyAsync(ReplicationBatch[] batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        var calls = new Task<ReplicaAck>[batches.Length];
+        for (var i = 0; i < batches.Length; i++)
+        {
+            try
+            {
+                var (key, grain) = Replica(batches[i].Range.Id);
+                calls[i] = local.TryGet(key, out var active) ? active.ApplyFromSiloAsync(batches[i]) : grain.ApplyAsync(batches[i]);
+            }
+            catch (Exception ex)
+            {
+                calls[i] = Task.FromException<ReplicaAck>(ex);
+            }
+        }
+
+        var answers = new ReplicationAnswer[batches.Length];
+        for (var i = 0; i < calls.Length; i++)
+        {
+            try
+            {
+                answers[i] = new ReplicationAnswer { Ack = await calls[i].ConfigureAwait(false) };
+            }
+            catch (Exception ex)
+            {
+                answers[i] = new ReplicationAnswer { Error = ex };
+            }
+        }
+
+        return answers;
+    }
+
+    private (string Key, IRangeReplicaGrain Grain) Replica(int rangeId) =>
+        _replicas.GetOrAdd(rangeId, static (id, receiver) =>
+        {
+            var key = $"{id}/{receiver._siloText}";
+            return (key, receiver._grains.GetGrain<IRangeReplicaGrain>(key));
+        }, this);
+}
