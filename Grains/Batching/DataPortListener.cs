@@ -33,9 +33,26 @@ internal sealed partial class DataPortListener(
     private readonly DataPortOptions _options = options.Value;
     private readonly ConcurrentDictionary<FramedSocket, byte> _connections = new();
     private Socket? _listener;
+    private long _clientRequests;
+    private long _replicationRequests;
 
     /// <summary>The port clients connect to; 0 while the listener is closed or when the silo has none.</summary>
     public int Port { get; private set; }
+
+    /// <summary>Client batches received on the data port since the silo started.</summary>
+    public long ClientRequests => Interlocked.Read(ref _clientRequests);
+
+    /// <summary>Replication requests (from other silos) received on the data port since the silo started.</summary>
+    public long ReplicationRequests => Interlocked.Read(ref _replicationRequests);
+
+    /// <summary>Closes every connection, as a network failure would: the peers fail what they had in flight, retry and reconnect.</summary>
+    public void DropConnections()
+    {
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Dispose();
+        }
+    }
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(DataPortListener), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -47,16 +64,15 @@ internal sealed partial class DataPortListener(
             return Task.CompletedTask;
         }
 
-        var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        Socket listener;
         try
         {
-            listener.Bind(new IPEndPoint(IPAddress.IPv6Any, _options.Port));
-            listener.Listen(512);
+            listener = Listen(Socket.OSSupportsIPv6);
         }
-        catch (SocketException ex)
+        catch (SocketException) when (Socket.OSSupportsIPv6)
         {
-            listener.Dispose();
-            throw new InvalidOperationException($"The data port cannot listen on port {_options.Port}: {ex.Message}. Set DiMint:DataPort:Port to a free port, or 0.", ex);
+            // IPv6 is there but unusable (turned off in the kernel): all IPv4 addresses then.
+            listener = Listen(ipv6: false);
         }
 
         _listener = listener;
@@ -66,16 +82,36 @@ internal sealed partial class DataPortListener(
         return Task.CompletedTask;
     }
 
+    /// <summary>A socket listening on every address of the host (IPv4 and, when there is IPv6, both).</summary>
+    private Socket Listen(bool ipv6)
+    {
+        var socket = ipv6
+            ? new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true }
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, _options.Port));
+            socket.Listen(512);
+            return socket;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"The data port cannot listen on port {_options.Port}: {ex.Message}. Set DiMint:DataPort:Port to a free port, or 0.", ex);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     private Task StopAsync(CancellationToken cancellationToken)
     {
         Port = 0;
         outgoing.CloseAll();
         _listener?.Dispose();
-        foreach (var connection in _connections.Keys)
-        {
-            connection.Dispose();
-        }
-
+        DropConnections();
         return Task.CompletedTask;
     }
 
@@ -147,6 +183,7 @@ internal sealed partial class DataPortListener(
             throw new InvalidDataException($"{connection.RemoteEndPoint} sent request {id} with client batches and replication, or a null replication batch.");
         }
 
+        Interlocked.Increment(ref request.Replication is null ? ref _clientRequests : ref _replicationRequests);
         Task<DataPortAnswer> run;
         try
         {

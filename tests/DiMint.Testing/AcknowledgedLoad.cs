@@ -112,7 +112,12 @@ public sealed class AcknowledgedLoad : IAsyncDisposable
             }
 
             var key = $"{_prefix}:{writer}:{Random.Shared.Next(written)}";
-            var expected = Acknowledged[key];
+            if (!Acknowledged.TryGetValue(key, out var expected))
+            {
+                // That write failed (a failure of its own): nothing to read back.
+                continue;
+            }
+
             var started = Stopwatch.GetTimestamp();
             try
             {

@@ -1,0 +1,187 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using DiMint.Client;
+using DiMint.Grains.Batching;
+using DiMint.Testing;
+using DiMint.Testing.Cluster;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace DiMint.Grains.Tests.Batching;
+
+/// <summary>
+/// Clients' batches and the silos' replication travel on the silos' data ports, answer as the Orleans calls do, survive
+/// dropped connections, and a peer that sends garbage is cut off without changing anything.
+/// </summary>
+[Trait("Category", "Cluster")]
+[Collection(InProcessClusterCollection.Name)]
+public sealed class DataPortTests(InProcessClusterFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task ClientBatches_GoOnTheDataPort_AndReadBackAsThroughOrleans()
+    {
+        var client = fixture.NewClient();
+        var prefix = TestKeys.Prefix();
+        var before = ClientRequests();
+
+        // The first batches go as Orleans calls while the connections open; keep writing until some went on the ports.
+        var round = 0;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.SetAsync($"{prefix}{round}:{i}", $"v{round}:{i}")));
+                round++;
+                return ClientRequests() > before;
+            },
+            Timeout,
+            "client batches on the data ports");
+
+        var keys = Enumerable.Range(0, round).SelectMany(r => Enumerable.Range(0, 50).Select(i => $"{prefix}{r}:{i}")).ToArray();
+        var overPorts = await Task.WhenAll(keys.Select(k => client.GetAsync<string>(k)));
+        var throughOrleans = fixture.NewClient(new DimintClientOptions { UseDataPort = false });
+        var sentBefore = ClientRequests();
+        var overOrleans = await Task.WhenAll(keys.Select(k => throughOrleans.GetAsync<string>(k)));
+
+        Assert.Equal(keys.Select(k => "v" + k[prefix.Length..]), overPorts);
+        Assert.Equal(overPorts, overOrleans);
+        Assert.Equal(sentBefore, ClientRequests());
+    }
+
+    [Fact]
+    public async Task Replication_GoesOnTheDataPorts_AndReplicasHoldTheWrites()
+    {
+        var client = fixture.NewClient();
+        var prefix = TestKeys.Prefix();
+        var before = Listeners().Sum(l => l.ReplicationRequests);
+        var entries = Enumerable.Range(0, 200).ToDictionary(i => prefix + i, i => i);
+
+        await Task.WhenAll(entries.Select(e => client.SetAsync(e.Key, e.Value)));
+
+        Assert.True(Listeners().Sum(l => l.ReplicationRequests) > before, "no replication request came on a data port");
+        var replicas = fixture.NewClient(new DimintClientOptions { ReadPreference = ReadPreference.Replica });
+        await Wait.UntilAsync(
+            async () => (await Task.WhenAll(entries.Keys.Select(k => replicas.TryGetAsync<int>(k)))).Count(r => r.Found) == entries.Count,
+            Timeout,
+            "every write on a replica");
+    }
+
+    [Fact]
+    public async Task DroppedConnections_FailNothing_TheClientRetriesAndReconnects()
+    {
+        var client = fixture.NewClient();
+        var prefix = TestKeys.Prefix();
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.SetAsync(prefix + "warm" + i, i)));
+        var acknowledged = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var key = $"{prefix}{w}:{i}";
+                await client.SetAsync(key, key);
+                lock (acknowledged)
+                {
+                    acknowledged.Add(key);
+                }
+            }
+        })).ToArray();
+
+        for (var drop = 0; drop < 3; drop++)
+        {
+            var count = Acknowledged();
+            await Wait.UntilAsync(() => Acknowledged() > count + 200, Timeout, "writes between dropped connections");
+            foreach (var listener in Listeners())
+            {
+                listener.DropConnections();
+            }
+        }
+
+        await Wait.UntilAsync(() => Acknowledged() > 1000, Timeout, "writes after the last drop");
+        stop.Cancel();
+        await Task.WhenAll(writers);
+        string[] written;
+        lock (acknowledged)
+        {
+            written = [.. acknowledged];
+        }
+
+        var read = await client.GetManyAsync(written);
+        Assert.Equal(written.Length, read.Count);
+        Assert.All(written, k => Assert.Equal(k, (string?)read[k]));
+
+        int Acknowledged()
+        {
+            lock (acknowledged)
+            {
+                return acknowledged.Count;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task GarbageFrames_CloseTheConnection_AndChangeNothing()
+    {
+        var listener = Listeners().First();
+        var prefix = TestKeys.Prefix();
+
+        // A frame of the right shape whose payload is not a request.
+        var garbage = new byte[64];
+        BinaryPrimitives.WriteInt32LittleEndian(garbage, garbage.Length - 4);
+        BinaryPrimitives.WriteInt64LittleEndian(garbage.AsSpan(4), 1);
+        new Random(7).NextBytes(garbage.AsSpan(12));
+        Assert.True(await IsClosedAfterAsync(listener.Port, garbage));
+
+        // A length far over the limit.
+        var huge = new byte[12];
+        BinaryPrimitives.WriteInt32LittleEndian(huge, int.MaxValue);
+        Assert.True(await IsClosedAfterAsync(listener.Port, huge));
+
+        // A length too short to hold a request id.
+        var tiny = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(tiny, 3);
+        Assert.True(await IsClosedAfterAsync(listener.Port, tiny));
+
+        var client = fixture.NewClient();
+        await client.SetAsync(prefix + "after", "still served");
+        Assert.Equal("still served", await client.GetAsync<string>(prefix + "after"));
+    }
+
+    [Fact]
+    public async Task EachSilo_TellsItsDataPort()
+    {
+        foreach (var silo in fixture.Cluster.Silos)
+        {
+            var service = fixture.Cluster.Client.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(SiloAddress.New(silo.GatewayAddress.Endpoint, 0)));
+            var port = await service.GetDataPortAsync();
+            Assert.Equal(ListenerOf(silo).Port, port);
+            Assert.NotEqual(0, port);
+        }
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> on a new connection; whether the silo then closes it.</summary>
+    private static async Task<bool> IsClosedAfterAsync(int port, byte[] bytes)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+        await socket.SendAsync(bytes, SocketFlags.None);
+        using var deadline = new CancellationTokenSource(Timeout);
+        try
+        {
+            return await socket.ReceiveAsync(new byte[16], SocketFlags.None, deadline.Token) == 0;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+    }
+
+    private long ClientRequests() => Listeners().Sum(l => l.ClientRequests);
+
+    private IEnumerable<DataPortListener> Listeners() => fixture.Cluster.Silos.Select(ListenerOf);
+
+    private static DataPortListener ListenerOf(SiloHandle silo) =>
+        ((InProcessSiloHandle)silo).SiloHost.Services.GetRequiredService<DataPortListener>();
+}
