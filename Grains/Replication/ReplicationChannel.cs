@@ -55,8 +55,17 @@ internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPor
                 (leaving, _waiting) = (_waiting, []);
             }
 
-            // Off the calling grain's scheduler: the lane serves every range on this silo.
-            _ = Task.Run(() => RunAsync(leaving));
+            // On the data port the batch leaves from this thread, and what follows runs where the answer arrives. An Orleans
+            // call leaves from the thread pool, off the calling grain's scheduler: the lane serves every range on this silo.
+            if (channel._dataPorts.For(silo, _batchService) is not null)
+            {
+                _ = RunAsync(leaving);
+            }
+            else
+            {
+                _ = Task.Run(() => RunAsync(leaving));
+            }
+
             return pending.Ack.Task;
         }
 
