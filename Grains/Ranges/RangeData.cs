@@ -175,15 +175,13 @@ internal sealed class RangeData
     /// <summary>Drops the entries and answers Moved with <paramref name="ring"/> from now on.</summary>
     public void Retire(Ring ring)
     {
+        // One hold of the (reentrant) lock: a reader sees the copy whole, or retired and empty.
         lock (_sync)
         {
             RetiredBy = ring;
-            _entries.Clear();
+            Clear();
             _entries.TrimExcess();
         }
-
-        Interlocked.Exchange(ref _count, 0);
-        Interlocked.Exchange(ref _bytes, 0);
     }
 
     /// <summary>

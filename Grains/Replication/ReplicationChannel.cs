@@ -57,19 +57,20 @@ internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPor
 
             // On the data port the batch leaves from this thread, and what follows runs where the answer arrives. An Orleans
             // call leaves from the thread pool, off the calling grain's scheduler: the lane serves every range on this silo.
-            if (channel._dataPorts.For(silo, _batchService) is not null)
+            if (channel._dataPorts.For(silo, _batchService) is { } connection)
             {
-                _ = RunAsync(leaving);
+                _ = RunAsync(leaving, connection);
             }
             else
             {
-                _ = Task.Run(() => RunAsync(leaving));
+                _ = Task.Run(() => RunAsync(leaving, null));
             }
 
             return pending.Ack.Task;
         }
 
-        private async Task RunAsync(List<Pending> leaving)
+        /// <summary>Sends what is leaving, then whatever waited meanwhile; the first round on <paramref name="connection"/> when given.</summary>
+        private async Task RunAsync(List<Pending> leaving, DataPortConnection? connection)
         {
             while (true)
             {
@@ -81,9 +82,9 @@ internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPor
 
                 try
                 {
-                    var call = channel._dataPorts.For(silo, _batchService) is { } connection
-                        ? connection.ReplicateAsync(batches)
-                        : _service.ApplyAsync(batches);
+                    connection ??= channel._dataPorts.For(silo, _batchService);
+                    var call = connection is not null ? connection.ReplicateAsync(batches) : _service.ApplyAsync(batches);
+                    connection = null;
                     var answers = await call.WaitAsync(channel._timeout).ConfigureAwait(false);
                     for (var i = 0; i < leaving.Count; i++)
                     {

@@ -154,8 +154,7 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     {
         foreach (var silo in fixture.Cluster.Silos)
         {
-            var service = fixture.Cluster.Client.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(SiloAddress.New(silo.GatewayAddress.Endpoint, 0)));
-            var port = await service.GetDataPortAsync();
+            var port = await fixture.BatchServiceAt(silo).GetDataPortAsync();
             Assert.Equal(ListenerOf(silo).Port, port);
             Assert.NotEqual(0, port);
         }

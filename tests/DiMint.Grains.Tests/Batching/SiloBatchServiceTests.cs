@@ -100,7 +100,7 @@ public sealed class SiloBatchServiceTests(InProcessClusterFixture fixture)
     {
         foreach (var silo in fixture.Cluster.Silos)
         {
-            Assert.Equal(silo.SiloAddress, await ServiceAt(silo).GetSiloAsync());
+            Assert.Equal(silo.SiloAddress, await fixture.BatchServiceAt(silo).GetSiloAsync());
             var forwarded = fixture.Cluster.Client.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(silo.SiloAddress));
             Assert.Equal(silo.SiloAddress, await forwarded.GetSiloAsync());
         }
@@ -117,7 +117,7 @@ public sealed class SiloBatchServiceTests(InProcessClusterFixture fixture)
         var absent = KeysOf(ring, range, prefix + "absent:", 1)[0];
         var other = fixture.Cluster.Silos.First(s => !s.SiloAddress.Equals(range.Master));
 
-        var results = await ServiceAt(other).ExecuteAsync([new RangeBatch { GrainKey = range.GrainKey, ReadKeys = [.. keys, absent] }], ring.Version);
+        var results = await fixture.BatchServiceAt(other).ExecuteAsync([new RangeBatch { GrainKey = range.GrainKey, ReadKeys = [.. keys, absent] }], ring.Version);
 
         Assert.Null(results[0].ReadError);
         Assert.Equal(RangeStatus.Ok, results[0].Reads?.Status);
@@ -138,10 +138,7 @@ public sealed class SiloBatchServiceTests(InProcessClusterFixture fixture)
     }
 
     private ISiloBatchService BatchServiceOf(RangeInfo range) =>
-        ServiceAt(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(range.Master)));
-
-    private ISiloBatchService ServiceAt(SiloHandle silo) =>
-        fixture.Cluster.Client.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(SiloAddress.New(silo.GatewayAddress.Endpoint, 0)));
+        fixture.BatchServiceAt(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(range.Master)));
 
     private static (RangeInfo First, RangeInfo Second) TwoRangesOfOneSilo(Ring ring)
     {

@@ -27,6 +27,10 @@ public class InProcessClusterFixture : IAsyncLifetime
     /// <summary>A new client with its own ring cache, as a second application would have.</summary>
     public DimintClient NewClient(DimintClientOptions? options = null) => new(Cluster.Client, options);
 
+    /// <summary>The batch service of <paramref name="silo"/>, addressed through its own gateway (as the client does).</summary>
+    public ISiloBatchService BatchServiceAt(SiloHandle silo) =>
+        Cluster.Client.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(SiloAddress.New(silo.GatewayAddress.Endpoint, 0)));
+
     public async Task InitializeAsync()
     {
         var builder = new TestClusterBuilder(SiloCount);
