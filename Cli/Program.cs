@@ -1,6 +1,10 @@
 using System.CommandLine;
 using DiMint.Cli;
 using DiMint.Cli.Commands;
+using DiMint.Hosting;
+
+// Before anything opens a socket: the data port's replies reach the callers on the thread that read them.
+SocketCompletions.PreferInline();
 
 var root = new RootCommand("""
     dimint: the DiMint admin console.

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
+SocketCompletions.PreferInline();
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(SiloCommandLine.Usage);
