@@ -20,61 +20,66 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentDictionary<SiloAddress, Silo> _silos = new();
+    private readonly ConcurrentDictionary<SiloAddress, Peer> _silos = new();
 
     /// <summary>
     /// The open connection to <paramref name="silo"/>'s data port, or null: send as an Orleans call (and, unless an attempt
     /// is under way or failed too recently, a connection is being made meanwhile, with the port asked of <paramref name="service"/>).
     /// </summary>
-    public DataPortConnection? For(SiloAddress silo, ISiloBatchService service)
-    {
-        if (!_silos.TryGetValue(silo, out var entry))
-        {
-            entry = _silos.GetOrAdd(silo, static silo => new Silo(silo));
-        }
+    public DataPortConnection? For(SiloAddress silo, ISiloBatchService service) => PeerOf(silo).Connection(service);
 
-        if (entry.Connection is { IsClosed: false } connection)
-        {
-            return connection;
-        }
-
-        entry.TryConnect(service, this);
-        return null;
-    }
+    /// <summary>What this side knows of <paramref name="silo"/>'s data port, for a sender that keeps it (no lookup per request).</summary>
+    public Peer PeerOf(SiloAddress silo) =>
+        _silos.TryGetValue(silo, out var peer) ? peer : _silos.GetOrAdd(silo, static (silo, owner) => new Peer(silo, owner), this);
 
     /// <summary>Closes every connection (the client or silo is shutting down).</summary>
     public void CloseAll()
     {
-        foreach (var silo in _silos.Values)
+        foreach (var peer in _silos.Values)
         {
-            silo.Connection?.Close("the client stopped");
+            peer.Close("the client stopped");
         }
     }
 
-    private sealed class Silo(SiloAddress silo)
+    /// <summary>One silo's data port: the connection to it, or when to try connecting again.</summary>
+    public sealed class Peer
     {
+        private readonly SiloAddress _silo;
+        private readonly DataPorts _owner;
         private int _connecting;
         private long _retryAt;
         private TimeSpan _backoff = FirstRetry;
+        private DataPortConnection? _connection;
 
-        public DataPortConnection? Connection { get; private set; }
-
-        /// <summary>Starts connecting unless an attempt is under way or the last one failed too recently.</summary>
-        public void TryConnect(ISiloBatchService service, DataPorts owner)
+        internal Peer(SiloAddress silo, DataPorts owner)
         {
-            if (Environment.TickCount64 < Interlocked.Read(ref _retryAt) || Interlocked.Exchange(ref _connecting, 1) == 1)
-            {
-                return;
-            }
-
-            _ = ConnectAsync(service, owner);
+            _silo = silo;
+            _owner = owner;
         }
 
-        private async Task ConnectAsync(ISiloBatchService service, DataPorts owner)
+        /// <summary>The open connection, or null: send as an Orleans call (see <see cref="DataPorts.For"/>).</summary>
+        public DataPortConnection? Connection(ISiloBatchService service)
+        {
+            if (_connection is { IsClosed: false } connection)
+            {
+                return connection;
+            }
+
+            if (Environment.TickCount64 >= Interlocked.Read(ref _retryAt) && Interlocked.Exchange(ref _connecting, 1) == 0)
+            {
+                _ = ConnectAsync(service);
+            }
+
+            return null;
+        }
+
+        internal void Close(string reason) => _connection?.Close(reason);
+
+        private async Task ConnectAsync(ISiloBatchService service)
         {
             try
             {
-                var port = await service.GetDataPortAsync().WaitAsync(owner._connectTimeout).ConfigureAwait(false);
+                var port = await service.GetDataPortAsync().WaitAsync(_owner._connectTimeout).ConfigureAwait(false);
                 if (port == 0)
                 {
                     // The silo has no data port (or is stopping): ask again later.
@@ -82,8 +87,8 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
                     return;
                 }
 
-                var socket = await FramedSocket.ConnectAsync(new IPEndPoint(silo.Endpoint.Address, port), owner._connectTimeout).ConfigureAwait(false);
-                Connection = DataPortConnection.Open(socket, owner._requests, owner._answers);
+                var socket = await FramedSocket.ConnectAsync(new IPEndPoint(_silo.Endpoint.Address, port), _owner._connectTimeout).ConfigureAwait(false);
+                _connection = DataPortConnection.Open(socket, _owner._requests, _owner._answers);
                 _backoff = FirstRetry;
             }
             catch (Exception)

@@ -41,7 +41,7 @@ internal sealed partial class RangeGrain
             throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Silo {target} already holds the master of range {data.Range.Id}.");
         }
 
-        var feed = new ReplicaFeed(target, ReplicaOn(data.Range.Id, target))
+        var feed = new ReplicaFeed(target, ReplicaOn(data.Range.Id, target), replicationChannel.LaneTo(target))
         {
             IsLearner = true,
             OperationId = operationId,

@@ -62,7 +62,7 @@ internal sealed partial class RangeGrain
                 continue;
             }
 
-            var feed = new ReplicaFeed(silo, ReplicaOn(_data.Range.Id, silo));
+            var feed = new ReplicaFeed(silo, ReplicaOn(_data.Range.Id, silo), replicationChannel.LaneTo(silo));
             _feeds[silo] = feed;
             _ = RunFeedAsync(feed);
         }
@@ -263,7 +263,7 @@ internal sealed partial class RangeGrain
                 {
                     var from = feed.AckedSeq + 1;
                     var ops = _data!.Log.Slice(from, _replication.MaxBatchOps);
-                    var ack = await replicationChannel.SendAsync(feed.Silo, new ReplicationBatch
+                    var ack = await feed.Lane.Send(new ReplicationBatch
                     {
                         Range = data.Range,
                         Kind = ReplicationBatchKind.Ops,

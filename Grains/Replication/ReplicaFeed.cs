@@ -1,13 +1,16 @@
 namespace DiMint.Grains.Replication;
 
 /// <summary>A master's view of one of its replicas: how far it has acknowledged, and whether it needs a snapshot.</summary>
-internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica)
+internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, ReplicationChannel.Lane lane)
 {
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public SiloAddress Silo { get; } = silo;
 
     public IRangeReplicaGrain Replica { get; } = replica;
+
+    /// <summary>Where the feed's write batches leave (shared with the other ranges' feeds to the same silo).</summary>
+    public ReplicationChannel.Lane Lane { get; } = lane;
 
     /// <summary>The last sequence number the replica confirmed; -1 until the feed has learned it.</summary>
     public long AckedSeq { get; set; } = -1;

@@ -19,26 +19,21 @@ internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPor
     private readonly DataPorts _dataPorts = dataPorts;
     private readonly ConcurrentDictionary<SiloAddress, Lane> _lanes = new();
 
-    /// <summary>Sends <paramref name="batch"/> to the replica of its range on <paramref name="silo"/>; answers its acknowledgement.</summary>
-    public Task<ReplicaAck> SendAsync(SiloAddress silo, ReplicationBatch batch)
-    {
-        if (!_lanes.TryGetValue(silo, out var lane))
-        {
-            lane = _lanes.GetOrAdd(silo, static (silo, channel) => new Lane(silo, channel), this);
-        }
-
-        return lane.Send(batch);
-    }
+    /// <summary>The lane to <paramref name="silo"/>, for a replica's feed to keep (one lookup per feed, not per batch).</summary>
+    public Lane LaneTo(SiloAddress silo) =>
+        _lanes.TryGetValue(silo, out var lane) ? lane : _lanes.GetOrAdd(silo, static (silo, channel) => new Lane(silo, channel), this);
 
     /// <summary>The batches waiting for one silo, and whether a call to it is in flight.</summary>
-    private sealed class Lane(SiloAddress silo, ReplicationChannel channel)
+    internal sealed class Lane(SiloAddress silo, ReplicationChannel channel)
     {
         private readonly IReplicationService _service = channel._grains.GetGrain<IReplicationService>(ReplicationServiceId.At(silo));
         private readonly ISiloBatchService _batchService = channel._grains.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(silo));
+        private readonly DataPorts.Peer _dataPort = channel._dataPorts.PeerOf(silo);
         private readonly Lock _lock = new();
         private List<Pending> _waiting = [];
         private bool _inFlight;
 
+        /// <summary>Sends <paramref name="batch"/> to the replica of its range on this lane's silo; answers its acknowledgement.</summary>
         public Task<ReplicaAck> Send(ReplicationBatch batch)
         {
             var pending = new Pending(batch);
@@ -57,7 +52,7 @@ internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPor
 
             // On the data port the batch leaves from this thread, and what follows runs where the answer arrives. An Orleans
             // call leaves from the thread pool, off the calling grain's scheduler: the lane serves every range on this silo.
-            if (channel._dataPorts.For(silo, _batchService) is { } connection)
+            if (_dataPort.Connection(_batchService) is { } connection)
             {
                 _ = RunAsync(leaving, connection);
             }
@@ -82,7 +77,7 @@ internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPor
 
                 try
                 {
-                    connection ??= channel._dataPorts.For(silo, _batchService);
+                    connection ??= _dataPort.Connection(_batchService);
                     var call = connection is not null ? connection.ReplicateAsync(batches) : _service.ApplyAsync(batches);
                     connection = null;
                     var answers = await call.WaitAsync(channel._timeout).ConfigureAwait(false);
