@@ -4,9 +4,35 @@ namespace DiMint;
 [GenerateSerializer, Immutable, Alias("DiMint.ReplicationBatch")]
 public sealed record ReplicationBatch
 {
-    /// <summary>The range.</summary>
     [Id(0)]
-    public required RangeInfo Range { get; init; }
+    private readonly RangeInfo? _range;
+
+    /// <summary>
+    /// The range as the master knows it (setting it sets <see cref="RangeId"/> and <see cref="Epoch"/>). Every snapshot
+    /// batch carries it; a batch of writes only when the range changed since the replica last acknowledged it (null
+    /// otherwise: the replica keeps the one it holds, and one it does not hold asks for a snapshot).
+    /// </summary>
+    public RangeInfo? Range
+    {
+        get => _range;
+        init
+        {
+            _range = value;
+            if (value is not null)
+            {
+                RangeId = value.Id;
+                Epoch = value.Epoch;
+            }
+        }
+    }
+
+    /// <summary>The range's id.</summary>
+    [Id(5)]
+    public int RangeId { get; init; }
+
+    /// <summary>The master's epoch.</summary>
+    [Id(6)]
+    public long Epoch { get; init; }
 
     /// <summary>What the batch carries.</summary>
     [Id(1)]

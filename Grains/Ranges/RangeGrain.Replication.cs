@@ -263,14 +263,23 @@ internal sealed partial class RangeGrain
                 {
                     var from = feed.AckedSeq + 1;
                     var ops = _data!.Log.Slice(from, _replication.MaxBatchOps);
+                    var range = data.Range;
+                    var withRange = !ReferenceEquals(feed.RangeSent, range);
                     var ack = await feed.Lane.Send(new ReplicationBatch
                     {
-                        Range = data.Range,
+                        RangeId = range.Id,
+                        Epoch = range.Epoch,
+                        Range = withRange ? range : null,
                         Kind = ReplicationBatchKind.Ops,
                         FirstSeq = from,
                         Ops = ops,
                         LineageEpoch = data.SourceEpoch,
                     });
+                    if (withRange && ack.Status == ReplicaAckStatus.Ok)
+                    {
+                        feed.RangeSent = range;
+                    }
+
                     await OnAckAsync(feed, ack);
                 }
 
@@ -280,6 +289,7 @@ internal sealed partial class RangeGrain
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                feed.RangeSent = null;
                 if (!feed.Failed)
                 {
                     LogFeedFailed(logger, data.Range.Id, feed.Silo.ToString(), ex.Message);
@@ -441,6 +451,7 @@ internal sealed partial class RangeGrain
                 AfterAck();
                 break;
             case ReplicaAckStatus.NeedSnapshot:
+                feed.RangeSent = null;
                 feed.InSync = false;
                 feed.AckedSeq = -1;
                 break;

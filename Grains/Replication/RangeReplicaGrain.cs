@@ -47,9 +47,19 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
 
     public Task<ReplicaAck> ApplyAsync(ReplicationBatch batch)
     {
-        var range = batch.Range;
-        var epoch = range.Epoch;
-        var data = store.GetOrAdd(range.Id, () => new RangeData(range, 0, isMaster: false) { SourceEpoch = 0, FencedEpoch = epoch });
+        var epoch = batch.Epoch;
+        RangeData data;
+        if (batch.Range is { } sent)
+        {
+            data = store.GetOrAdd(sent.Id, () => new RangeData(sent, 0, isMaster: false) { SourceEpoch = 0, FencedEpoch = epoch });
+        }
+        else if (!store.TryGet(batch.RangeId, out data))
+        {
+            // Writes for a copy this silo does not hold (the master thought it did): the range comes with the snapshot.
+            return Task.FromResult(new ReplicaAck { Status = ReplicaAckStatus.NeedSnapshot, AppliedSeq = 0, Epoch = epoch });
+        }
+
+        var range = batch.Range ?? data.Range;
         if (data.IsMaster)
         {
             // This silo holds the master now (promoted): an older master's writes are refused.
@@ -64,6 +74,11 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         data.FencedEpoch = epoch;
         data.Epoch = epoch;
         data.Range = range;
+        if (batch.Range is null && batch.Kind != ReplicationBatchKind.Ops)
+        {
+            return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
+        }
+
         switch (batch.Kind)
         {
             case ReplicationBatchKind.SnapshotStart:

@@ -15,6 +15,12 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, 
     /// <summary>The last sequence number the replica confirmed; -1 until the feed has learned it.</summary>
     public long AckedSeq { get; set; } = -1;
 
+    /// <summary>
+    /// The range (as the master last changed it) that the replica acknowledged with a batch of writes: later batches
+    /// leave it out until it changes. Null when the replica may not hold it (a snapshot was asked for, or a send failed).
+    /// </summary>
+    public RangeInfo? RangeSent { get; set; }
+
     /// <summary>Whether the replica holds a complete copy following this master (it may count toward acknowledgements).</summary>
     public bool InSync { get; set; }
 

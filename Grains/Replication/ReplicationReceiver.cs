@@ -25,7 +25,7 @@ internal sealed class ReplicationReceiver(ILocalSiloDetails silo, IGrainFactory 
         {
             try
             {
-                var (key, grain) = Replica(batches[i].Range.Id);
+                var (key, grain) = Replica(batches[i].RangeId);
                 calls[i] = local.TryGet(key, out var active) ? active.ApplyFromSiloAsync(batches[i]) : grain.ApplyAsync(batches[i]);
             }
             catch (Exception ex)

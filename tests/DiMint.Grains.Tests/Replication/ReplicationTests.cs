@@ -112,6 +112,57 @@ public sealed class ReplicationTests(InProcessClusterFixture fixture)
     }
 
     [Fact]
+    public async Task WritesWithoutTheRange_ApplyToTheCopyHeld_AndAskForASnapshotWhereThereIsNone()
+    {
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
+        var template = ring.Ranges[0];
+        var range = template with { Id = 910_000 + Random.Shared.Next(10_000), Epoch = 3 };
+        var silo = template.Replicas[0].ToParsableString();
+        var replica = Grains.GetGrain<IRangeReplicaGrain>($"{range.Id}/{silo}");
+        var key = TestKeys.Key("compact");
+
+        // No copy yet: a batch of writes that leaves the range out cannot be applied; the replica asks for a snapshot.
+        var first = await replica.ApplyAsync(new ReplicationBatch
+        {
+            RangeId = range.Id,
+            Epoch = range.Epoch,
+            Kind = ReplicationBatchKind.Ops,
+            FirstSeq = 1,
+            Ops = [new ReplicationOp { Key = key, Value = ValueCodec.Encode("lost") }],
+        });
+        Assert.Equal(ReplicaAckStatus.NeedSnapshot, first.Status);
+        Assert.False((await replica.GetStateAsync(range.Id)).Complete);
+
+        // Once it holds the copy (the snapshot carries the range), writes without it apply, still checked by epoch.
+        Assert.Equal(ReplicaAckStatus.Ok, (await replica.ApplyAsync(new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotStart, FirstSeq = 0 })).Status);
+        Assert.Equal(ReplicaAckStatus.Ok, (await replica.ApplyAsync(new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotEnd, FirstSeq = 0 })).Status);
+        var applied = await replica.ApplyAsync(new ReplicationBatch
+        {
+            RangeId = range.Id,
+            Epoch = range.Epoch,
+            Kind = ReplicationBatchKind.Ops,
+            FirstSeq = 1,
+            Ops = [new ReplicationOp { Key = key, Value = ValueCodec.Encode("kept") }],
+        });
+        var stale = await replica.ApplyAsync(new ReplicationBatch
+        {
+            RangeId = range.Id,
+            Epoch = range.Epoch - 1,
+            Kind = ReplicationBatchKind.Ops,
+            FirstSeq = 2,
+            Ops = [new ReplicationOp { Key = key, Value = ValueCodec.Encode("from an older master") }],
+        });
+
+        Assert.Equal(ReplicaAckStatus.Ok, applied.Status);
+        Assert.Equal(1, applied.AppliedSeq);
+        Assert.Equal(ReplicaAckStatus.StaleEpoch, stale.Status);
+        var state = await replica.GetStateAsync(range.Id);
+        Assert.True(state.Complete);
+        Assert.Equal(1, state.AppliedSeq);
+        Assert.Equal(3, state.Epoch);
+    }
+
+    [Fact]
     public async Task Status_ReportsReplicationLagPerRange()
     {
         var client = fixture.NewClient();
