@@ -76,19 +76,48 @@ internal sealed class RedisBenchTarget : IBenchTarget
         return value.IsNull ? (false, null) : (true, (byte[]?)value);
     }
 
-    public Task<string?> DescribeAsync(CancellationToken cancellationToken)
+    public async Task<string?> DescribeAsync(CancellationToken cancellationToken)
     {
         var servers = _connection.GetServers();
         if (servers.Length == 0)
         {
-            return Task.FromResult<string?>(null);
+            return null;
         }
 
         var versions = string.Join("/", servers.Select(s => s.Version.ToString()).Distinct());
-        var replicas = servers.Count(s => s.IsReplica);
-        return Task.FromResult<string?>(servers.Any(s => s.ServerType == ServerType.Cluster)
-            ? string.Create(CultureInfo.InvariantCulture, $"redis protocol {versions}, cluster of {servers.Length} nodes: {servers.Length - replicas} primaries, {replicas} replicas")
-            : string.Create(CultureInfo.InvariantCulture, $"redis protocol {versions}, {servers[0].ServerType.ToString().ToLowerInvariant()} server"));
+        if (!servers.Any(s => s.ServerType == ServerType.Cluster))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"redis protocol {versions}, {servers[0].ServerType.ToString().ToLowerInvariant()} server");
+        }
+
+        var replicas = 0;
+        foreach (var server in servers)
+        {
+            if (await IsReplicaAsync(server).WaitAsync(cancellationToken))
+            {
+                replicas++;
+            }
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"redis protocol {versions}, cluster of {servers.Length} nodes: {servers.Length - replicas} primaries, {replicas} replicas");
+    }
+
+    /// <summary>
+    /// The role the server states itself (<c>INFO replication</c>): the client's own view of the cluster took Garnet's
+    /// replicas for primaries.
+    /// </summary>
+    private static async Task<bool> IsReplicaAsync(IServer server)
+    {
+        try
+        {
+            var info = await server.InfoAsync("replication");
+            var role = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "role").Value;
+            return role is null ? server.IsReplica : role is "slave" or "replica";
+        }
+        catch (RedisException)
+        {
+            return server.IsReplica;
+        }
     }
 
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
