@@ -36,6 +36,9 @@ internal sealed class RedisBenchTarget : IBenchTarget
             SyncTimeout = 10_000,
             ConnectRetry = 1,
             AbortOnConnectFail = true,
+
+            // For INFO replication, which tells each node's role (see IsReplicaAsync); the load itself is GET and SET.
+            AllowAdmin = true,
         };
         foreach (var endpoint in endpoints)
         {
@@ -114,7 +117,7 @@ internal sealed class RedisBenchTarget : IBenchTarget
             var role = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "role").Value;
             return role is null ? server.IsReplica : role is "slave" or "replica";
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or RedisTimeoutException)
         {
             return server.IsReplica;
         }
