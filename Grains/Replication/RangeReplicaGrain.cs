@@ -53,9 +53,10 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         {
             data = store.GetOrAdd(sent.Id, () => new RangeData(sent, 0, isMaster: false) { SourceEpoch = 0, FencedEpoch = epoch });
         }
-        else if (!store.TryGet(batch.RangeId, out data))
+        else if (batch.Kind != ReplicationBatchKind.Ops || !store.TryGet(batch.RangeId, out data))
         {
-            // Writes for a copy this silo does not hold (the master thought it did): the range comes with the snapshot.
+            // Only writes to a copy this silo holds may leave the range out (here the master thought it held one, or the
+            // batch is malformed): nothing changes, and the range comes with the snapshot.
             return Task.FromResult(new ReplicaAck { Status = ReplicaAckStatus.NeedSnapshot, AppliedSeq = 0, Epoch = epoch });
         }
 
@@ -74,11 +75,6 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         data.FencedEpoch = epoch;
         data.Epoch = epoch;
         data.Range = range;
-        if (batch.Range is null && batch.Kind != ReplicationBatchKind.Ops)
-        {
-            return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
-        }
-
         switch (batch.Kind)
         {
             case ReplicationBatchKind.SnapshotStart:

@@ -121,37 +121,26 @@ public sealed class ReplicationTests(InProcessClusterFixture fixture)
         var replica = Grains.GetGrain<IRangeReplicaGrain>($"{range.Id}/{silo}");
         var key = TestKeys.Key("compact");
 
-        // No copy yet: a batch of writes that leaves the range out cannot be applied; the replica asks for a snapshot.
-        var first = await replica.ApplyAsync(new ReplicationBatch
+        // One write that names its range by id and epoch only, as a master sends once the replica has the range.
+        Task<ReplicaAck> WriteWithoutRange(long epoch, long seq, string value) => replica.ApplyAsync(new ReplicationBatch
         {
             RangeId = range.Id,
-            Epoch = range.Epoch,
+            Epoch = epoch,
             Kind = ReplicationBatchKind.Ops,
-            FirstSeq = 1,
-            Ops = [new ReplicationOp { Key = key, Value = ValueCodec.Encode("lost") }],
+            FirstSeq = seq,
+            Ops = [new ReplicationOp { Key = key, Value = ValueCodec.Encode(value) }],
         });
+
+        // No copy yet: a batch of writes that leaves the range out cannot be applied; the replica asks for a snapshot.
+        var first = await WriteWithoutRange(range.Epoch, 1, "lost");
         Assert.Equal(ReplicaAckStatus.NeedSnapshot, first.Status);
         Assert.False((await replica.GetStateAsync(range.Id)).Complete);
 
         // Once it holds the copy (the snapshot carries the range), writes without it apply, still checked by epoch.
         Assert.Equal(ReplicaAckStatus.Ok, (await replica.ApplyAsync(new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotStart, FirstSeq = 0 })).Status);
         Assert.Equal(ReplicaAckStatus.Ok, (await replica.ApplyAsync(new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotEnd, FirstSeq = 0 })).Status);
-        var applied = await replica.ApplyAsync(new ReplicationBatch
-        {
-            RangeId = range.Id,
-            Epoch = range.Epoch,
-            Kind = ReplicationBatchKind.Ops,
-            FirstSeq = 1,
-            Ops = [new ReplicationOp { Key = key, Value = ValueCodec.Encode("kept") }],
-        });
-        var stale = await replica.ApplyAsync(new ReplicationBatch
-        {
-            RangeId = range.Id,
-            Epoch = range.Epoch - 1,
-            Kind = ReplicationBatchKind.Ops,
-            FirstSeq = 2,
-            Ops = [new ReplicationOp { Key = key, Value = ValueCodec.Encode("from an older master") }],
-        });
+        var applied = await WriteWithoutRange(range.Epoch, 1, "kept");
+        var stale = await WriteWithoutRange(range.Epoch - 1, 2, "from an older master");
 
         Assert.Equal(ReplicaAckStatus.Ok, applied.Status);
         Assert.Equal(1, applied.AppliedSeq);
