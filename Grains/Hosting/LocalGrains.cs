@@ -3,9 +3,10 @@ using System.Collections.Concurrent;
 namespace DiMint.Grains.Hosting;
 
 /// <summary>
-/// The grains of one class active on this silo, by grain key, so that a silo service (the batch executor, the replication
-/// receiver) can run a call as a turn queued on the grain's own scheduler (<see cref="Turn"/>) instead of sending it a
-/// message: the same turn-based execution without serializing, addressing and dispatching a local call. A grain adds
+/// The grains of one class active on this silo, by grain key, so that a silo service can call one without sending it a
+/// message: the batch executor runs a write as a turn queued on the range grain's own scheduler (<see cref="Turn"/>),
+/// the same turn-based execution without serializing, addressing and dispatching a local call; the replication receiver
+/// applies a batch under the replica grain's lock. A grain adds
 /// itself once its activation has completed (Orleans would not deliver a call earlier) and removes itself when it
 /// deactivates.
 /// </summary>

@@ -17,7 +17,13 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
     /// snapshot ends, so a replica holding acknowledged writes never drops them to take a snapshot.
     /// </summary>
     private RangeData? _staging;
-    private volatile bool _deactivated;
+
+    /// <summary>
+    /// Held by every method while it reads or changes the copy or <see cref="_staging"/>: batches from the data port are
+    /// applied on the receiving thread, beside the grain's own turns.
+    /// </summary>
+    private readonly Lock _sync = new();
+    private bool _deactivated;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -27,25 +33,45 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _deactivated = true;
+        lock (_sync)
+        {
+            _deactivated = true;
+        }
+
         localReplicas.Remove(this.GetPrimaryKeyString(), this);
         return Task.CompletedTask;
     }
 
     /// <summary>
-    /// <see cref="ApplyAsync"/> for the silo's replication receiver, from its thread: runs as a turn of this activation
-    /// rather than a message. An activation that is going away hands the batch to Orleans, which routes it to the grain's
-    /// current activation.
+    /// <see cref="ApplyAsync"/> for the silo's replication receiver, on the thread that received the batch: no message and
+    /// no turn, only the grain's lock, which its turns hold too. An activation that is going away hands the batch to
+    /// Orleans, which routes it to the grain's current activation.
     /// </summary>
-    internal Task<ReplicaAck> ApplyFromSiloAsync(ReplicationBatch batch) =>
-        _deactivated
-            ? ApplyThroughOrleansAsync(batch)
-            : Turn.Queue(GrainContext, () => _deactivated ? ApplyThroughOrleansAsync(batch) : ApplyAsync(batch));
+    internal Task<ReplicaAck> ApplyFromSiloAsync(ReplicationBatch batch)
+    {
+        lock (_sync)
+        {
+            if (!_deactivated)
+            {
+                return Task.FromResult(Apply(batch));
+            }
+        }
+
+        return ApplyThroughOrleansAsync(batch);
+    }
 
     private Task<ReplicaAck> ApplyThroughOrleansAsync(ReplicationBatch batch) =>
         GrainFactory.GetGrain<IRangeReplicaGrain>(this.GetPrimaryKeyString()).ApplyAsync(batch);
 
     public Task<ReplicaAck> ApplyAsync(ReplicationBatch batch)
+    {
+        lock (_sync)
+        {
+            return Task.FromResult(Apply(batch));
+        }
+    }
+
+    private ReplicaAck Apply(ReplicationBatch batch)
     {
         var epoch = batch.Epoch;
         RangeData data;
@@ -57,19 +83,19 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         {
             // Only writes to a copy this silo holds may leave the range out (here the master thought it held one, or the
             // batch is malformed): nothing changes, and the range comes with the snapshot.
-            return Task.FromResult(new ReplicaAck { Status = ReplicaAckStatus.NeedSnapshot, AppliedSeq = 0, Epoch = epoch });
+            return new ReplicaAck { Status = ReplicaAckStatus.NeedSnapshot, AppliedSeq = 0, Epoch = epoch };
         }
 
         var range = batch.Range ?? data.Range;
         if (data.IsMaster)
         {
             // This silo holds the master now (promoted): an older master's writes are refused.
-            return Task.FromResult(Ack(ReplicaAckStatus.StaleEpoch, data));
+            return Ack(ReplicaAckStatus.StaleEpoch, data);
         }
 
         if (epoch < data.FencedEpoch)
         {
-            return Task.FromResult(Ack(ReplicaAckStatus.StaleEpoch, data));
+            return Ack(ReplicaAckStatus.StaleEpoch, data);
         }
 
         data.FencedEpoch = epoch;
@@ -79,12 +105,12 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         {
             case ReplicationBatchKind.SnapshotStart:
                 _staging = new RangeData(range, data.RingVersion, isMaster: false) { SourceEpoch = epoch, FencedEpoch = epoch, AppliedSeq = batch.FirstSeq };
-                return Task.FromResult(Ack(ReplicaAckStatus.Ok, _staging));
+                return Ack(ReplicaAckStatus.Ok, _staging);
 
             case ReplicationBatchKind.SnapshotChunk:
                 if (_staging is null || _staging.SourceEpoch != epoch || _staging.AppliedSeq != batch.FirstSeq)
                 {
-                    return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
+                    return Ack(ReplicaAckStatus.NeedSnapshot, data);
                 }
 
                 foreach (var op in batch.Ops)
@@ -92,12 +118,12 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
                     _staging.Apply(op);
                 }
 
-                return Task.FromResult(Ack(ReplicaAckStatus.Ok, _staging));
+                return Ack(ReplicaAckStatus.Ok, _staging);
 
             case ReplicationBatchKind.SnapshotEnd:
                 if (_staging is null || _staging.SourceEpoch != epoch || _staging.AppliedSeq != batch.FirstSeq)
                 {
-                    return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
+                    return Ack(ReplicaAckStatus.NeedSnapshot, data);
                 }
 
                 // Fenced meanwhile? The store's copy says so; keep the higher fence.
@@ -107,14 +133,14 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
                 store.Put(_staging);
                 var done = _staging;
                 _staging = null;
-                return Task.FromResult(Ack(ReplicaAckStatus.Ok, done));
+                return Ack(ReplicaAckStatus.Ok, done);
 
             default:
                 // A replica of the previous master follows a master that continues its history (promoted or moved):
                 // the master checked that it holds exactly the writes it took over.
                 if (!data.Complete || (data.SourceEpoch != epoch && data.SourceEpoch != batch.LineageEpoch))
                 {
-                    return Task.FromResult(Ack(ReplicaAckStatus.NeedSnapshot, data));
+                    return Ack(ReplicaAckStatus.NeedSnapshot, data);
                 }
 
                 data.SourceEpoch = epoch;
@@ -129,68 +155,89 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
                     }
                 }
 
-                return Task.FromResult(Ack(ReplicaAckStatus.Ok, data));
+                return Ack(ReplicaAckStatus.Ok, data);
         }
     }
 
     public Task<ReplicaState> FenceAsync(int rangeId, long epoch)
     {
-        if (store.TryGet(rangeId, out var data) && !data.IsMaster)
+        lock (_sync)
         {
-            data.FencedEpoch = Math.Max(data.FencedEpoch, epoch);
-        }
+            if (store.TryGet(rangeId, out var data) && !data.IsMaster)
+            {
+                data.FencedEpoch = Math.Max(data.FencedEpoch, epoch);
+            }
 
-        return GetStateAsync(rangeId);
+            return Task.FromResult(State(rangeId));
+        }
     }
 
-    public Task<ReplicaState> GetStateAsync(int rangeId) => Task.FromResult(
+    public Task<ReplicaState> GetStateAsync(int rangeId)
+    {
+        lock (_sync)
+        {
+            return Task.FromResult(State(rangeId));
+        }
+    }
+
+    private ReplicaState State(int rangeId) =>
         store.TryGet(rangeId, out var data) && !data.IsMaster
             ? new ReplicaState { RangeId = rangeId, Complete = data.Complete, AppliedSeq = data.AppliedSeq, Epoch = data.SourceEpoch }
-            : new ReplicaState { RangeId = rangeId, Complete = false, AppliedSeq = 0, Epoch = 0 });
+            : new ReplicaState { RangeId = rangeId, Complete = false, AppliedSeq = 0, Epoch = 0 };
 
     public Task DropAsync(int rangeId)
     {
-        if (store.TryGet(rangeId, out var data) && !data.IsMaster)
+        lock (_sync)
         {
-            store.Remove(rangeId);
+            if (store.TryGet(rangeId, out var data) && !data.IsMaster)
+            {
+                store.Remove(rangeId);
+            }
+
+            _staging = null;
         }
 
-        _staging = null;
         return Task.CompletedTask;
     }
 
     public Task<bool> SplitAsync(int rangeId, long sourceEpoch, long seq, RangeInfo lower, RangeInfo upper)
     {
-        if (!Holds(rangeId, sourceEpoch, seq, out var data))
+        lock (_sync)
         {
-            return Task.FromResult(false);
-        }
+            if (!Holds(rangeId, sourceEpoch, seq, out var data))
+            {
+                return Task.FromResult(false);
+            }
 
-        var low = NewCopy(lower);
-        var high = NewCopy(upper);
-        foreach (var (key, value) in data.Entries)
-        {
-            (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
-        }
+            var low = NewCopy(lower);
+            var high = NewCopy(upper);
+            foreach (var (key, value) in data.Entries)
+            {
+                (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
+            }
 
-        store.Put(low);
-        store.Put(high);
-        return Task.FromResult(true);
+            store.Put(low);
+            store.Put(high);
+            return Task.FromResult(true);
+        }
     }
 
     public Task<bool> MergeAsync(MergeSource lower, MergeSource upper, RangeInfo merged)
     {
-        if (!Holds(lower.Range.Id, lower.SourceEpoch, lower.Seq, out var low) || !Holds(upper.Range.Id, upper.SourceEpoch, upper.Seq, out var high))
+        lock (_sync)
         {
-            return Task.FromResult(false);
-        }
+            if (!Holds(lower.Range.Id, lower.SourceEpoch, lower.Seq, out var low) || !Holds(upper.Range.Id, upper.SourceEpoch, upper.Seq, out var high))
+            {
+                return Task.FromResult(false);
+            }
 
-        // The upper copy belongs to another replica grain; both masters are fenced, so neither copy changes meanwhile.
-        var copy = NewCopy(merged);
-        low.CopyInto(merged, isMaster: false, copy);
-        high.CopyInto(merged, isMaster: false, copy);
-        store.Put(copy);
-        return Task.FromResult(true);
+            // The upper copy belongs to another replica grain; both masters are fenced, so neither copy changes meanwhile.
+            var copy = NewCopy(merged);
+            low.CopyInto(merged, isMaster: false, copy);
+            high.CopyInto(merged, isMaster: false, copy);
+            store.Put(copy);
+            return Task.FromResult(true);
+        }
     }
 
     /// <summary>Whether this silo holds a complete replica of the range with exactly the writes up to <paramref name="seq"/> of <paramref name="sourceEpoch"/>.</summary>
@@ -203,15 +250,19 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
     public async Task<ReadResult> GetAsync(string key, long ringVersion)
     {
         var id = int.Parse(this.GetPrimaryKeyString().AsSpan(0, this.GetPrimaryKeyString().IndexOf('/')), System.Globalization.CultureInfo.InvariantCulture);
-        if (!store.TryGet(id, out var data) || data.IsMaster || !data.Complete || !data.Range.Contains(KeyHash.Of(key)))
+        lock (_sync)
         {
-            var ring = ringCache.Current is { } current && current.Version >= ringVersion ? current : await ringCache.RefreshAsync();
-            return new ReadResult { Status = RangeStatus.Moved, Ring = ring };
+            // Under the lock: the data port's thread may be applying a batch to the same copy.
+            if (store.TryGet(id, out var data) && !data.IsMaster && data.Complete && data.Range.Contains(KeyHash.Of(key)))
+            {
+                return data.TryGet(key, out var value)
+                    ? new ReadResult { Status = RangeStatus.Ok, Value = value }
+                    : new ReadResult { Status = RangeStatus.NotFound };
+            }
         }
 
-        return data.TryGet(key, out var value)
-            ? new ReadResult { Status = RangeStatus.Ok, Value = value }
-            : new ReadResult { Status = RangeStatus.NotFound };
+        var ring = ringCache.Current is { } current && current.Version >= ringVersion ? current : await ringCache.RefreshAsync();
+        return new ReadResult { Status = RangeStatus.Moved, Ring = ring };
     }
 
     private static ReplicaAck Ack(ReplicaAckStatus status, RangeData data) =>

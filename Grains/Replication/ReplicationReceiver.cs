@@ -5,7 +5,7 @@ namespace DiMint.Grains.Replication;
 /// <summary>
 /// Takes the write batches a master silo sends to the replicas on this silo, for the <see cref="ReplicationService"/>
 /// (batches that came as an Orleans call) and the data port (batches that came on a silo's connection) alike. Each batch
-/// goes to its range's replica grain here: as a turn queued on the grain's scheduler when it is active
+/// goes to its range's replica grain here: applied on the calling thread under the grain's lock when it is active
 /// (<see cref="RangeReplicaGrain.ApplyFromSiloAsync"/>), else as a grain call, which activates it.
 /// </summary>
 internal sealed class ReplicationReceiver(ILocalSiloDetails silo, IGrainFactory grains, LocalGrains<RangeReplicaGrain> local)
