@@ -55,6 +55,7 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     {
         var client = fixture.NewClient();
         var prefix = TestKeys.Prefix();
+        await ReplicationOnTheDataPortsAsync(client);
         var before = Listeners().Sum(l => l.ReplicationRequests);
         var entries = Enumerable.Range(0, 200).ToDictionary(i => prefix + i, i => i);
 
@@ -66,6 +67,46 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
             async () => (await Task.WhenAll(entries.Keys.Select(k => replicas.TryGetAsync<int>(k)))).Count(r => r.Found) == entries.Count,
             Timeout,
             "every write on a replica");
+    }
+
+    [Fact]
+    public async Task ReplicaReads_WhileReplicationArrivesOnTheDataPorts_SeeOnlyWrittenValues_AndEndWithTheLast()
+    {
+        // Replica batches from a data port are applied on the receiving thread; replica reads are turns of the replica
+        // grain. Both at once, many times: every read finds a value some write stored, and the replicas end at the last.
+        var client = fixture.NewClient();
+        var replicas = fixture.NewClient(new DimintClientOptions { ReadPreference = ReadPreference.Replica });
+        var keys = Enumerable.Range(0, 8).Select(i => TestKeys.Prefix() + i).ToArray();
+        const int Rounds = 150;
+        var started = new int[keys.Length];
+        await ReplicationOnTheDataPortsAsync(client);
+        var before = Listeners().Sum(l => l.ReplicationRequests);
+        var writers = keys.Select((key, k) => Task.Run(async () =>
+        {
+            for (var round = 1; round <= Rounds; round++)
+            {
+                Volatile.Write(ref started[k], round);
+                await client.SetAsync(key, round);
+            }
+        })).ToArray();
+        var reads = 0;
+        while (!writers.All(w => w.IsCompleted))
+        {
+            for (var k = 0; k < keys.Length; k++)
+            {
+                var (found, value) = await replicas.TryGetAsync<int>(keys[k]);
+                Assert.True(!found || (value >= 1 && value <= Volatile.Read(ref started[k])), $"{keys[k]}: a replica answered {value}, which no write stored yet");
+                reads++;
+            }
+        }
+
+        await Task.WhenAll(writers);
+        Assert.True(reads > 0, "no replica read ran while the writes did");
+        Assert.True(Listeners().Sum(l => l.ReplicationRequests) > before, "no replication request came on a data port");
+        await Wait.UntilAsync(
+            async () => (await Task.WhenAll(keys.Select(k => replicas.TryGetAsync<int>(k)))).All(r => r is (true, Rounds)),
+            Timeout,
+            "every replica read to answer the last write");
     }
 
     [Fact]
@@ -178,6 +219,24 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     }
 
     private long ClientRequests() => Listeners().Sum(l => l.ClientRequests);
+
+    /// <summary>
+    /// Writes until a replication request arrives on a data port: a silo connects to another's port on first use and
+    /// replicates through Orleans until the connection is up.
+    /// </summary>
+    private Task ReplicationOnTheDataPortsAsync(DimintClient client)
+    {
+        var before = Listeners().Sum(l => l.ReplicationRequests);
+        var keys = Enumerable.Range(0, 32).Select(i => TestKeys.Prefix() + "probe" + i).ToArray();
+        return Wait.UntilAsync(
+            async () =>
+            {
+                await Task.WhenAll(keys.Select(k => client.SetAsync(k, 1)));
+                return Listeners().Sum(l => l.ReplicationRequests) > before;
+            },
+            Timeout,
+            "replication between the silos to come on their data ports");
+    }
 
     private IEnumerable<DataPortListener> Listeners() => fixture.Cluster.Silos.Select(ListenerOf);
 
