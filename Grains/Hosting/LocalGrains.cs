@@ -26,8 +26,8 @@ internal sealed class LocalGrains<TGrain>
 internal static class Turn
 {
     /// <summary>
-    /// Queues <paramref name="call"/> on <paramref name="context"/>'s scheduler; the task completes with its result. The
-    /// caller's continuation runs where the call completes (no hop back).
+    /// Queues <paramref name="call"/> on <paramref name="context"/>'s scheduler; the task completes with the result of the
+    /// task it returns, on whichever thread that completes (no hop back, and no turn of the grain just to pass it on).
     /// </summary>
     public static Task<TResult> Queue<TResult>(IGrainContext context, Func<Task<TResult>> call)
     {
@@ -40,17 +40,47 @@ internal static class Turn
     {
         public TaskCompletionSource<TResult> Result { get; } = new();
 
-        public void Run() => _ = RunAsync();
-
-        private async Task RunAsync()
+        public void Run()
         {
+            Task<TResult> task;
             try
             {
-                Result.TrySetResult(await call());
+                task = call();
             }
             catch (Exception ex)
             {
                 Result.TrySetException(ex);
+                return;
+            }
+
+            if (task.IsCompleted)
+            {
+                PassOn(task);
+            }
+            else
+            {
+                task.ContinueWith(
+                    static (done, state) => ((Pending<TResult>)state!).PassOn(done),
+                    this,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+
+        private void PassOn(Task<TResult> task)
+        {
+            if (task.IsCompletedSuccessfully)
+            {
+                Result.TrySetResult(task.Result);
+            }
+            else if (task.IsCanceled)
+            {
+                Result.TrySetCanceled();
+            }
+            else
+            {
+                Result.TrySetException(task.Exception!.InnerExceptions);
             }
         }
     }

@@ -48,7 +48,11 @@ internal sealed partial class RangeGrain
             LastAskedTimestamp = time.GetTimestamp(),
             SnapshotBytesTotal = data.Bytes,
         };
-        _feeds[target] = feed;
+        lock (_replicationLock)
+        {
+            _feeds[target] = feed;
+        }
+
         _ = RunFeedAsync(feed);
         _copyLeaseTimer ??= this.RegisterGrainTimer(DropAbandonedCopiesAsync, new GrainTimerCreationOptions(_rebalance.CopyLease / 4, _rebalance.CopyLease / 4) { Interleave = true });
         LogCopyStarted(logger, data.Range.Id, target.ToString(), data.Bytes, operationId);
@@ -370,9 +374,7 @@ internal sealed partial class RangeGrain
 
     private void DropCopy(SiloAddress silo, ReplicaFeed feed)
     {
-        feed.Stopped = true;
-        feed.Wake();
-        _feeds.Remove(silo);
+        StopFeed(silo, feed);
         var rangeId = _data!.Range.Id;
         _ = feed.Replica.DropAsync(rangeId).ContinueWith(
             static t => _ = t.Exception,

@@ -10,6 +10,13 @@ internal sealed partial class RangeGrain
     private const int MaxLogOps = 1_000_000;
     private readonly Dictionary<SiloAddress, ReplicaFeed> _feeds = [];
     private readonly List<AckWaiter> _waiters = [];
+
+    /// <summary>
+    /// Guards what the steady state of replication shares with other threads (<see cref="ReplicaFeed.Pumping"/>): the
+    /// write log and sequence numbers, the set of feeds and their acknowledged positions, the waiting writes. Turns take
+    /// it where they change these; acknowledgements take it on the thread that received them.
+    /// </summary>
+    private readonly Lock _replicationLock = new();
     private IGrainTimer? _ackTimer;
 
     public Task<RangeStats> ConfigureAsync(RangeInfo range, long ringVersion)
@@ -39,13 +46,14 @@ internal sealed partial class RangeGrain
         {
             if (range.Replicas.Contains(silo))
             {
-                feed.IsLearner = false;
+                lock (_replicationLock)
+                {
+                    feed.IsLearner = false;
+                }
             }
             else if (!feed.IsLearner)
             {
-                feed.Stopped = true;
-                feed.Wake();
-                _feeds.Remove(silo);
+                StopFeed(silo, feed);
             }
         }
 
@@ -63,20 +71,35 @@ internal sealed partial class RangeGrain
             }
 
             var feed = new ReplicaFeed(silo, ReplicaOn(_data.Range.Id, silo), replicationChannel.LaneTo(silo));
-            _feeds[silo] = feed;
+            lock (_replicationLock)
+            {
+                _feeds[silo] = feed;
+            }
+
             _ = RunFeedAsync(feed);
         }
     }
 
     private void StopReplication()
     {
-        foreach (var feed in _feeds.Values)
+        foreach (var (silo, feed) in _feeds.ToArray())
+        {
+            StopFeed(silo, feed);
+        }
+    }
+
+    /// <summary>Stops a feed's loop and its steady state, and forgets it.</summary>
+    private void StopFeed(SiloAddress silo, ReplicaFeed feed)
+    {
+        lock (_replicationLock)
         {
             feed.Stopped = true;
-            feed.Wake();
+            feed.Pumping = false;
+            _feeds.Remove(silo);
         }
 
-        _feeds.Clear();
+        feed.PumpExit.TrySetResult(default);
+        feed.Wake();
     }
 
     /// <summary>Acknowledgements a write needs: WriteAcks, capped by the replicas the range has.</summary>
@@ -116,7 +139,10 @@ internal sealed partial class RangeGrain
         }
     }
 
-    /// <summary>Gives a write applied locally its sequence number and queues it for the replicas.</summary>
+    /// <summary>
+    /// Gives a write applied locally its sequence number and keeps it in the log for the replicas; the caller holds
+    /// <see cref="_replicationLock"/> and calls <see cref="Replicate"/> once its writes are recorded.
+    /// </summary>
     private long Record(ReplicationOp op)
     {
         var seq = ++_data!.AppliedSeq;
@@ -133,53 +159,102 @@ internal sealed partial class RangeGrain
             log.TruncateThrough(log.LastSeq - MaxLogOps);
         }
 
-        foreach (var feed in _feeds.Values)
+        return seq;
+    }
+
+    /// <summary>Sends what was recorded: at once from feeds in their steady state, else by waking their loops.</summary>
+    private void Replicate()
+    {
+        ReplicaFeed[] feeds;
+        lock (_replicationLock)
         {
-            feed.Wake();
+            if (_feeds.Count == 0)
+            {
+                return;
+            }
+
+            feeds = [.. _feeds.Values];
         }
 
-        return seq;
+        foreach (var feed in feeds)
+        {
+            if (feed.Pumping)
+            {
+                Pump(feed);
+            }
+            else
+            {
+                feed.Wake();
+            }
+        }
     }
 
     /// <summary>Waits until enough replicas hold write <paramref name="seq"/>, then answers <paramref name="ok"/>.</summary>
     private async Task<WriteResult> AcknowledgeAsync(long seq, WriteResult ok)
     {
-        var required = RequiredAcks();
-        if (required == 0 || Acked(seq) >= required)
+        if (WaiterFor(seq) is not { } waiter)
         {
             return ok;
         }
 
-        // No timer per write: one grain timer fails the waiters whose time is up (within a quarter of AckTimeout).
-        var waiter = new AckWaiter(seq, time.GetTimestamp() + (long)(_replication.AckTimeout.TotalSeconds * time.TimestampFrequency));
-        _waiters.Add(waiter);
-        _ackTimer ??= this.RegisterGrainTimer(ExpireWaitersAsync, new GrainTimerCreationOptions(_replication.AckTimeout / 4, _replication.AckTimeout / 4) { Interleave = true });
         var moved = await waiter.Completion.Task;
         return moved is null ? ok : new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+    }
+
+    /// <summary>Null when enough replicas hold write <paramref name="seq"/> already, else a waiter for them.</summary>
+    private AckWaiter? WaiterFor(long seq)
+    {
+        AckWaiter waiter;
+        lock (_replicationLock)
+        {
+            var required = RequiredAcks();
+            if (required == 0 || Acked(seq) >= required)
+            {
+                return null;
+            }
+
+            waiter = new AckWaiter(seq, time.GetTimestamp() + (long)(_replication.AckTimeout.TotalSeconds * time.TimestampFrequency));
+            _waiters.Add(waiter);
+        }
+
+        // No timer per write: one grain timer fails the waiters whose time is up (within a quarter of AckTimeout).
+        _ackTimer ??= this.RegisterGrainTimer(ExpireWaitersAsync, new GrainTimerCreationOptions(_replication.AckTimeout / 4, _replication.AckTimeout / 4) { Interleave = true });
+        return waiter;
     }
 
     /// <summary>Fails the writes that waited <see cref="ReplicationOptions.AckTimeout"/> for their acknowledgements.</summary>
     private Task ExpireWaitersAsync(CancellationToken cancellationToken)
     {
-        if (_waiters.Count == 0 || _data is null)
+        if (_data is not { } data)
         {
             return Task.CompletedTask;
         }
 
-        var now = time.GetTimestamp();
-        var required = RequiredAcks();
-        foreach (var waiter in _waiters)
+        List<(AckWaiter Waiter, int Acked)>? expired = null;
+        int required;
+        lock (_replicationLock)
         {
-            if (waiter.DeadlineTimestamp <= now)
+            var now = time.GetTimestamp();
+            required = RequiredAcks();
+            for (var i = _waiters.Count - 1; i >= 0; i--)
             {
-                waiter.Completion.TrySetException(new NotEnoughReplicasException(_data.Range.Id, required, Acked(waiter.Seq)));
+                if (_waiters[i].DeadlineTimestamp <= now)
+                {
+                    (expired ??= []).Add((_waiters[i], Acked(_waiters[i].Seq)));
+                    _waiters.RemoveAt(i);
+                }
             }
         }
 
-        _waiters.RemoveAll(static w => w.Completion.Task.IsCompleted);
+        foreach (var (waiter, acked) in expired ?? [])
+        {
+            waiter.Completion.TrySetException(new NotEnoughReplicasException(data.Range.Id, required, acked));
+        }
+
         return Task.CompletedTask;
     }
 
+    /// <summary>How many replicas (not a move's target) in sync hold write <paramref name="seq"/>; under <see cref="_replicationLock"/>.</summary>
     private int Acked(long seq)
     {
         var count = 0;
@@ -194,37 +269,63 @@ internal sealed partial class RangeGrain
         return count;
     }
 
+    /// <summary>Answers the writes that enough replicas now hold.</summary>
     private void CompleteWaiters()
+    {
+        List<AckWaiter>? done;
+        lock (_replicationLock)
+        {
+            done = TakeCompletedWaiters();
+        }
+
+        Complete(done, null);
+    }
+
+    /// <summary>Removes and returns the waiters whose writes enough replicas hold; under <see cref="_replicationLock"/>.</summary>
+    private List<AckWaiter>? TakeCompletedWaiters()
     {
         if (_waiters.Count == 0)
         {
-            return;
+            return null;
         }
 
+        // Waiters are in write order, and a replica that holds a write holds the earlier ones: the done ones lead.
         var required = RequiredAcks();
-        var completed = false;
-        foreach (var waiter in _waiters)
+        var count = 0;
+        while (count < _waiters.Count && (required == 0 || Acked(_waiters[count].Seq) >= required))
         {
-            if (required == 0 || Acked(waiter.Seq) >= required)
-            {
-                completed |= waiter.Completion.TrySetResult(null);
-            }
+            count++;
         }
 
-        if (completed)
+        if (count == 0)
         {
-            _waiters.RemoveAll(static w => w.Completion.Task.IsCompleted);
+            return null;
+        }
+
+        var done = _waiters.GetRange(0, count);
+        _waiters.RemoveRange(0, count);
+        return done;
+    }
+
+    /// <summary>Completes <paramref name="waiters"/> (holding no lock: their callers' continuations may run here).</summary>
+    private static void Complete(List<AckWaiter>? waiters, Ring? moved)
+    {
+        foreach (var waiter in waiters ?? [])
+        {
+            waiter.Completion.TrySetResult(moved);
         }
     }
 
     private void FailWaiters(Ring ring)
     {
-        foreach (var waiter in _waiters)
+        List<AckWaiter> all;
+        lock (_replicationLock)
         {
-            waiter.Completion.TrySetResult(ring);
+            all = [.. _waiters];
+            _waiters.Clear();
         }
 
-        _waiters.Clear();
+        Complete(all, ring);
     }
 
     private long ReplicaLag()
@@ -246,41 +347,39 @@ internal sealed partial class RangeGrain
         {
             try
             {
+                bool covered;
+                lock (_replicationLock)
+                {
+                    covered = data.Log.Covers(feed.AckedSeq, data.AppliedSeq);
+                }
+
                 if (feed.AckedSeq < 0)
                 {
                     await ResumeOrSnapshotAsync(feed, data);
                 }
-                else if (feed.AckedSeq >= data.AppliedSeq)
-                {
-                    await feed.WaitAsync();
-                    continue;
-                }
-                else if (!feed.InSync || !_data!.Log.Covers(feed.AckedSeq, data.AppliedSeq))
+                else if (!feed.InSync || !covered)
                 {
                     await SendSnapshotAsync(feed, data);
                 }
                 else
                 {
-                    var from = feed.AckedSeq + 1;
-                    var ops = _data!.Log.Slice(from, _replication.MaxBatchOps);
-                    var range = data.Range;
-                    var withRange = !ReferenceEquals(feed.RangeSent, range);
-                    var ack = await feed.Lane.Send(new ReplicationBatch
+                    // The steady state: writes leave and acknowledgements are handled without this loop's turns,
+                    // until something needs it (an error, another answer than Ok, a replica too far behind).
+                    var (ack, error) = await PumpAsync(feed);
+                    if (error is not null)
                     {
-                        RangeId = range.Id,
-                        Epoch = range.Epoch,
-                        Range = withRange ? range : null,
-                        Kind = ReplicationBatchKind.Ops,
-                        FirstSeq = from,
-                        Ops = ops,
-                        LineageEpoch = data.SourceEpoch,
-                    });
-                    if (withRange && ack.Status == ReplicaAckStatus.Ok)
-                    {
-                        feed.RangeSent = range;
+                        if (!feed.Failed)
+                        {
+                            backoff = TimeSpan.FromMilliseconds(50);
+                        }
+
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
                     }
 
-                    await OnAckAsync(feed, ack);
+                    if (ack is not null)
+                    {
+                        await OnAckAsync(feed, ack);
+                    }
                 }
 
                 feed.Failed = false;
@@ -314,9 +413,14 @@ internal sealed partial class RangeGrain
     private async Task ResumeOrSnapshotAsync(ReplicaFeed feed, RangeData data)
     {
         var state = await feed.Replica.GetStateAsync(data.Range.Id).WaitAsync(_replication.AckTimeout);
-        var follows = state.Epoch == _epoch && state.AppliedSeq <= data.AppliedSeq && _data!.Log.Covers(state.AppliedSeq, data.AppliedSeq);
-        var inherited = state.Epoch == data.SourceEpoch && state.Epoch != _epoch && state.AppliedSeq == data.LineageSeq
-            && _data!.Log.Covers(state.AppliedSeq, data.AppliedSeq);
+        bool covered;
+        lock (_replicationLock)
+        {
+            covered = data.Log.Covers(state.AppliedSeq, data.AppliedSeq);
+        }
+
+        var follows = state.Epoch == _epoch && state.AppliedSeq <= data.AppliedSeq && covered;
+        var inherited = state.Epoch == data.SourceEpoch && state.Epoch != _epoch && state.AppliedSeq == data.LineageSeq && covered;
         if (state.Complete && (follows || inherited))
         {
             if (inherited)
@@ -336,8 +440,12 @@ internal sealed partial class RangeGrain
                 }
             }
 
-            feed.AckedSeq = state.AppliedSeq;
-            feed.InSync = true;
+            lock (_replicationLock)
+            {
+                feed.AckedSeq = state.AppliedSeq;
+                feed.InSync = true;
+            }
+
             AfterAck();
             return;
         }
@@ -353,8 +461,12 @@ internal sealed partial class RangeGrain
     {
         var seq = data.AppliedSeq;
         var range = data.Range;
-        feed.InSync = false;
-        feed.AckedSeq = seq;
+        lock (_replicationLock)
+        {
+            feed.InSync = false;
+            feed.AckedSeq = seq;
+        }
+
         if (!await SendAsync(feed, new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotStart, FirstSeq = seq }))
         {
             return;
@@ -406,8 +518,12 @@ internal sealed partial class RangeGrain
 
         if (await SendAsync(feed, new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotEnd, FirstSeq = seq }))
         {
-            feed.InSync = true;
-            feed.AckedSeq = seq;
+            lock (_replicationLock)
+            {
+                feed.InSync = true;
+                feed.AckedSeq = seq;
+            }
+
             LogSnapshotSent(logger, range.Id, feed.Silo.ToString(), keys.Length, seq);
             AfterAck();
         }
@@ -447,13 +563,21 @@ internal sealed partial class RangeGrain
         switch (ack.Status)
         {
             case ReplicaAckStatus.Ok:
-                feed.AckedSeq = ack.AppliedSeq;
+                lock (_replicationLock)
+                {
+                    feed.AckedSeq = ack.AppliedSeq;
+                }
+
                 AfterAck();
                 break;
             case ReplicaAckStatus.NeedSnapshot:
-                feed.RangeSent = null;
-                feed.InSync = false;
-                feed.AckedSeq = -1;
+                lock (_replicationLock)
+                {
+                    feed.RangeSent = null;
+                    feed.InSync = false;
+                    feed.AckedSeq = -1;
+                }
+
                 break;
             case ReplicaAckStatus.StaleEpoch:
                 // A replica follows a newer master: this one has been replaced. Learn the ring and step down.
@@ -475,20 +599,173 @@ internal sealed partial class RangeGrain
 
     private void AfterAck()
     {
-        CompleteWaiters();
-        _ackSignal.TrySetResult();
+        List<AckWaiter>? done;
+        lock (_replicationLock)
+        {
+            done = TakeCompletedWaiters();
+            Acknowledged();
+        }
+
+        Complete(done, null);
+    }
+
+    /// <summary>
+    /// After an acknowledgement, under <see cref="_replicationLock"/>: forgets the writes every replica holds, reports the
+    /// lag, and wakes what waits for replicas to catch up.
+    /// </summary>
+    private void Acknowledged()
+    {
+        if (_data is not { } data)
+        {
+            return;
+        }
+
         var min = long.MaxValue;
         foreach (var feed in _feeds.Values)
         {
-            min = Math.Min(min, feed.AckedSeq < 0 ? _data!.Log.FirstSeq - 1 : feed.AckedSeq);
+            min = Math.Min(min, feed.AckedSeq < 0 ? data.Log.FirstSeq - 1 : feed.AckedSeq);
         }
 
         if (min != long.MaxValue)
         {
-            _data!.Log.TruncateThrough(min);
+            data.Log.TruncateThrough(min);
         }
 
-        store.ReportReplication(_data!.Range.Id, ReplicaLag(), CountReplicas(static f => f.InSync));
+        store.ReportReplication(data.Range.Id, ReplicaLag(), CountReplicas(static f => f.InSync));
+        _ackSignal.TrySetResult();
+    }
+
+    /// <summary>
+    /// Puts <paramref name="feed"/> in its steady state and waits until it ends: answers the acknowledgement or error that
+    /// ended it, or neither when the feed stopped or must catch up another way.
+    /// </summary>
+    private Task<(ReplicaAck? Ack, Exception? Error)> PumpAsync(ReplicaFeed feed)
+    {
+        Task<(ReplicaAck? Ack, Exception? Error)> exit;
+        lock (_replicationLock)
+        {
+            if (feed.Stopped)
+            {
+                return Task.FromResult<(ReplicaAck?, Exception?)>(default);
+            }
+
+            feed.PumpExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            feed.Pumping = true;
+            exit = feed.PumpExit.Task;
+        }
+
+        Pump(feed);
+        return exit;
+    }
+
+    /// <summary>Ends a feed's steady state; under <see cref="_replicationLock"/> (the loop resumes on its own turn).</summary>
+    private static void EndPump(ReplicaFeed feed, ReplicaAck? ack, Exception? error)
+    {
+        feed.Pumping = false;
+        feed.PumpExit.TrySetResult((ack, error));
+    }
+
+    /// <summary>
+    /// Sends the writes a feed in its steady state has not sent, unless a batch is on its way: from any thread (the
+    /// turn that recorded them, or the one that received the last acknowledgement).
+    /// </summary>
+    private void Pump(ReplicaFeed feed)
+    {
+        ReplicationBatch batch;
+        RangeInfo range;
+        bool withRange;
+        lock (_replicationLock)
+        {
+            if (!feed.Pumping || feed.InFlight)
+            {
+                return;
+            }
+
+            if (feed.Stopped || _data is not { RetiredBy: null } data || !data.Log.Covers(feed.AckedSeq, data.AppliedSeq))
+            {
+                EndPump(feed, null, null);
+                return;
+            }
+
+            if (feed.AckedSeq >= data.AppliedSeq)
+            {
+                return;
+            }
+
+            var from = feed.AckedSeq + 1;
+            range = data.Range;
+            withRange = !ReferenceEquals(feed.RangeSent, range);
+            batch = new ReplicationBatch
+            {
+                RangeId = range.Id,
+                Epoch = range.Epoch,
+                Range = withRange ? range : null,
+                Kind = ReplicationBatchKind.Ops,
+                FirstSeq = from,
+                Ops = data.Log.Slice(from, _replication.MaxBatchOps),
+                LineageEpoch = data.SourceEpoch,
+            };
+            feed.InFlight = true;
+        }
+
+        _ = SendPumpedAsync(feed, batch, range, withRange);
+    }
+
+    /// <summary>Sends one batch of the steady state; its acknowledgement is handled where it arrives.</summary>
+    private async Task SendPumpedAsync(ReplicaFeed feed, ReplicationBatch batch, RangeInfo range, bool withRange)
+    {
+        ReplicaAck ack;
+        try
+        {
+            // Not back on the grain's scheduler: what follows runs where the acknowledgement arrives.
+            // Off the grain's scheduler on purpose (ORLEANS0014): what follows touches grain state only under _replicationLock.
+#pragma warning disable ORLEANS0014
+            ack = await feed.Lane.Send(batch).ConfigureAwait(false);
+#pragma warning restore ORLEANS0014
+        }
+        catch (Exception ex)
+        {
+            lock (_replicationLock)
+            {
+                feed.InFlight = false;
+                if (feed.Pumping)
+                {
+                    EndPump(feed, null, ex);
+                }
+            }
+
+            return;
+        }
+
+        List<AckWaiter>? done;
+        lock (_replicationLock)
+        {
+            feed.InFlight = false;
+            if (!feed.Pumping)
+            {
+                return;
+            }
+
+            if (ack.Status != ReplicaAckStatus.Ok)
+            {
+                EndPump(feed, ack, null);
+                return;
+            }
+
+            if (withRange)
+            {
+                feed.RangeSent = range;
+            }
+
+            feed.AckedSeq = ack.AppliedSeq;
+            feed.Failed = false;
+            feed.FailingSinceTimestamp = 0;
+            done = TakeCompletedWaiters();
+            Acknowledged();
+        }
+
+        Complete(done, null);
+        Pump(feed);
     }
 
     /// <summary>A write waiting for its acknowledgements; completes with null when acknowledged, or with the ring that replaced this master.</summary>
@@ -499,7 +776,11 @@ internal sealed partial class RangeGrain
         /// <summary>When the write stops waiting (<see cref="TimeProvider.GetTimestamp"/>) and fails with NotEnoughReplicas.</summary>
         public long DeadlineTimestamp { get; } = deadlineTimestamp;
 
-        public TaskCompletionSource<Ring?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>
+        /// Completed holding no lock; a caller awaiting it off the grain's scheduler (a write from the data port) continues
+        /// on the completing thread and answers from there.
+        /// </summary>
+        public TaskCompletionSource<Ring?> Completion { get; } = new();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: replica on {Silo} is unreachable: {Reason}")]

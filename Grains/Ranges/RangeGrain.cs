@@ -148,8 +148,14 @@ internal sealed partial class RangeGrain(
         }
 
         CheckReplicasAvailable();
-        _data!.Set(key, value);
-        var seq = Record(new ReplicationOp { Key = key, Value = value });
+        long seq;
+        lock (_replicationLock)
+        {
+            _data!.Set(key, value);
+            seq = Record(new ReplicationOp { Key = key, Value = value });
+        }
+
+        Replicate();
         return await AcknowledgeAsync(seq, WriteResult.Ok);
     }
 
@@ -168,12 +174,18 @@ internal sealed partial class RangeGrain(
         }
 
         CheckReplicasAvailable();
-        if (!_data!.Remove(key))
+        long seq;
+        lock (_replicationLock)
         {
-            return WriteResult.NotFound;
+            if (!_data!.Remove(key))
+            {
+                return WriteResult.NotFound;
+            }
+
+            seq = Record(new ReplicationOp { Key = key, Value = null });
         }
 
-        var seq = Record(new ReplicationOp { Key = key, Value = null });
+        Replicate();
         return await AcknowledgeAsync(seq, WriteResult.Ok);
     }
 
@@ -230,14 +242,66 @@ internal sealed partial class RangeGrain(
         }
 
         CheckReplicasAvailable();
+        return await AcknowledgeAsync(Store(keys, values), WriteResult.Ok);
+    }
+
+    /// <summary>Applies checked writes, records them and sends them to the replicas; answers the last one's sequence number.</summary>
+    private long Store(string[] keys, byte[][] values)
+    {
         long seq = 0;
-        for (var i = 0; i < keys.Length; i++)
+        lock (_replicationLock)
         {
-            _data!.Set(keys[i], values[i]);
-            seq = Record(new ReplicationOp { Key = keys[i], Value = values[i] });
+            for (var i = 0; i < keys.Length; i++)
+            {
+                _data!.Set(keys[i], values[i]);
+                seq = Record(new ReplicationOp { Key = keys[i], Value = values[i] });
+            }
         }
 
-        return await AcknowledgeAsync(seq, WriteResult.Ok);
+        Replicate();
+        return seq;
+    }
+
+    /// <summary>
+    /// <see cref="SetManyAsync"/> started in a turn without awaiting in it: when the writes are this master's, valid and
+    /// unfenced, they are stored and sent at once, and the task completes where their acknowledgement arrives (no turn
+    /// for it). Anything else takes <see cref="SetManyAsync"/>, which answers Moved, waits out a fence or throws.
+    /// </summary>
+    private Task<WriteResult> StartSetMany(string[] keys, byte[][] values, long ringVersion)
+    {
+        if (keys is null || values is null || keys.Length == 0 || keys.Length != values.Length || _fence is not null)
+        {
+            return SetManyAsync(keys!, values!, ringVersion);
+        }
+
+        try
+        {
+            for (var i = 0; i < keys.Length; i++)
+            {
+                CheckEntry(keys[i], values[i]);
+                if (!Owns(keys[i], ringVersion))
+                {
+                    return SetManyAsync(keys, values, ringVersion);
+                }
+            }
+
+            CheckReplicasAvailable();
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<WriteResult>(ex);
+        }
+
+        return WaiterFor(Store(keys, values)) is { } waiter ? AnswerWhenAckedAsync(waiter.Completion.Task) : Task.FromResult(WriteResult.Ok);
+    }
+
+    private static async Task<WriteResult> AnswerWhenAckedAsync(Task<Ring?> acknowledged)
+    {
+        // Off the grain's scheduler on purpose (ORLEANS0014): what follows touches grain state only under _replicationLock.
+#pragma warning disable ORLEANS0014
+        var moved = await acknowledged.ConfigureAwait(false);
+#pragma warning restore ORLEANS0014
+        return moved is null ? WriteResult.Ok : new WriteResult { Status = RangeStatus.Moved, Ring = moved };
     }
 
     /// <summary>
@@ -250,7 +314,7 @@ internal sealed partial class RangeGrain(
             ? SetManyThroughOrleansAsync(keys, values, ringVersion)
             : Turn.Queue(GrainContext, () =>
                 // Deactivated between queueing and running: this activation no longer owns the range's writes.
-                _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion) : SetManyAsync(keys, values, ringVersion));
+                _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion) : StartSetMany(keys, values, ringVersion));
 
     /// <summary>The write as a grain call, which Orleans delivers to the grain's current activation.</summary>
     private Task<WriteResult> SetManyThroughOrleansAsync(string[] keys, byte[][] values, long ringVersion) =>

@@ -51,6 +51,22 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, 
     /// <summary>When the feed last failed to reach the replica, or 0 while it succeeds.</summary>
     public long FailingSinceTimestamp { get; set; }
 
+    /// <summary>
+    /// Whether the feed is in its steady state, where writes leave and acknowledgements are handled on whichever thread
+    /// records or receives them, under the range grain's replication lock, rather than in turns of the feed's loop. The
+    /// loop waits on <see cref="PumpExit"/> meanwhile.
+    /// </summary>
+    public bool Pumping { get; set; }
+
+    /// <summary>Whether a batch of writes of the steady state is on its way to the replica.</summary>
+    public bool InFlight { get; set; }
+
+    /// <summary>
+    /// Completed when the steady state ends: with the acknowledgement or error the feed's loop must handle (null for both
+    /// when the feed stopped or the log no longer covers the replica).
+    /// </summary>
+    public TaskCompletionSource<(ReplicaAck? Ack, Exception? Error)> PumpExit { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Wakes the feed's loop: there are new writes to send.</summary>
     public void Wake() => _wake.TrySetResult();
 
