@@ -99,7 +99,6 @@ internal sealed partial class RangeGrain
         }
 
         feed.PumpExit.TrySetResult(default);
-        feed.Wake();
     }
 
     /// <summary>Acknowledgements a write needs: WriteAcks, capped by the replicas the range has.</summary>
@@ -162,7 +161,10 @@ internal sealed partial class RangeGrain
         return seq;
     }
 
-    /// <summary>Sends what was recorded: at once from feeds in their steady state, else by waking their loops.</summary>
+    /// <summary>
+    /// Sends what was recorded from the feeds in their steady state, unless a batch of theirs is on its way (then it
+    /// leaves with the next one). A feed catching up sends it when it reaches its steady state.
+    /// </summary>
     private void Replicate()
     {
         ReplicaFeed[] feeds;
@@ -178,14 +180,7 @@ internal sealed partial class RangeGrain
 
         foreach (var feed in feeds)
         {
-            if (feed.Pumping)
-            {
-                Pump(feed);
-            }
-            else
-            {
-                feed.Wake();
-            }
+            Pump(feed);
         }
     }
 
@@ -339,7 +334,11 @@ internal sealed partial class RangeGrain
         return lag;
     }
 
-    /// <summary>Sends writes to one replica in order, one call in flight, batching what accumulated meanwhile.</summary>
+    /// <summary>
+    /// Brings one replica up to date and keeps it there: resumes it or sends it a snapshot, then hands it to the steady
+    /// state (<see cref="PumpAsync"/>: one batch in flight, batching what accumulated meanwhile) until that ends, and
+    /// handles what ended it.
+    /// </summary>
     private async Task RunFeedAsync(ReplicaFeed feed)
     {
         var backoff = TimeSpan.FromMilliseconds(50);

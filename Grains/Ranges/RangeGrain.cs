@@ -297,7 +297,7 @@ internal sealed partial class RangeGrain(
 
     private static async Task<WriteResult> AnswerWhenAckedAsync(Task<Ring?> acknowledged)
     {
-        // Off the grain's scheduler on purpose (ORLEANS0014): what follows touches grain state only under _replicationLock.
+        // Off the grain's scheduler on purpose (ORLEANS0014): the answer goes out where the acknowledgement arrived.
 #pragma warning disable ORLEANS0014
         var moved = await acknowledged.ConfigureAwait(false);
 #pragma warning restore ORLEANS0014

@@ -3,8 +3,6 @@ namespace DiMint.Grains.Replication;
 /// <summary>A master's view of one of its replicas: how far it has acknowledged, and whether it needs a snapshot.</summary>
 internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, ReplicationChannel.Lane lane)
 {
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public SiloAddress Silo { get; } = silo;
 
     public IRangeReplicaGrain Replica { get; } = replica;
@@ -66,20 +64,4 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, 
     /// when the feed stopped or the log no longer covers the replica).
     /// </summary>
     public TaskCompletionSource<(ReplicaAck? Ack, Exception? Error)> PumpExit { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Wakes the feed's loop: there are new writes to send.</summary>
-    public void Wake() => _wake.TrySetResult();
-
-    /// <summary>Waits until <see cref="Wake"/> is called.</summary>
-    public Task WaitAsync()
-    {
-        var wake = _wake.Task;
-        if (wake.IsCompleted)
-        {
-            // Woken before waiting: return at once, and wait for the next wake-up next time.
-            _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        return wake;
-    }
 }
