@@ -306,8 +306,9 @@ internal sealed partial class RangeGrain(
 
     /// <summary>
     /// <see cref="SetManyAsync"/> for the silo's batch service, from its thread: runs as a turn of this activation, queued
-    /// on its scheduler rather than sent as a message. An activation that is going away hands the call to Orleans, which
-    /// routes it to the grain's current activation.
+    /// on its scheduler rather than sent as a message (<see cref="StartSetMany"/>), and completes where the replicas'
+    /// acknowledgement arrives. An activation that is going away hands the call to Orleans, which routes it to the
+    /// grain's current activation.
     /// </summary>
     internal Task<WriteResult> SetManyFromSiloAsync(string[] keys, byte[][] values, long ringVersion) =>
         _deactivated
