@@ -53,35 +53,12 @@ internal static class Turn
                 return;
             }
 
-            if (task.IsCompleted)
-            {
-                PassOn(task);
-            }
-            else
-            {
-                task.ContinueWith(
-                    static (done, state) => ((Pending<TResult>)state!).PassOn(done),
-                    this,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-            }
-        }
-
-        private void PassOn(Task<TResult> task)
-        {
-            if (task.IsCompletedSuccessfully)
-            {
-                Result.TrySetResult(task.Result);
-            }
-            else if (task.IsCanceled)
-            {
-                Result.TrySetCanceled();
-            }
-            else
-            {
-                Result.TrySetException(task.Exception!.InnerExceptions);
-            }
+            task.ContinueWith(
+                static (done, state) => ((Pending<TResult>)state!).Result.TrySetFromTask(done),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
     }
 }

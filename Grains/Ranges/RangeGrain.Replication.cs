@@ -184,16 +184,21 @@ internal sealed partial class RangeGrain
         }
     }
 
-    /// <summary>Waits until enough replicas hold write <paramref name="seq"/>, then answers <paramref name="ok"/>.</summary>
-    private async Task<WriteResult> AcknowledgeAsync(long seq, WriteResult ok)
-    {
-        if (WaiterFor(seq) is not { } waiter)
-        {
-            return ok;
-        }
+    /// <summary>
+    /// Answers Ok once enough replicas hold write <paramref name="seq"/> (Moved if this master was replaced meanwhile),
+    /// completing where the acknowledgement that did it arrived: a caller off the grain's scheduler (a write from the
+    /// data port) answers from there.
+    /// </summary>
+    private Task<WriteResult> AcknowledgeAsync(long seq) =>
+        WaiterFor(seq) is { } waiter ? AnswerWhenAckedAsync(waiter.Completion.Task) : Task.FromResult(WriteResult.Ok);
 
-        var moved = await waiter.Completion.Task;
-        return moved is null ? ok : new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+    private static async Task<WriteResult> AnswerWhenAckedAsync(Task<Ring?> acknowledged)
+    {
+        // Off the grain's scheduler on purpose (ORLEANS0014): the answer goes out where the acknowledgement arrived.
+#pragma warning disable ORLEANS0014
+        var moved = await acknowledged.ConfigureAwait(false);
+#pragma warning restore ORLEANS0014
+        return moved is null ? WriteResult.Ok : new WriteResult { Status = RangeStatus.Moved, Ring = moved };
     }
 
     /// <summary>Null when enough replicas hold write <paramref name="seq"/> already, else a waiter for them.</summary>
@@ -601,22 +606,23 @@ internal sealed partial class RangeGrain
         List<AckWaiter>? done;
         lock (_replicationLock)
         {
-            done = TakeCompletedWaiters();
-            Acknowledged();
+            done = Acknowledged();
         }
 
         Complete(done, null);
     }
 
     /// <summary>
-    /// After an acknowledgement, under <see cref="_replicationLock"/>: forgets the writes every replica holds, reports the
-    /// lag, and wakes what waits for replicas to catch up.
+    /// After an acknowledgement, under <see cref="_replicationLock"/>: takes the writes that now have their
+    /// acknowledgements (for the caller to complete once it let go of the lock), forgets the writes every replica holds,
+    /// reports the lag, and wakes what waits for replicas to catch up.
     /// </summary>
-    private void Acknowledged()
+    private List<AckWaiter>? Acknowledged()
     {
+        var done = TakeCompletedWaiters();
         if (_data is not { } data)
         {
-            return;
+            return done;
         }
 
         var min = long.MaxValue;
@@ -632,6 +638,7 @@ internal sealed partial class RangeGrain
 
         store.ReportReplication(data.Range.Id, ReplicaLag(), CountReplicas(static f => f.InSync));
         _ackSignal.TrySetResult();
+        return done;
     }
 
     /// <summary>
@@ -713,27 +720,19 @@ internal sealed partial class RangeGrain
     /// <summary>Sends one batch of the steady state; its acknowledgement is handled where it arrives.</summary>
     private async Task SendPumpedAsync(ReplicaFeed feed, ReplicationBatch batch, RangeInfo range, bool withRange)
     {
-        ReplicaAck ack;
+        ReplicaAck? ack = null;
+        Exception? error = null;
         try
         {
-            // Not back on the grain's scheduler: what follows runs where the acknowledgement arrives.
-            // Off the grain's scheduler on purpose (ORLEANS0014): what follows touches grain state only under _replicationLock.
+            // Off the grain's scheduler on purpose (ORLEANS0014): what follows runs where the acknowledgement arrives,
+            // and touches grain state only under _replicationLock.
 #pragma warning disable ORLEANS0014
             ack = await feed.Lane.Send(batch).ConfigureAwait(false);
 #pragma warning restore ORLEANS0014
         }
         catch (Exception ex)
         {
-            lock (_replicationLock)
-            {
-                feed.InFlight = false;
-                if (feed.Pumping)
-                {
-                    EndPump(feed, null, ex);
-                }
-            }
-
-            return;
+            error = ex;
         }
 
         List<AckWaiter>? done;
@@ -745,9 +744,9 @@ internal sealed partial class RangeGrain
                 return;
             }
 
-            if (ack.Status != ReplicaAckStatus.Ok)
+            if (ack is not { Status: ReplicaAckStatus.Ok })
             {
-                EndPump(feed, ack, null);
+                EndPump(feed, ack, error);
                 return;
             }
 
@@ -759,8 +758,7 @@ internal sealed partial class RangeGrain
             feed.AckedSeq = ack.AppliedSeq;
             feed.Failed = false;
             feed.FailingSinceTimestamp = 0;
-            done = TakeCompletedWaiters();
-            Acknowledged();
+            done = Acknowledged();
         }
 
         Complete(done, null);

@@ -148,15 +148,7 @@ internal sealed partial class RangeGrain(
         }
 
         CheckReplicasAvailable();
-        long seq;
-        lock (_replicationLock)
-        {
-            _data!.Set(key, value);
-            seq = Record(new ReplicationOp { Key = key, Value = value });
-        }
-
-        Replicate();
-        return await AcknowledgeAsync(seq, WriteResult.Ok);
+        return await AcknowledgeAsync(Store([key], [value]));
     }
 
     public async Task<WriteResult> DeleteAsync(string key, long ringVersion)
@@ -186,7 +178,7 @@ internal sealed partial class RangeGrain(
         }
 
         Replicate();
-        return await AcknowledgeAsync(seq, WriteResult.Ok);
+        return await AcknowledgeAsync(seq);
     }
 
     public async Task<BatchReadResult> GetManyAsync(string[] keys, long ringVersion)
@@ -242,7 +234,7 @@ internal sealed partial class RangeGrain(
         }
 
         CheckReplicasAvailable();
-        return await AcknowledgeAsync(Store(keys, values), WriteResult.Ok);
+        return await AcknowledgeAsync(Store(keys, values));
     }
 
     /// <summary>Applies checked writes, records them and sends them to the replicas; answers the last one's sequence number.</summary>
@@ -292,16 +284,7 @@ internal sealed partial class RangeGrain(
             return Task.FromException<WriteResult>(ex);
         }
 
-        return WaiterFor(Store(keys, values)) is { } waiter ? AnswerWhenAckedAsync(waiter.Completion.Task) : Task.FromResult(WriteResult.Ok);
-    }
-
-    private static async Task<WriteResult> AnswerWhenAckedAsync(Task<Ring?> acknowledged)
-    {
-        // Off the grain's scheduler on purpose (ORLEANS0014): the answer goes out where the acknowledgement arrived.
-#pragma warning disable ORLEANS0014
-        var moved = await acknowledged.ConfigureAwait(false);
-#pragma warning restore ORLEANS0014
-        return moved is null ? WriteResult.Ok : new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+        return AcknowledgeAsync(Store(keys, values));
     }
 
     /// <summary>

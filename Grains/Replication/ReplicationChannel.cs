@@ -121,8 +121,8 @@ internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPor
         public ReplicationBatch Batch { get; } = batch;
 
         /// <summary>
-        /// Completed by the lane's loop, holding no lock, so its continuation (the range grain's await, which posts to the
-        /// grain's scheduler) may run inline: one thread-pool hop fewer per batch.
+        /// Completed by the lane's loop, holding no lock, so its continuation (the feed's steady state, which handles the
+        /// acknowledgement off the range grain's scheduler) runs inline: no thread-pool hop per batch.
         /// </summary>
         public TaskCompletionSource<ReplicaAck> Ack { get; } = new();
     }
