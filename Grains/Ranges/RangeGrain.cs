@@ -30,6 +30,7 @@ internal sealed partial class RangeGrain(
     IOptions<ReplicationOptions> replication,
     IOptions<RebalanceOptions> rebalance,
     TimeProvider time,
+    IGrainFactory grains,
     ILogger<RangeGrain> logger) : Grain, IRangeGrain
 {
     private readonly DiMintLimitsOptions _limits = limits.Value;
@@ -300,9 +301,15 @@ internal sealed partial class RangeGrain(
                 // Deactivated between queueing and running: this activation no longer owns the range's writes.
                 _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion) : StartSetMany(keys, values, ringVersion));
 
-    /// <summary>The write as a grain call, which Orleans delivers to the grain's current activation.</summary>
-    private Task<WriteResult> SetManyThroughOrleansAsync(string[] keys, byte[][] values, long ringVersion) =>
-        GrainFactory.GetGrain<IRangeGrain>(this.GetPrimaryKeyString()).SetManyAsync(keys, values, ringVersion);
+    /// <summary>
+    /// The write as a grain call, which Orleans delivers to the grain's current activation. Made from the thread pool with
+    /// the silo's grain factory: this activation may be invalid already, and its own factory and context with it.
+    /// </summary>
+    private Task<WriteResult> SetManyThroughOrleansAsync(string[] keys, byte[][] values, long ringVersion)
+    {
+        var key = this.GetPrimaryKeyString();
+        return Task.Run(() => grains.GetGrain<IRangeGrain>(key).SetManyAsync(keys, values, ringVersion));
+    }
 
     public Task<RangeStats> GetStatsAsync() => Task.FromResult(
         _data?.Stats(ReplicaLag(), CountReplicas(static f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });

@@ -10,7 +10,8 @@ namespace DiMint.Grains.Replication;
 /// </summary>
 [KeepAlive]
 [SiloPinnedPlacement]
-internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, LocalGrains<RangeReplicaGrain> localReplicas) : Grain, IRangeReplicaGrain
+internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, LocalGrains<RangeReplicaGrain> localReplicas, IGrainFactory grains)
+    : Grain, IRangeReplicaGrain
 {
     /// <summary>
     /// A snapshot being received. The complete copy it will replace stays in the store (and promotable) until the
@@ -60,8 +61,12 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         return ApplyThroughOrleansAsync(batch);
     }
 
+    /// <summary>
+    /// The batch as a grain call, from the receiving thread (no grain context) with the silo's grain factory: this
+    /// activation may be invalid already, and its own factory with it.
+    /// </summary>
     private Task<ReplicaAck> ApplyThroughOrleansAsync(ReplicationBatch batch) =>
-        GrainFactory.GetGrain<IRangeReplicaGrain>(this.GetPrimaryKeyString()).ApplyAsync(batch);
+        grains.GetGrain<IRangeReplicaGrain>(this.GetPrimaryKeyString()).ApplyAsync(batch);
 
     public Task<ReplicaAck> ApplyAsync(ReplicationBatch batch)
     {
