@@ -17,4 +17,8 @@ public sealed record ClusterStatus
     /// <summary>The ranges, in ring order.</summary>
     [Id(2)]
     public required ImmutableArray<RangeStatusInfo> Ranges { get; init; }
+
+    /// <summary>The silo the overlord that answered runs on.</summary>
+    [Id(3)]
+    public SiloAddress? Overlord { get; init; }
 }

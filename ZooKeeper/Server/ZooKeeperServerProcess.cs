@@ -6,26 +6,50 @@ using System.Text;
 namespace DiMint.ZooKeeper.Server;
 
 /// <summary>
-/// One real ZooKeeper server (a JVM running QuorumPeerMain) listening on 127.0.0.1, with its own data directory.
-/// Start it, ask it <c>srvr</c>, kill it with SIGKILL, start it again on the same ports and data.
+/// One real ZooKeeper server (a JVM running QuorumPeerMain) listening on one address (127.0.0.1 by default), with its own
+/// data directory. Start it, ask it <c>srvr</c>, kill it with SIGKILL, start it again on the same ports and data.
 /// </summary>
 public sealed class ZooKeeperServerProcess : IAsyncDisposable
 {
     private readonly string _configPath;
     private readonly Queue<string> _recentOutput = new();
     private readonly Lock _outputLock = new();
+    private readonly IReadOnlyList<string> _launcher;
     private Process? _process;
 
-    /// <summary>Writes the configuration of a server; <see cref="StartAsync"/> runs it.</summary>
+    /// <summary>Writes the configuration of a server on 127.0.0.1; <see cref="StartAsync"/> runs it.</summary>
     /// <param name="id">The server id (myid), from 1.</param>
     /// <param name="clientPort">The client port.</param>
     /// <param name="directory">A directory owned by this server (config, data, log).</param>
     /// <param name="quorum">For an ensemble, every member's id and quorum/election ports; null for a standalone server.</param>
     public ZooKeeperServerProcess(int id, int clientPort, string directory, IReadOnlyList<(int Id, int QuorumPort, int ElectionPort)>? quorum)
+        : this(id, "127.0.0.1", clientPort, directory, quorum?.Select(m => (m.Id, "127.0.0.1", m.QuorumPort, m.ElectionPort)).ToArray(), launcher: [])
+    {
+    }
+
+    /// <summary>Writes the configuration of a server on <paramref name="address"/>; <see cref="StartAsync"/> runs it.</summary>
+    /// <param name="id">The server id (myid), from 1.</param>
+    /// <param name="address">The IP address the server listens on, for clients and for its ensemble.</param>
+    /// <param name="clientPort">The client port.</param>
+    /// <param name="directory">A directory owned by this server (config, data, log).</param>
+    /// <param name="quorum">For an ensemble, every member's id, address and quorum/election ports; null for a standalone server.</param>
+    /// <param name="launcher">
+    /// A command the JVM runs under, for example <c>ip netns exec NAME</c> to start it in a network namespace; empty to
+    /// run it directly.
+    /// </param>
+    public ZooKeeperServerProcess(
+        int id,
+        string address,
+        int clientPort,
+        string directory,
+        IReadOnlyList<(int Id, string Address, int QuorumPort, int ElectionPort)>? quorum,
+        IReadOnlyList<string> launcher)
     {
         Id = id;
+        Address = address;
         ClientPort = clientPort;
         Directory = directory;
+        _launcher = launcher;
         var dataDir = Path.Combine(directory, "data");
         System.IO.Directory.CreateDirectory(dataDir);
         var config = new StringBuilder()
@@ -34,7 +58,7 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
             .AppendLine("syncLimit=10")
             .AppendLine(CultureInfo.InvariantCulture, $"dataDir={dataDir}")
             .AppendLine(CultureInfo.InvariantCulture, $"clientPort={clientPort}")
-            .AppendLine("clientPortAddress=127.0.0.1")
+            .AppendLine(CultureInfo.InvariantCulture, $"clientPortAddress={address}")
             .AppendLine("admin.enableServer=false")
             .AppendLine("4lw.commands.whitelist=srvr,ruok,mntr")
             .AppendLine("maxClientCnxns=0")
@@ -42,9 +66,9 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
         if (quorum is not null)
         {
             File.WriteAllText(Path.Combine(dataDir, "myid"), id.ToString(CultureInfo.InvariantCulture));
-            foreach (var (memberId, quorumPort, electionPort) in quorum)
+            foreach (var (memberId, memberAddress, quorumPort, electionPort) in quorum)
             {
-                config.AppendLine(CultureInfo.InvariantCulture, $"server.{memberId}=127.0.0.1:{quorumPort}:{electionPort}");
+                config.AppendLine(CultureInfo.InvariantCulture, $"server.{memberId}={memberAddress}:{quorumPort}:{electionPort}");
             }
         }
 
@@ -55,14 +79,20 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
     /// <summary>The server id (myid).</summary>
     public int Id { get; }
 
-    /// <summary>The client port on 127.0.0.1.</summary>
+    /// <summary>The address the server listens on.</summary>
+    public string Address { get; }
+
+    /// <summary>The client port on <see cref="Address"/>.</summary>
     public int ClientPort { get; }
 
     /// <summary>The server's directory (zoo.cfg, data/).</summary>
     public string Directory { get; }
 
     /// <summary>The connection string of this server alone.</summary>
-    public string ConnectionString => $"127.0.0.1:{ClientPort}";
+    public string ConnectionString => $"{Address}:{ClientPort}";
+
+    /// <summary>The JVM's process id while it runs (a launcher such as <c>ip netns exec</c> execs into it), for signals.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
 
     /// <summary>Whether the JVM is running.</summary>
     public bool IsRunning => _process is { HasExited: false };
@@ -75,13 +105,19 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
             return;
         }
 
-        var startInfo = new ProcessStartInfo(ZooKeeperInstallation.FindJava())
+        var java = ZooKeeperInstallation.FindJava();
+        var startInfo = new ProcessStartInfo(_launcher.Count > 0 ? _launcher[0] : java)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Directory,
         };
+        foreach (var argument in _launcher.Skip(1).Concat(_launcher.Count > 0 ? [java] : []))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
         foreach (var argument in new[]
         {
             "-Xmx128m", "-Xms32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
@@ -162,7 +198,7 @@ public sealed class ZooKeeperServerProcess : IAsyncDisposable
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", ClientPort, timeout.Token).ConfigureAwait(false);
+            await client.ConnectAsync(Address, ClientPort, timeout.Token).ConfigureAwait(false);
             var stream = client.GetStream();
             await stream.WriteAsync(Encoding.ASCII.GetBytes(command), timeout.Token).ConfigureAwait(false);
             using var reader = new StreamReader(stream, Encoding.ASCII);

@@ -161,7 +161,7 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
         _process.Dispose();
         try
         {
-            Directory.Delete(Cli.Home, recursive: true);
+            if (Environment.GetEnvironmentVariable("DIMINT_KEEP_TEST_LOGS") is null) { Directory.Delete(Cli.Home, recursive: true); }
         }
         catch (IOException)
         {

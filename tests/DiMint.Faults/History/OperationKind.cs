@@ -1,0 +1,11 @@
+namespace DiMint.Faults.History;
+
+/// <summary>What a recorded single-key operation did to its register.</summary>
+public enum OperationKind
+{
+    /// <summary>Set the key to <see cref="Operation.Value"/>.</summary>
+    Write,
+
+    /// <summary>Read the key; <see cref="Operation.Value"/> is what came back (<see langword="null"/>: not found).</summary>
+    Read,
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using DiMint.Faults.Cluster;
+using DiMint.Faults.Lab;
+
+namespace DiMint.Faults.Schedules;
+
+/// <summary>The fault schedules: the short set CI runs, and the long set (<c>tests/faults.sh</c>) with randomised ones.</summary>
+public static class Schedules
+{
+    private static readonly TimeSpan Fault = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// The master of a range and one of its replicas, with a client, cut off from everything else (ZooKeeper, the other
+    /// silos, the other client) for 25 s: the case that lost acknowledged writes.
+    /// </summary>
+    public static Schedule MinorityWithMasterAndReplica { get; } = new(
+        "minority-master-replica",
+        "a range's master and one replica, with a client, cut off from ZooKeeper and the rest for 25 s",
+        async context =>
+        {
+            var cluster = context.Cluster;
+            await context.BeginAsync();
+            var range = context.RingAtStart!.Ranges.First(r => r.Replicas.Length > 0);
+            var minority = new[] { cluster.SiloOf(range.Master)!, cluster.SiloOf(range.Replicas[0])! };
+            context.ServingSide = cluster.Silos.Except(minority).ToHashSet();
+            context.Partition([.. minority.Select(s => s.Host), cluster.ClientHosts[^1]], $"range {range.Id}'s master and a replica");
+            await FaultContext.HoldAsync(Fault);
+            context.HealAll();
+        });
+
+    /// <summary>Two silos, the overlord's among them, with a client, cut off from ZooKeeper and the other three silos.</summary>
+    public static Schedule OverlordInMinority { get; } = new(
+        "overlord-in-minority",
+        "two silos, one of them the overlord's, with a client, cut off from ZooKeeper and the other silos for 25 s",
+        context => OverlordSideAsync(context, overlordInMinority: true));
+
+    /// <summary>Two silos without the overlord, with a client, cut off from ZooKeeper, the overlord and the other silos.</summary>
+    public static Schedule OverlordInMajority { get; } = new(
+        "overlord-in-majority",
+        "two silos other than the overlord's, with a client, cut off from ZooKeeper and the other silos for 25 s",
+        context => OverlordSideAsync(context, overlordInMinority: false));
+
+    /// <summary>
+    /// Two sides that cannot reach each other (silos 1-2 with one ZooKeeper server and a client; silos 4-5 with two
+    /// servers and the other client), and silo 3 reaching both: a bridge.
+    /// </summary>
+    public static Schedule Bridge { get; } = new(
+        "bridge",
+        "silos 1-2 (+1 ZooKeeper server, a client) and silos 4-5 (+2 servers, a client) cut apart for 25 s; silo 3 reaches both",
+        async context =>
+        {
+            var cluster = context.Cluster;
+            await context.BeginAsync();
+            var silos = cluster.Silos;
+            LabHost[] left = [silos[0].Host, silos[1].Host, cluster.ZooKeeperHosts[0], cluster.ClientHosts[0]];
+            LabHost[] right = [.. silos.Skip(3).Select(s => s.Host), .. cluster.ZooKeeperHosts.Skip(1), .. cluster.ClientHosts.Skip(1)];
+            context.ServingSide = silos.Skip(2).ToHashSet();
+            cluster.Lab.Cut(left, right);
+            context.Note($"bridge: {{{string.Join(", ", left.Select(h => h.Name))}}} | {{{string.Join(", ", right.Select(h => h.Name))}}}, {silos[2].Host.Name} reaches both");
+            await FaultContext.HoldAsync(Fault);
+            context.HealAll();
+        });
+
+    /// <summary>The silo holding the most masters paused (SIGSTOP) until its ranges failed over, then resumed.</summary>
+    public static Schedule PausedMaster { get; } = new(
+        "paused-master",
+        "SIGSTOP of the silo holding the most masters for 20 s (its ranges fail over), then SIGCONT",
+        async context =>
+        {
+            await context.BeginAsync();
+            var victim = MostMasters(context);
+            context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
+            context.Cluster.Pause(victim);
+            context.Note($"paused {victim.Host.Name} (pid {victim.Process?.ProcessId})");
+            await FaultContext.HoldAsync(TimeSpan.FromSeconds(20));
+            context.Cluster.Resume(victim);
+            context.Note($"resumed {victim.Host.Name}");
+            await FaultContext.HoldAsync(TimeSpan.FromSeconds(5));
+        });
+
+    /// <summary>The ZooKeeper leader cut off from everything for 25 s (the ensemble elects another).</summary>
+    public static Schedule ZooKeeperLeaderIsolated { get; } = new(
+        "zookeeper-leader-isolated",
+        "the ZooKeeper leader cut off from every silo, client and server for 25 s",
+        async context =>
+        {
+            await context.BeginAsync();
+            var leader = await context.Cluster.FindZooKeeperLeaderAsync() ?? throw new InvalidOperationException("No ZooKeeper server leads the ensemble.");
+            context.Partition([leader.Host], "the ZooKeeper leader");
+            await FaultContext.HoldAsync(Fault);
+            context.HealAll();
+        });
+
+    /// <summary>The silo holding the most masters killed with SIGKILL under load, and a new one started on its host 10 s later.</summary>
+    public static Schedule KillMaster { get; } = new(
+        "kill9-master",
+        "kill -9 of the silo holding the most masters; a new silo process on its host 10 s later; 20 s of load in all",
+        async context =>
+        {
+            await context.BeginAsync();
+            var victim = MostMasters(context);
+            context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
+            await context.Cluster.KillAsync(victim);
+            context.Note($"killed {victim.Host.Name}");
+            await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
+            await context.Cluster.RestartAsync(victim);
+            context.Note($"restarted {victim.Host.Name} (pid {victim.Process?.ProcessId})");
+            await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
+        });
+
+    /// <summary>The short set: what CI runs on every change.</summary>
+    public static IReadOnlyList<Schedule> Short { get; } = [MinorityWithMasterAndReplica, PausedMaster, KillMaster];
+
+    /// <summary>The long set: every schedule, then <paramref name="randomized"/> random ones from <paramref name="seed"/>.</summary>
+    public static IReadOnlyList<Schedule> Long(int seed, int randomized = 3) =>
+    [
+        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, ZooKeeperLeaderIsolated, KillMaster,
+        .. Enumerable.Range(0, randomized).Select(i => Random(seed + i)),
+    ];
+
+    /// <summary>
+    /// A schedule drawn from <paramref name="seed"/>: three to five faults in a row (a random partition of silos, ZooKeeper
+    /// servers and clients; a paused silo; a killed silo; an isolated ZooKeeper server), each held 5-15 s, healed between.
+    /// </summary>
+    public static Schedule Random(int seed) => new(
+        string.Create(CultureInfo.InvariantCulture, $"random-{seed}"),
+        string.Create(CultureInfo.InvariantCulture, $"random faults drawn from seed {seed} (replay: tests/faults.sh --seed {seed})"),
+        async context =>
+        {
+            var cluster = context.Cluster;
+            await context.BeginAsync();
+            var random = new Random(seed);
+            var faults = random.Next(3, 6);
+            for (var i = 0; i < faults; i++)
+            {
+                var hold = TimeSpan.FromSeconds(random.Next(5, 16));
+                switch (random.Next(4))
+                {
+                    case 0:
+                        var hosts = cluster.Lab.Hosts.Where(_ => random.Next(2) == 0).ToArray();
+                        if (hosts.Length == 0 || hosts.Length == cluster.Lab.Hosts.Count)
+                        {
+                            continue;
+                        }
+
+                        context.Partition(hosts, "random");
+                        break;
+                    case 1:
+                        var paused = cluster.Silos[random.Next(cluster.Silos.Count)];
+                        cluster.Pause(paused);
+                        context.Note($"paused {paused.Host.Name}");
+                        break;
+                    case 2:
+                        var killed = cluster.Silos[random.Next(cluster.Silos.Count)];
+                        await cluster.KillAsync(killed);
+                        context.Note($"killed {killed.Host.Name}");
+                        await FaultContext.HoldAsync(hold);
+                        await cluster.RestartAsync(killed);
+                        context.Note($"restarted {killed.Host.Name}");
+                        continue;
+                    default:
+                        var server = cluster.ZooKeeperHosts[random.Next(cluster.ZooKeeperHosts.Count)];
+                        context.Partition([server], "a ZooKeeper server");
+                        break;
+                }
+
+                await FaultContext.HoldAsync(hold);
+                context.HealAll();
+            }
+        });
+
+    private static async Task OverlordSideAsync(FaultContext context, bool overlordInMinority)
+    {
+        var cluster = context.Cluster;
+        await context.BeginAsync();
+        var overlord = (await cluster.Observer.GetClusterStatusAsync()).Overlord;
+        var overlordSilo = overlord is null ? null : cluster.SiloOf(overlord);
+        var others = cluster.Silos.Where(s => s != overlordSilo).ToArray();
+        var minority = overlordInMinority && overlordSilo is not null ? new[] { overlordSilo, others[0] } : others.Take(2).ToArray();
+        context.ServingSide = cluster.Silos.Except(minority).ToHashSet();
+        context.Partition([.. minority.Select(s => s.Host), cluster.ClientHosts[^1]], $"overlord on {overlordSilo?.Host.Name ?? "?"}");
+        await FaultContext.HoldAsync(Fault);
+        context.HealAll();
+    }
+
+    private static FaultSilo MostMasters(FaultContext context) =>
+        context.RingAtStart!.Ranges.GroupBy(r => r.Master).OrderByDescending(g => g.Count()).Select(g => context.Cluster.SiloOf(g.Key)).First(s => s is not null)!;
+}

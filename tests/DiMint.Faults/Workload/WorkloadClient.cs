@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using DiMint.Client;
+using DiMint.Faults.History;
+
+namespace DiMint.Faults.Workload;
+
+/// <summary>
+/// The load of a fault schedule, run on a client host (<c>DiMint.Faults client ...</c>): workers that each keep one
+/// operation in flight and record every operation's invocation, completion and outcome in a history file. Three kinds of
+/// operations: writes of unique keys (each acknowledged one must exist at the end), and reads and writes of a few
+/// registers that every client shares (for the linearizability check). Every written value is unique. Each worker keeps
+/// to the keys of one range (of the ring at start), so a range that cannot serve holds up only its own workers and the
+/// others' operations show which ranges stayed available. On <see cref="StopCommand"/> it stops, reads every register
+/// and every acknowledged key back (the final reads, also recorded), and exits.
+/// </summary>
+internal sealed class WorkloadClient
+{
+    public const string ReadyMarker = "workload ready";
+    public const string StopCommand = "stop";
+
+    private readonly DimintClient _client;
+    private readonly Channel<Operation> _history = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly string _prefix;
+    private readonly int _clientNumber;
+    private readonly string[][] _registersByRange;
+    private readonly List<string> _acknowledgedKeys = [];
+    private readonly Lock _acknowledgedLock = new();
+    private long _operations;
+
+    private WorkloadClient(DimintClient client, string prefix, int clientNumber, Ring ring, int registersPerRange)
+    {
+        _client = client;
+        _prefix = prefix;
+        _clientNumber = clientNumber;
+        Ring = ring;
+
+        // Every client finds the same registers: the first names, in order, that fall in each range.
+        _registersByRange = new string[ring.Ranges.Length][];
+        var found = ring.Ranges.Select(_ => new List<string>()).ToArray();
+        for (var i = 0; found.Any(f => f.Count < registersPerRange); i++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"{prefix}r{i}");
+            var list = found[IndexOf(name)];
+            if (list.Count < registersPerRange)
+            {
+                list.Add(name);
+            }
+        }
+
+        for (var r = 0; r < found.Length; r++)
+        {
+            _registersByRange[r] = [.. found[r]];
+        }
+    }
+
+    /// <summary>The ring at start, which assigns keys to workers.</summary>
+    private Ring Ring { get; }
+
+    private int IndexOf(string key) => Ring.IndexOf(KeyHash.Of(key));
+
+    /// <summary>Runs the client mode: <c>client --zookeeper Z --history FILE --prefix P --client N --workers W --registers R</c>.</summary>
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options, int? parentProcessId)
+    {
+        var zooKeeper = options["--zookeeper"];
+        var historyPath = options["--history"];
+        var prefix = options["--prefix"];
+        var clientNumber = int.Parse(options["--client"], CultureInfo.InvariantCulture);
+        var workersPerRange = int.Parse(options.GetValueOrDefault("--workers", "1"), CultureInfo.InvariantCulture);
+        var registers = int.Parse(options.GetValueOrDefault("--registers", "2"), CultureInfo.InvariantCulture);
+
+        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions
+        {
+            ZooKeeper = zooKeeper,
+            ConnectTimeout = TimeSpan.FromSeconds(60),
+
+            // Short, so that operations end (ok, or unknown) while the schedule runs rather than all at its end.
+            RequestTimeout = TimeSpan.FromSeconds(5),
+            AttemptTimeout = TimeSpan.FromSeconds(2),
+        });
+        var workload = new WorkloadClient(client, prefix, clientNumber, await client.GetRingAsync(refresh: true), registers);
+        await using var file = new StreamWriter(historyPath, append: false);
+        var writer = workload.WriteHistoryAsync(file);
+        using var stop = new CancellationTokenSource();
+        var ranges = workload.Ring.Ranges.Length;
+        var load = Enumerable.Range(0, ranges * workersPerRange).Select(w => Task.Run(() => workload.WorkAsync(w, w % ranges, stop.Token))).ToArray();
+        Console.WriteLine($"{ReadyMarker}: client {clientNumber}, {load.Length} workers over {ranges} ranges, {registers} registers per range");
+
+        // The orchestrator says when to stop; if it dies, stop anyway.
+        var command = Console.In.ReadLineAsync();
+        while (!command.IsCompleted)
+        {
+            if (parentProcessId is { } parent && !IsRunning(parent))
+            {
+                return 3;
+            }
+
+            await Task.WhenAny(command, Task.Delay(1000));
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+        var (finalReads, unread) = await workload.ReadBackAsync(TimeSpan.FromSeconds(90));
+        workload._history.Writer.Complete();
+        await writer;
+        Console.WriteLine($"workload done: {workload._operations} operations, {workload._acknowledgedKeys.Count} acknowledged unique keys, {finalReads} final reads, {unread} not read back");
+        return unread == 0 ? 0 : 4;
+    }
+
+    private async Task WorkAsync(int worker, int range, CancellationToken stop)
+    {
+        var random = new Random(HashCode.Combine(_clientNumber, worker, Environment.ProcessId));
+        var process = (_clientNumber * 1000) + worker;
+        var registers = _registersByRange[range];
+        var salt = 0;
+        for (var n = 0; !stop.IsCancellationRequested; n++)
+        {
+            var value = string.Create(CultureInfo.InvariantCulture, $"{_clientNumber}.{worker}.{n}");
+            var choice = random.NextDouble();
+            if (choice < 0.3)
+            {
+                // A unique key of this worker's range.
+                string key;
+                do
+                {
+                    key = string.Create(CultureInfo.InvariantCulture, $"{_prefix}u{value}.{salt++}");
+                }
+                while (IndexOf(key) != range);
+
+                if (await WriteAsync(process, key, value))
+                {
+                    lock (_acknowledgedLock)
+                    {
+                        _acknowledgedKeys.Add(key);
+                    }
+                }
+            }
+            else if (choice < 0.6)
+            {
+                await WriteAsync(process, registers[random.Next(registers.Length)], value);
+            }
+            else
+            {
+                await ReadAsync(process, registers[random.Next(registers.Length)]);
+            }
+        }
+    }
+
+    private async Task<bool> WriteAsync(int process, string key, string value)
+    {
+        var invoked = Stopwatch.GetTimestamp();
+        var outcome = OperationOutcome.Ok;
+        try
+        {
+            await _client.SetAsync(key, value);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever the error, the write may have taken effect (it was sent, or may have been).
+            outcome = OperationOutcome.Unknown;
+        }
+
+        Record(new Operation(process, key, OperationKind.Write, value, invoked, Stopwatch.GetTimestamp(), outcome));
+        return outcome == OperationOutcome.Ok;
+    }
+
+    private async Task<bool> ReadAsync(int process, string key)
+    {
+        var invoked = Stopwatch.GetTimestamp();
+        try
+        {
+            var (found, value) = await _client.TryGetAsync<string>(key);
+            Record(new Operation(process, key, OperationKind.Read, found ? value : null, invoked, Stopwatch.GetTimestamp(), OperationOutcome.Ok));
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Record(new Operation(process, key, OperationKind.Read, null, invoked, Stopwatch.GetTimestamp(), OperationOutcome.Unknown));
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads every register and every acknowledged key back, retrying each until it answers or
+    /// <paramref name="timeout"/> passes; the reads are recorded like any other. Answers how many were read and how many not.
+    /// </summary>
+    private async Task<(int Read, int Unread)> ReadBackAsync(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        var process = (_clientNumber * 1000) + 999;
+        var read = 0;
+        var registers = _registersByRange.SelectMany(r => r).ToArray();
+        for (var i = 0; i < registers.Length; i++)
+        {
+            while (!await ReadAsync(process, registers[i]))
+            {
+                if (clock.Elapsed > timeout)
+                {
+                    return (read, registers.Length - i + _acknowledgedKeys.Count);
+                }
+
+                await Task.Delay(100);
+            }
+
+            read++;
+        }
+
+        foreach (var chunk in _acknowledgedKeys.Chunk(500))
+        {
+            while (true)
+            {
+                var invoked = Stopwatch.GetTimestamp();
+                try
+                {
+                    var values = await _client.GetManyAsync<string>(chunk);
+                    var completed = Stopwatch.GetTimestamp();
+                    foreach (var key in chunk)
+                    {
+                        Record(new Operation(process, key, OperationKind.Read, values.TryGetValue(key, out var value) ? value : null, invoked, completed, OperationOutcome.Ok));
+                    }
+
+                    read += chunk.Length;
+                    break;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException && clock.Elapsed < timeout)
+                {
+                    Console.WriteLine($"final read retried: {ex.GetType().Name}: {ex.Message}");
+                    await Task.Delay(100);
+                }
+            }
+        }
+
+        return (read, 0);
+    }
+
+    private void Record(Operation operation)
+    {
+        Interlocked.Increment(ref _operations);
+        _history.Writer.TryWrite(operation);
+    }
+
+    private async Task WriteHistoryAsync(StreamWriter file)
+    {
+        var flushed = Stopwatch.StartNew();
+        await foreach (var operation in _history.Reader.ReadAllAsync())
+        {
+            HistoryFile.Append(file, operation);
+            if (flushed.ElapsedMilliseconds > 200)
+            {
+                await file.FlushAsync();
+                flushed.Restart();
+            }
+        }
+
+        await file.FlushAsync();
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
