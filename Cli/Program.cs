@@ -25,6 +25,7 @@ var root = new RootCommand("""
     RebalanceCommands.Drain(),
     RebalanceCommands.Rebalance(),
     RebalanceCommands.Ops(),
+    RebalanceCommands.Recover(),
     BenchCommand.Create(),
 };
 root.Options.Add(CliOptions.Gateway);

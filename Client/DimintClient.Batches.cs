@@ -61,15 +61,27 @@ public sealed partial class DimintClient
 
         var names = latest.Keys.ToArray();
         var values = names.Select(n => latest[n]).ToArray();
-        await ForEachRangeAsync(
-            names,
-            i => values[i].Length + names[i].Length,
-            async (grain, batch, version) =>
+        var ids = names.Select(_ => _writeIds.Start()).ToArray();
+        try
+        {
+            await ForEachRangeAsync(
+                names,
+                i => values[i].Length + names[i].Length,
+                async (grain, batch, version) =>
+                {
+                    var result = await grain.SetManyAsync(
+                        batch.Select(i => names[i]).ToArray(), batch.Select(i => values[i]).ToArray(), version, _writeIds.For([.. batch.Select(i => ids[i])]));
+                    return result.Ring;
+                },
+                cancellationToken);
+        }
+        finally
+        {
+            foreach (var id in ids)
             {
-                var result = await grain.SetManyAsync(batch.Select(i => names[i]).ToArray(), batch.Select(i => values[i]).ToArray(), version);
-                return result.Ring;
-            },
-            cancellationToken);
+                _writeIds.Done(id);
+            }
+        }
     }
 
     /// <summary>
@@ -90,7 +102,7 @@ public sealed partial class DimintClient
         {
             if (clock.Elapsed >= _options.RequestTimeout)
             {
-                throw (DiMintException?)(lastError as NotEnoughReplicasException)
+                throw lastError as NotEnoughReplicasException ?? (DiMintException?)(lastError as RangeUnavailableException)
                     ?? new RoutingException($"{pending.Count} keys could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", attempt - 1, lastError);
             }
 

@@ -142,5 +142,19 @@ public sealed partial class DimintClient
         throw new RingOperationException(DiMintErrorCode.UnknownSilo, $"No silo that is up matches '{text}'. Silos up: {string.Join(", ", status.Silos.Where(s => s.IsUp).Select(s => $"{s.Address.Endpoint.Address}:{s.Address.Endpoint.Port}"))}.");
     }
 
+    /// <summary>
+    /// An operator's recovery of a range that no promotion can serve (too few of its copies answer): its master becomes
+    /// the copy on <paramref name="from"/>, which may lack acknowledged writes only unreachable copies hold, or, with
+    /// <paramref name="empty"/>, a new empty copy (its data is given up). The overlord logs it as an error.
+    /// </summary>
+    /// <returns>The range as it is now.</returns>
+    /// <exception cref="RingOperationException">Unknown range or silo, no complete copy on the silo, or the range is busy; nothing changed.</exception>
+    public async Task<RangeInfo> RecoverRangeAsync(int rangeId, SiloAddress? from, bool empty, CancellationToken cancellationToken = default)
+    {
+        var range = await Overlord.RecoverRangeAsync(rangeId, from, empty).WaitAsync(cancellationToken);
+        await TryRefreshRingAsync();
+        return range;
+    }
+
     private IOverlordGrain Overlord => _grains.GetGrain<IOverlordGrain>(GrainKeys.Overlord);
 }

@@ -13,13 +13,21 @@ public sealed partial class DimintClient
     {
         var name = NormalizeKey(key);
         var bytes = ValueCodec.Encode(value, _options.MaxValueBytes);
-        if (Batcher is { } batcher)
+        var id = _writeIds.Start();
+        try
         {
-            await RouteBatchedAsync(batcher, new BatchOp(BatchOpKind.Set, name, bytes), cancellationToken);
+            if (Batcher is { } batcher)
+            {
+                await RouteBatchedAsync(batcher, new BatchOp(BatchOpKind.Set, name, bytes) { WriteId = id }, cancellationToken);
+            }
+            else
+            {
+                await RouteAsync(name, (grain, version) => grain.SetAsync(name, bytes, version, _writeIds.For([id])), static r => r.Ring, cancellationToken);
+            }
         }
-        else
+        finally
         {
-            await RouteAsync(name, (grain, version) => grain.SetAsync(name, bytes, version), static r => r.Ring, cancellationToken);
+            _writeIds.Done(id);
         }
 
         return ValueCodec.Decode(bytes);
@@ -83,8 +91,16 @@ public sealed partial class DimintClient
     public async Task<bool> DeleteAsync(object key, CancellationToken cancellationToken = default)
     {
         var name = NormalizeKey(key);
-        var result = await RouteAsync(name, (grain, version) => grain.DeleteAsync(name, version), static r => r.Ring, cancellationToken);
-        return result.Status == RangeStatus.Ok;
+        var id = _writeIds.Start();
+        try
+        {
+            var result = await RouteAsync(name, (grain, version) => grain.DeleteAsync(name, version, _writeIds.For([id])), static r => r.Ring, cancellationToken);
+            return result.Status == RangeStatus.Ok;
+        }
+        finally
+        {
+            _writeIds.Done(id);
+        }
     }
 
     /// <summary>Whether <paramref name="key"/> is stored (a stored null counts).</summary>

@@ -167,13 +167,16 @@ public sealed partial class DimintClient
     }
 
     /// <summary>
-    /// The error a request that ran out of time fails with: too few replicas if that was the last failure, else a
-    /// routing error. A failure <paramref name="shared"/> by the callers of one batch is copied, not thrown by each.
+    /// The error a request that ran out of time fails with: too few replicas, or a range that cannot serve, if that was
+    /// the last failure, else a routing error. A failure <paramref name="shared"/> by the callers of one batch is copied,
+    /// not thrown by each.
     /// </summary>
     private DiMintException Unserved(string key, Exception? lastError, bool shared = false) => lastError switch
     {
         NotEnoughReplicasException e when shared => new NotEnoughReplicasException(e.RangeId, e.Required, e.Available),
         NotEnoughReplicasException e => e,
+        RangeUnavailableException e when shared => new RangeUnavailableException(e.RangeId, e.Reason),
+        RangeUnavailableException e => e,
         _ => new RoutingException($"Key '{key}' could not be served within {_options.RequestTimeout.TotalSeconds:0.#} s.", 0, lastError),
     };
 
@@ -244,6 +247,6 @@ public sealed partial class DimintClient
     /// <summary>Failures worth another attempt: the silo, the message or the connection, not the request.</summary>
     internal static bool IsTransient(Exception ex) =>
         ex is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException
-            or NotEnoughReplicasException
+            or NotEnoughReplicasException or RangeUnavailableException
         || (ex is OrleansException && ex is not DiMintException);
 }

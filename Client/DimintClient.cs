@@ -20,6 +20,10 @@ public sealed partial class DimintClient : IAsyncDisposable
     private readonly DimintClientOptions _options;
     private readonly RingCache _ring;
     private readonly IHost? _ownedHost;
+    private readonly WriteIdSource _writeIds = new();
+
+    /// <summary>The ids this client's writes carry (shared with its automatic batching).</summary>
+    internal WriteIdSource WriteIdSource => _writeIds;
 
     /// <summary>Creates a client over an Orleans client (or silo) that is already connected to the cluster.</summary>
     public DimintClient(IGrainFactory grainFactory, DimintClientOptions? options = null)

@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Net;
 using DiMint.Grains.Hosting;
 using DiMint.Hosting;
 using DiMint.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -22,81 +24,129 @@ if (SiloCommandLine.Validate(args) is { } error)
     return 2;
 }
 
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+// The range copies live as long as the process; the Orleans runtime may come and go (see RestartOnFatalError).
+var state = new SiloProcessState();
+var failures = 0;
+while (true)
 {
-    ContentRootPath = AppContext.BaseDirectory,
-});
-builder.Configuration.AddCommandLine(args, SiloCommandLine.Switches);
+    var restart = new RuntimeRestart();
+    IHost host;
+    try
+    {
+        host = Build(args, state, restart);
+    }
+    catch (Exception ex) when (ex is FormatException or ArgumentException)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return 2;
+    }
 
-var silo = builder.Configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
-builder.Services.AddOptions<SiloHostOptions>().BindConfiguration(SiloHostOptions.Section)
-    .Validate(o => o.SiloPort is > 0 and < 65536 && o.GatewayPort is > 0 and < 65536 && o.SiloPort != o.GatewayPort, "Ports must be distinct and in 1..65535.")
-    .ValidateOnStart();
-var zooKeeper = builder.Configuration["DiMint:ZooKeeper:ConnectionString"];
-IPEndPoint primary;
-IPAddress advertised;
-try
+    try
+    {
+        await host.StartAsync();
+        failures = 0;
+    }
+    catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return 2;
+    }
+    catch (Exception ex) when (ex is not OutOfMemoryException)
+    {
+        // ZooKeeper or the other silos unreachable: keep trying, so a data center restarting in any order comes back.
+        var delay = TimeSpan.FromSeconds(Math.Min(10, 1 << Math.Min(failures++, 4)));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss.fff} warn: DiMint silo could not join the cluster (attempt {failures}): {ex.GetBaseException().Message}; trying again in {delay.TotalSeconds:0} s"));
+        await DisposeAsync(host);
+        await Task.Delay(delay);
+        continue;
+    }
+
+    await host.WaitForShutdownAsync();
+    await DisposeAsync(host);
+    if (restart.Reason is null)
+    {
+        return 0;
+    }
+
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss.fff} warn: DiMint silo restarts its runtime ({restart.Reason}); {state.Copies} range copies kept"));
+}
+
+static async Task DisposeAsync(IHost host)
 {
-    primary = DiMint.HostPort.Parse(silo.PrimarySiloEndpoint);
-    advertised = IPAddress.TryParse(silo.AdvertisedAddress, out var address)
+    try
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await host.StopAsync(timeout.Token);
+    }
+    catch (Exception ex) when (ex is not OutOfMemoryException)
+    {
+        // A runtime that failed to start, or was declared dead, may not stop cleanly: what matters is that it stopped.
+    }
+
+    host.Dispose();
+}
+
+static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart)
+{
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+    {
+        ContentRootPath = AppContext.BaseDirectory,
+    });
+    builder.Configuration.AddCommandLine(args, SiloCommandLine.Switches);
+
+    var silo = builder.Configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
+    builder.Services.AddOptions<SiloHostOptions>().BindConfiguration(SiloHostOptions.Section)
+        .Validate(o => o.SiloPort is > 0 and < 65536 && o.GatewayPort is > 0 and < 65536 && o.SiloPort != o.GatewayPort, "Ports must be distinct and in 1..65535.")
+        .ValidateOnStart();
+    var zooKeeper = builder.Configuration["DiMint:ZooKeeper:ConnectionString"];
+    var primary = DiMint.HostPort.Parse(silo.PrimarySiloEndpoint);
+    var advertised = IPAddress.TryParse(silo.AdvertisedAddress, out var address)
         ? address
         : throw new FormatException($"--advertise: '{silo.AdvertisedAddress}' is not an IP address.");
     if (!string.IsNullOrWhiteSpace(zooKeeper))
     {
         DiMint.ZooKeeper.ZooKeeperConnectionString.Parse(zooKeeper);
     }
-}
-catch (Exception ex) when (ex is FormatException or ArgumentException)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
-}
 
-builder.UseOrleans(orleans =>
-{
-    if (string.IsNullOrWhiteSpace(zooKeeper))
+    builder.UseOrleans(orleans =>
     {
-        // The embedded default: the primary silo keeps the membership table; no external service.
-        orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort, primary, silo.ServiceId, silo.ClusterId);
-        orleans.AddDiMintMemoryRingStorage();
-    }
-    else
-    {
-        orleans.Configure<ClusterOptions>(o =>
+        if (string.IsNullOrWhiteSpace(zooKeeper))
         {
-            o.ClusterId = silo.ClusterId;
-            o.ServiceId = silo.ServiceId;
+            // The embedded default: the primary silo keeps the membership table; no external service.
+            orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort, primary, silo.ServiceId, silo.ClusterId);
+            orleans.AddDiMintMemoryRingStorage();
+        }
+        else
+        {
+            orleans.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = silo.ClusterId;
+                o.ServiceId = silo.ServiceId;
+            });
+            orleans.ConfigureEndpoints(advertised, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+            orleans.UseDiMintZooKeeperClustering(o => o.ConnectionString = zooKeeper);
+            orleans.AddDiMintZooKeeperGrainStorage(DiMintStorage.Ring, o => o.ConnectionString = zooKeeper);
+        }
+
+        orleans.AddDiMint(state);
+
+        // Declare a silo that stopped answering dead in about six seconds rather than Orleans' default ~15 s: until then a
+        // grain that lived there (the overlord, for one) cannot start anywhere else. Shorter probes declare busy silos
+        // dead on a loaded machine. DiMint's own failover of ranges does not wait for this, and a silo declared dead
+        // keeps its data: it restarts its runtime (see docs/architecture.md).
+        orleans.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.NumMissedProbesLimit = 3;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
         });
-        orleans.ConfigureEndpoints(advertised, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
-        orleans.UseDiMintZooKeeperClustering(o => o.ConnectionString = zooKeeper);
-        orleans.AddDiMintZooKeeperGrainStorage(DiMintStorage.Ring, o => o.ConnectionString = zooKeeper);
-    }
-
-    orleans.AddDiMint();
-
-    // Declare a silo that stopped answering dead in about six seconds rather than Orleans' default ~15 s: until then a
-    // grain that lived there (the overlord, for one) cannot start anywhere else. Shorter probes declare busy silos
-    // dead on a loaded machine. DiMint's own failover of ranges does not wait for this (see docs/architecture.md).
-    orleans.Configure<ClusterMembershipOptions>(o =>
-    {
-        o.ProbeTimeout = TimeSpan.FromSeconds(2);
-        o.NumMissedProbesLimit = 3;
-        o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+        orleans.AddDashboard();
     });
-    orleans.AddDashboard();
-});
-builder.Services.AddHostedService<ReadyAnnouncer>();
-builder.Services.AddSingleton(new ParentProcess(silo.ParentProcessId, "silo"));
-builder.Services.AddHostedService<ParentProcessWatcher>();
-
-using var host = builder.Build();
-try
-{
-    await host.RunAsync();
-    return 0;
-}
-catch (Microsoft.Extensions.Options.OptionsValidationException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
+    builder.Services.AddSingleton(restart);
+    builder.Services.Replace(ServiceDescriptor.Singleton<IFatalErrorHandler, RestartOnFatalError>());
+    builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+    builder.Services.AddHostedService<ReadyAnnouncer>();
+    builder.Services.AddSingleton(new ParentProcess(silo.ParentProcessId, "silo"));
+    builder.Services.AddHostedService<ParentProcessWatcher>();
+    return builder.Build();
 }

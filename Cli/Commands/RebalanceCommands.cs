@@ -131,6 +131,68 @@ internal static class RebalanceCommands
         return command;
     }
 
+    public static Command Recover()
+    {
+        var range = new Argument<int?>("RANGE") { Description = "The id of the range to recover (see 'dimint ring').", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Every range whose master is not on a silo that is up (after a restart of every silo, say), instead of RANGE." };
+        var from = new Option<string?>("--from")
+        {
+            HelpName = "SILO",
+            Description = "Make the copy on this silo (host:port) the master, as it is: writes only the unreachable copies hold are lost.",
+        };
+        var empty = new Option<bool>("--empty") { Description = "Start the range empty on the least loaded silo: all its data is given up." };
+        var command = new Command("recover", """
+            Force a range that cannot be promoted back into service. DiMint never does this on its own: when a range's
+            master is lost and too few of its copies answer to promote one without losing acknowledged writes, the range
+            stays unavailable (clients get RangeUnavailable) until copies come back. Use this only when they will not.
+            Exit codes: 0 recovered, 2 bad arguments, an unknown range or silo, or no complete copy there.
+            """)
+        {
+            range, all, from, empty,
+        };
+        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        {
+            var fromText = parse.GetValue(from);
+            if ((fromText is null) == !parse.GetValue(empty))
+            {
+                throw new CliUsageException("Give either --from SILO (promote that silo's copy) or --empty (start the range empty).");
+            }
+
+            if ((parse.GetValue(range) is null) == !parse.GetValue(all))
+            {
+                throw new CliUsageException("Give either a RANGE or --all.");
+            }
+
+            await using var client = await CliOptions.ConnectAsync(parse, ct);
+            var source = fromText is null ? null : await client.ResolveSiloAsync(fromText, ct);
+            int[] ids;
+            if (parse.GetValue(range) is { } one)
+            {
+                ids = [one];
+            }
+            else
+            {
+                var status = await client.GetClusterStatusAsync(ct);
+                var up = status.Silos.Where(s => s.IsUp).Select(s => s.Address).ToHashSet();
+                ids = [.. status.Ranges.Where(r => !up.Contains(r.Range.Master)).Select(r => r.Range.Id)];
+                if (ids.Length == 0)
+                {
+                    Console.Out.WriteLine("Every range has its master on a silo that is up: nothing to recover.");
+                    return ExitCodes.Ok;
+                }
+            }
+
+            foreach (var id in ids)
+            {
+                var recovered = await client.RecoverRangeAsync(id, source, parse.GetValue(empty), ct);
+                Console.Out.WriteLine($"Range {recovered.Id} recovered {(source is null ? "empty" : $"from the copy on {ConsoleText.Silo(source)}")}: master {ConsoleText.Silo(recovered.Master)} at epoch {recovered.Epoch}.");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     public static Command Rebalance()
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "Only print what the policy would do; start nothing." };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -17,6 +18,9 @@ namespace DiMint.Cli.LocalCluster;
 internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>How long a stored ring's ranges get to find masters among the silos that are up (promotions) before <c>up</c> reports the rest.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
     private const string DashboardReadyMarker = "DiMint dashboard:";
     private PosixSignalRegistration? _sigterm;
@@ -91,7 +95,13 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
 
             await Task.WhenAll(processes.Select(p => p.Process.Ready)).WaitAsync(StartTimeout, stop.Token);
             var gateways = processes.Select(p => $"127.0.0.1:{p.GatewayPort}").ToArray();
-            await WaitUntilServingAsync(gateways, zooKeeper, silos, stop.Token);
+            var unserved = await WaitUntilServingAsync(gateways, zooKeeper, silos, stop.Token);
+            if (unserved.Count > 0)
+            {
+                output.WriteLine($"Warning: {unserved.Count} range(s) of the stored ring have no copy on the silos that are up ({string.Join(", ", unserved)}): they stay");
+                output.WriteLine("unavailable until their silos return. If their data is gone for good (every silo restarted), start them");
+                output.WriteLine("empty with 'dimint recover --all --empty'.");
+            }
 
             new ClusterStateFile
             {
@@ -162,8 +172,13 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         }
     }
 
-    /// <summary>Waits until every silo is an active member, then creates the ring over all of them and round-trips a key.</summary>
-    private static async Task WaitUntilServingAsync(string[] gateways, string? zooKeeper, int silos, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until every silo is an active member, then creates the ring over all of them and round-trips a key. A ring
+    /// stored in ZooKeeper from an earlier run may name silos that are gone: their ranges are promoted where copies are
+    /// left, and the ids of those that have none (they stay unavailable; DiMint never recreates them empty on its own) are
+    /// returned.
+    /// </summary>
+    private static async Task<IReadOnlyList<int>> WaitUntilServingAsync(string[] gateways, string? zooKeeper, int silos, CancellationToken cancellationToken)
     {
         var options = new DimintClientOptions { Gateways = gateways, ZooKeeper = zooKeeper, ConnectTimeout = StartTimeout };
         using var host = DimintClient.BuildClientHost(options);
@@ -182,16 +197,38 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             }
 
             var client = new DimintClient(cluster, options);
-            await client.GetRingAsync(refresh: true, timeout.Token);
-            const string Probe = "__dimint_up_probe__";
-            await client.SetAsync(Probe, 1L, timeout.Token);
-            await client.GetAsync<long>(Probe, timeout.Token);
-            await client.DeleteAsync(Probe, timeout.Token);
+            var ring = await client.GetRingAsync(refresh: true, timeout.Token);
+            var served = await ServedRangesAsync(client, management, timeout.Token);
+            for (var settle = Stopwatch.StartNew(); served.Count < ring.Ranges.Length && settle.Elapsed < SettleTimeout; )
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token);
+                ring = await client.GetRingAsync(refresh: true, timeout.Token);
+                served = await ServedRangesAsync(client, management, timeout.Token);
+            }
+
+            if (served.Count > 0)
+            {
+                // A key of a range that has a master on a silo that is up.
+                var probe = Enumerable.Range(0, 10_000).Select(i => $"__dimint_up_probe__{i}").First(k => served.Contains(ring.Find(KeyHash.Of(k)).Id));
+                await client.SetAsync(probe, 1L, timeout.Token);
+                await client.GetAsync<long>(probe, timeout.Token);
+                await client.DeleteAsync(probe, timeout.Token);
+            }
+
+            return [.. ring.Ranges.Select(r => r.Id).Where(id => !served.Contains(id))];
         }
         finally
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>The ranges whose master, as the ring has it now, is a silo that is up.</summary>
+    private static async Task<HashSet<int>> ServedRangesAsync(DimintClient client, IManagementGrain management, CancellationToken cancellationToken)
+    {
+        var ring = await client.GetRingAsync(refresh: true, cancellationToken);
+        var active = (await management.GetHosts(onlyActive: true)).Keys.ToHashSet();
+        return [.. ring.Ranges.Where(r => active.Contains(r.Master)).Select(r => r.Id)];
     }
 
     private async Task<ZooKeeperServerProcess> StartZooKeeperAsync(int port, CancellationToken cancellationToken)

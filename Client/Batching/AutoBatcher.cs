@@ -152,7 +152,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
             var batches = new RangeBatch[_parts.Count];
             for (var i = 0; i < batches.Length; i++)
             {
-                batches[i] = _parts[i].ToBatch(ring);
+                batches[i] = _parts[i].ToBatch(ring, owner._client.WriteIdSource);
             }
 
             var service = owner._gateways.For(queue.Silo);
@@ -352,7 +352,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
             }
         }
 
-        public RangeBatch ToBatch(Ring ring)
+        public RangeBatch ToBatch(Ring ring, WriteIdSource writeIds)
         {
             var reads = new string[Reads?.Count ?? 0];
             for (var i = 0; i < reads.Length; i++)
@@ -362,13 +362,22 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
 
             var keys = new string[Writes?.Count ?? 0];
             var values = new byte[keys.Length][];
+            var ids = new long[keys.Length];
             for (var i = 0; i < keys.Length; i++)
             {
                 keys[i] = Writes![i].Key;
                 values[i] = Writes[i].Value!;
+                ids[i] = Writes[i].WriteId;
             }
 
-            return new RangeBatch { GrainKey = ring.Ranges[Index].GrainKey, ReadKeys = reads, WriteKeys = keys, WriteValues = values };
+            return new RangeBatch
+            {
+                GrainKey = ring.Ranges[Index].GrainKey,
+                ReadKeys = reads,
+                WriteKeys = keys,
+                WriteValues = values,
+                WriteIds = keys.Length > 0 ? writeIds.For(ids) : null,
+            };
         }
     }
 }

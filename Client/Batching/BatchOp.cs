@@ -32,6 +32,9 @@ internal sealed class BatchOp : IValueTaskSource<BatchOutcome>
     /// <summary>The bytes the operation adds to a batch (key characters and value bytes).</summary>
     public int Size { get; }
 
+    /// <summary>A write's id (<see cref="WriteIdSource"/>), the same on every attempt.</summary>
+    public long WriteId { get; init; }
+
     /// <summary>Sent in a batch of its own from now on (see <see cref="BatchOutcome.Alone"/>).</summary>
     public bool Alone { get; set; }
 

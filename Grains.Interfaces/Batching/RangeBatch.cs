@@ -19,4 +19,8 @@ public sealed record RangeBatch
     /// <summary>The encoded values of <see cref="WriteKeys"/>, in the same order.</summary>
     [Id(3)]
     public byte[][] WriteValues { get; init; } = [];
+
+    /// <summary>The writes' ids, so that a retried write is applied once (null from a client that sends none).</summary>
+    [Id(4)]
+    public WriteIds? WriteIds { get; init; }
 }

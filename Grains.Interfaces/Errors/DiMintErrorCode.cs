@@ -47,4 +47,7 @@ public enum DiMintErrorCode
 
     /// <summary>The overlord does not know the ring operation (finished long ago, or it restarted since).</summary>
     UnknownOperation = 15,
+
+    /// <summary>A range cannot serve now (its master lost its quorum, or no copy of it is reachable); nothing was changed.</summary>
+    RangeUnavailable = 16,
 }

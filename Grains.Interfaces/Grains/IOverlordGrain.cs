@@ -16,6 +16,14 @@ public interface IOverlordGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task<Ring> GetRingAsync();
 
+    /// <summary>
+    /// Answers at once, after loading the stored ring when there is one (it never creates a ring): silos call it so that
+    /// an overlord whose silo is gone starts again elsewhere and resumes its health checks.
+    /// </summary>
+    [Alias("Wake")]
+    [AlwaysInterleave]
+    Task WakeAsync();
+
     /// <summary>Silos, ranges and what each holds.</summary>
     [Alias("GetStatus")]
     Task<ClusterStatus> GetStatusAsync();
@@ -70,4 +78,22 @@ public interface IOverlordGrain : IGrainWithIntegerKey
     [Alias("ResolveFence")]
     [AlwaysInterleave]
     Task<FenceVerdict> ResolveFenceAsync(int rangeId, long operationId);
+
+    /// <summary>
+    /// Asked by a master whose replicas were fenced for an epoch the ring does not name (a promotion that could not gather
+    /// its quorum): the overlord promotes the best copy again, at a newer epoch. Range grains only.
+    /// </summary>
+    [Alias("ResolveEpoch")]
+    [AlwaysInterleave]
+    Task ResolveEpochAsync(int rangeId, long epoch);
+
+    /// <summary>
+    /// An operator's recovery of a range that cannot be promoted (fewer copies answer than a promotion needs): its master
+    /// becomes the copy on <paramref name="from"/> (which may lack acknowledged writes that only unreachable copies hold),
+    /// or, with <paramref name="empty"/>, a new empty copy on the least loaded silo (the range's data is given up).
+    /// Logged as an error either way. Answers the range as it is now.
+    /// </summary>
+    /// <exception cref="RingOperationException">Unknown range or silo, the silo holds no complete copy, or the range is busy; nothing changed.</exception>
+    [Alias("RecoverRange")]
+    Task<RangeInfo> RecoverRangeAsync(int rangeId, SiloAddress? from, bool empty);
 }

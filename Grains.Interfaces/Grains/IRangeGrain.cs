@@ -18,11 +18,11 @@ public interface IRangeGrain : IGrainWithStringKey
 
     /// <summary>Stores one encoded value.</summary>
     [Alias("Set")]
-    Task<WriteResult> SetAsync(string key, byte[] value, long ringVersion);
+    Task<WriteResult> SetAsync(string key, byte[] value, long ringVersion, WriteIds? ids = null);
 
     /// <summary>Removes one key: Ok if it was stored, NotFound if not.</summary>
     [Alias("Delete")]
-    Task<WriteResult> DeleteAsync(string key, long ringVersion);
+    Task<WriteResult> DeleteAsync(string key, long ringVersion, WriteIds? ids = null);
 
     /// <summary>Reads many keys of this range in one call.</summary>
     [Alias("GetMany")]
@@ -30,7 +30,7 @@ public interface IRangeGrain : IGrainWithStringKey
 
     /// <summary>Stores many entries of this range in one call: all of them, or none when Moved.</summary>
     [Alias("SetMany")]
-    Task<WriteResult> SetManyAsync(string[] keys, byte[][] values, long ringVersion);
+    Task<WriteResult> SetManyAsync(string[] keys, byte[][] values, long ringVersion, WriteIds? ids = null);
 
     /// <summary>
     /// Tells the master its range as the overlord has it now (its replica set, after a failover or when silos
@@ -62,15 +62,17 @@ public interface IRangeGrain : IGrainWithStringKey
     Task<CopyProgress> GetCopyProgressAsync(long operationId);
 
     /// <summary>
-    /// Fences the range for the end of a move, split or merge: new writes wait, the writes applied reach
-    /// <paramref name="target"/> (and, for at most <paramref name="catchUp"/>, every replica in sync). Not Ok when the
-    /// target did not catch up in time: then the fence is lifted. Overlord only.
+    /// Fences the range before the ring switches to the configuration <paramref name="next"/> (a move of its master or of
+    /// a replica, a replica added or dropped, a merge): reads and writes wait, and the master waits until a write quorum
+    /// of <paramref name="next"/>'s copies (its new master among them) holds every write applied, and for at most
+    /// <paramref name="catchUp"/> until every replica in sync does. Not Ok when the quorum did not make it in time: then
+    /// the fence is lifted. Overlord only.
     /// </summary>
-    [Alias("Fence")]
-    Task<FenceResult> FenceAsync(long operationId, SiloAddress? target, TimeSpan catchUp);
+    [Alias("FenceFor")]
+    Task<FenceResult> FenceAsync(long operationId, RangeInfo next, TimeSpan catchUp);
 
     /// <summary>
-    /// Fences the range and builds its two halves (on this silo, not yet served) for <paramref name="lower"/> and
+    /// Fences the range, waits until a write quorum holds every write applied, and builds its two halves (on this silo, not yet served) for <paramref name="lower"/> and
     /// <paramref name="upper"/>. Overlord only.
     /// </summary>
     [Alias("PrepareSplit")]

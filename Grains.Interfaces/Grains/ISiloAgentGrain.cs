@@ -14,4 +14,11 @@ public interface ISiloAgentGrain : IGrainWithStringKey
     /// <summary>Answers at once: the overlord's health probe.</summary>
     [Alias("Ping")]
     Task PingAsync();
+
+    /// <summary>
+    /// The addresses this silo's process had before its Orleans runtime last restarted (declared dead by the cluster, it
+    /// restarts and joins again as a new silo): the range copies of those silos are held here, unchanged.
+    /// </summary>
+    [Alias("GetEarlierIncarnations")]
+    Task<SiloAddress[]> GetEarlierIncarnationsAsync();
 }

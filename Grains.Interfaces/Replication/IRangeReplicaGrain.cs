@@ -15,9 +15,12 @@ public interface IRangeReplicaGrain : IGrainWithStringKey
     [Alias("Fence")]
     Task<ReplicaState> FenceAsync(int rangeId, long epoch);
 
-    /// <summary>What the replica holds.</summary>
+    /// <summary>
+    /// What the replica holds. With <paramref name="includeMaster"/> (the overlord, choosing a copy to promote), a master's
+    /// copy on this silo counts too; a feed resuming a replica leaves it out (it may hold writes no other copy has).
+    /// </summary>
     [Alias("GetState")]
-    Task<ReplicaState> GetStateAsync(int rangeId);
+    Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster = false);
 
     /// <summary>Reads one key from the replica (query offloading); Moved when it does not replicate the key's range.</summary>
     [Alias("Get")]

@@ -16,7 +16,11 @@ public sealed record ReplicaState
     [Id(2)]
     public required long AppliedSeq { get; init; }
 
-    /// <summary>The epoch of the master it follows.</summary>
+    /// <summary>The epoch of the master whose writes the copy holds (a master's copy: its own).</summary>
     [Id(3)]
     public required long Epoch { get; init; }
+
+    /// <summary>The newest epoch the copy was fenced for: masters older than it are refused.</summary>
+    [Id(4)]
+    public long FencedEpoch { get; init; }
 }

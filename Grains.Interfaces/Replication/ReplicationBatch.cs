@@ -52,4 +52,8 @@ public sealed record ReplicationBatch
     /// </summary>
     [Id(4)]
     public long LineageEpoch { get; init; }
+
+    /// <summary>With <see cref="ReplicationBatchKind.SnapshotEnd"/>: the clients' writes the snapshot holds, by id.</summary>
+    [Id(7)]
+    public ClientSession[] Sessions { get; init; } = [];
 }

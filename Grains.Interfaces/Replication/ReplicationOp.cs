@@ -11,4 +11,16 @@ public readonly record struct ReplicationOp
     /// <summary>The encoded value, or null for a delete.</summary>
     [Id(1)]
     public byte[]? Value { get; init; }
+
+    /// <summary>The writing client (<see cref="WriteIds.ClientId"/>), or 0 for a write that carries no id.</summary>
+    [Id(2)]
+    public long ClientId { get; init; }
+
+    /// <summary>The write's id from its client.</summary>
+    [Id(3)]
+    public long WriteId { get; init; }
+
+    /// <summary>The client's lowest write id still in flight when it sent this one.</summary>
+    [Id(4)]
+    public long Oldest { get; init; }
 }

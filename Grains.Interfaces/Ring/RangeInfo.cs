@@ -34,6 +34,14 @@ public sealed record RangeInfo
     [Id(5)]
     public long Epoch { get; init; } = 1;
 
+    /// <summary>
+    /// The epoch at which the ring made this range with no data (a new ring, or an operator's recovery of a range whose
+    /// copies were all lost); 0 when its data comes from an existing copy. Only a master of that very epoch that finds no
+    /// copy on its silo starts empty: any other refuses to, so a lost copy is never silently replaced by an empty one.
+    /// </summary>
+    [Id(6)]
+    public long EmptyEpoch { get; init; }
+
     /// <summary>The number of hashes in the range (up to 2^64).</summary>
     public UInt128 Size => (End == 0 ? (UInt128)ulong.MaxValue + 1 : End) - Start;
 

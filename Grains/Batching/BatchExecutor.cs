@@ -11,8 +11,9 @@ namespace DiMint.Grains.Batching;
 /// <see cref="DataPortListener"/> (batches that came on the data port) alike.
 /// <list type="bullet">
 /// <item>Reads of ranges mastered here are answered from the silo's <see cref="RangeStore"/> under the copy's lock, with
-/// the checks the range grain makes. A read that fails any of them (the key is not this master's, the client's ring is
-/// newer, the copy is retired or not yet a master, the key is invalid) goes to the range grain, which answers Moved or
+/// the checks the range grain makes: committed values only, and only while the master's lease holds. A read that fails
+/// any of them (the key is not this master's, the client's ring is newer, the copy is retired, fenced or not yet a
+/// master, the lease ran out, the key is invalid) goes to the range grain, which renews the lease, answers Moved or
 /// the error.</item>
 /// <item>Writes go to the range grain, which orders them and waits for the replicas: as a turn queued on its scheduler
 /// when it is active here (<see cref="RangeGrain.SetManyFromSiloAsync"/>), else as a grain call.</item>
@@ -27,6 +28,7 @@ internal sealed class BatchExecutor
     private readonly LocalGrains<RangeGrain> _local;
     private readonly RangeCallCounter _counter;
     private readonly DiMintLimitsOptions _limits;
+    private readonly TimeProvider _time;
 
     /// <summary>How the grain keys of ranges mastered here end: <c>/</c> and this silo's parsable address.</summary>
     private readonly string _localKeySuffix;
@@ -40,8 +42,10 @@ internal sealed class BatchExecutor
         RangeStore store,
         LocalGrains<RangeGrain> local,
         RangeCallCounter counter,
-        IOptions<DiMintLimitsOptions> limits)
+        IOptions<DiMintLimitsOptions> limits,
+        TimeProvider time)
     {
+        _time = time;
         _grains = grains;
         _store = store;
         _local = local;
@@ -101,8 +105,8 @@ internal sealed class BatchExecutor
 
     private Task<WriteResult> WriteAsync(RangeBatch batch, Target target, long ringVersion) =>
         _local.TryGet(batch.GrainKey, out var grain)
-            ? CountedAsync(grain.SetManyFromSiloAsync(batch.WriteKeys, batch.WriteValues, ringVersion))
-            : target.Grain.SetManyAsync(batch.WriteKeys, batch.WriteValues, ringVersion);
+            ? CountedAsync(grain.SetManyFromSiloAsync(batch.WriteKeys, batch.WriteValues, ringVersion, batch.WriteIds))
+            : target.Grain.SetManyAsync(batch.WriteKeys, batch.WriteValues, ringVersion, batch.WriteIds);
 
     /// <summary>A write handed to a local grain, counted as its call filter would have counted the call.</summary>
     private async Task<WriteResult> CountedAsync(Task<WriteResult> write)
@@ -154,7 +158,7 @@ internal sealed class BatchExecutor
         }
 
         var started = Stopwatch.GetTimestamp();
-        if (data.TryReadAsMaster(target.Epoch, ringVersion, keys) is not { } values)
+        if (data.TryReadAsMaster(target.Epoch, ringVersion, keys, _time.GetTimestamp()) is not { } values)
         {
             return null;
         }

@@ -10,10 +10,21 @@ public sealed class ReplicationOptions
     public int ReplicationFactor { get; set; } = 3;
 
     /// <summary>
-    /// Replicas that must hold a write before the master acknowledges it (capped by the range's replicas).
-    /// 0 is plain asynchronous replication. Default 1.
+    /// Replicas that must hold a write before the master acknowledges it. Default (null): a majority of each range's
+    /// copies, counting the master: 1 replica of 2 with ReplicationFactor 3, 2 of 4 with 5; a promotion then needs the
+    /// rest of a majority, so no acknowledged write is lost to a crash, a pause or a partition. More makes writes wait for
+    /// more replicas and promotions need fewer (capped by the replicas a range has). 0 is asynchronous replication:
+    /// writes are acknowledged at once and a failover can lose what the master had not sent yet.
     /// </summary>
-    public int WriteAcks { get; set; } = 1;
+    public int? WriteAcks { get; set; }
+
+    /// <summary>
+    /// How long a replica's promise to its master lasts: a replica answers a fence for a newer epoch only once this long
+    /// has passed since it last acknowledged the old master, and the master serves reads only until then (less a margin),
+    /// so a master cut off from its replicas stops serving before a successor can be promoted. Shorter than
+    /// <see cref="FailoverTimeout"/>, so a failover rarely waits for it. Default 1 s.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a write waits for its acknowledgements before failing with NotEnoughReplicas. Default 2 s.</summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(2);

@@ -17,16 +17,27 @@ public static class SiloBuilderExtensions
     /// <c>DiMint:Ring</c>). The ring's storage is added separately: <see cref="AddDiMintMemoryRingStorage"/> for the
     /// embedded default.
     /// </summary>
-    public static ISiloBuilder AddDiMint(this ISiloBuilder builder)
+    public static ISiloBuilder AddDiMint(this ISiloBuilder builder) => builder.AddDiMint(new SiloProcessState());
+
+    /// <summary>
+    /// <see cref="AddDiMint(ISiloBuilder)"/> with the range copies of <paramref name="state"/>, which outlives this runtime
+    /// (the silo host restarts its runtime in the same process after the cluster declared it dead).
+    /// </summary>
+    public static ISiloBuilder AddDiMint(this ISiloBuilder builder, SiloProcessState state)
     {
+        ArgumentNullException.ThrowIfNull(state);
         var services = builder.Services;
+        services.AddSingleton(state);
+        services.AddSingleton(state.Store);
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new IncarnationRecorder(state, sp.GetRequiredService<ILocalSiloDetails>()));
         services.AddOptions<DiMintLimitsOptions>().BindConfiguration(DiMintLimitsOptions.Section)
             .Validate(o => o.MaxKeyBytes > 0 && o.MaxValueBytes > 0, "Limits must be positive.").ValidateOnStart();
         services.AddOptions<RingOptions>().BindConfiguration(RingOptions.Section)
             .Validate(o => o.InitialRangesPerSilo is > 0 and <= 4096, "InitialRangesPerSilo must be between 1 and 4096.").ValidateOnStart();
         services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section)
-            .Validate(o => o.ReplicationFactor >= 1 && o.WriteAcks >= 0 && o.WriteAcks < o.ReplicationFactor, "ReplicationFactor must be at least 1 and WriteAcks between 0 and ReplicationFactor - 1.")
-            .Validate(o => o.AckTimeout > TimeSpan.Zero && o.FailoverTimeout > TimeSpan.Zero && o.ProbeInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero, "Timeouts must be positive.")
+            .Validate(o => o.ReplicationFactor >= 1 && (o.WriteAcks is null || (o.WriteAcks >= 0 && o.WriteAcks < o.ReplicationFactor)), "ReplicationFactor must be at least 1 and WriteAcks (when set) between 0 and ReplicationFactor - 1.")
+            .Validate(o => o.AckTimeout > TimeSpan.Zero && o.FailoverTimeout > TimeSpan.Zero && o.ProbeInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration > TimeSpan.Zero, "Timeouts must be positive.")
+            .Validate(o => o.LeaseDuration < o.FailoverTimeout, "LeaseDuration must be shorter than FailoverTimeout.")
             .ValidateOnStart();
         services.AddOptions<RebalanceOptions>().BindConfiguration(RebalanceOptions.Section)
             .Validate(o => o.MaxConcurrentOperations >= 1 && o.TransferBytesPerSecond >= 0 && o.SplitRatio > 1 && o.MoveThreshold > 1, "MaxConcurrentOperations must be at least 1, TransferBytesPerSecond not negative, SplitRatio and MoveThreshold above 1.")
@@ -35,7 +46,6 @@ public static class SiloBuilderExtensions
             .ValidateOnStart();
         services.AddOptions<DataPortOptions>().BindConfiguration(DataPortOptions.Section)
             .Validate(o => o.Port is >= 0 and <= 65535, "DataPort:Port must be between 0 and 65535.").ValidateOnStart();
-        services.AddSingleton<RangeStore>();
         services.AddSingleton(typeof(LocalGrains<>));
         services.AddSingleton<ReplicationChannel>();
         services.AddSingleton<RingCache>();
@@ -47,6 +57,7 @@ public static class SiloBuilderExtensions
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortRequest>>(),
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortAnswer>>(),
             sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.AckTimeout));
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OverlordWatch>();
         services.AddSingleton<DataPortListener>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DataPortListener>());
         services.AddSingleton<IGrainService>(sp => ActivatorUtilities.CreateInstance<SiloBatchService>(
@@ -62,4 +73,15 @@ public static class SiloBuilderExtensions
         builder.AddMemoryGrainStorage(DiMintStorage.Ring);
 
     internal static DiMintLimitsOptions Limits(this IOptions<DiMintLimitsOptions> options) => options.Value;
+
+    /// <summary>Records each runtime's silo address in the process state as it starts.</summary>
+    private sealed class IncarnationRecorder(SiloProcessState state, ILocalSiloDetails silo) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(IncarnationRecorder), ServiceLifecycleStage.RuntimeInitialize, _ =>
+            {
+                state.Started(silo.SiloAddress);
+                return Task.CompletedTask;
+            });
+    }
 }

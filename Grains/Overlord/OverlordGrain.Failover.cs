@@ -1,19 +1,47 @@
 using DiMint.Grains.Hosting;
+using DiMint.Grains.Replication;
 using Microsoft.Extensions.Logging;
 
 namespace DiMint.Grains.Overlord;
 
 /// <summary>
-/// Health checks and failover: the overlord probes every silo the ring names; a silo Orleans declares dead, or one
-/// that fails the probes for <see cref="ReplicationOptions.FailoverTimeout"/>, loses its ranges to their best
-/// replicas (fenced first, so the old master can no longer get writes acknowledged). Then the replication factor is
-/// restored on the silos that are up, which also gives replicas to silos that join.
+/// Health checks, promotions and repairs. The overlord probes every silo the ring names; a silo Orleans declares dead,
+/// or one that fails the probes for <see cref="ReplicationOptions.FailoverTimeout"/>, has failed. A range whose master
+/// failed is promoted only when a promotion quorum of its copies answers a fence (<see cref="RingPlanner.Promote"/>):
+/// the most advanced of them then holds every acknowledged write. Otherwise the range waits, unavailable, for copies to
+/// come back; it is never recreated empty (only an operator may, with <c>dimint recover</c>). Replicas on failed silos
+/// are replaced, and missing ones added, by repair operations that copy first and switch under the master's fence.
 /// </summary>
 internal sealed partial class OverlordGrain
 {
+    /// <summary>At most this many repairs (replicas copied to restore the replication factor) run at once.</summary>
+    private const int MaxConcurrentRepairs = 4;
+
+    /// <summary>How long a range whose repair was rolled back waits before the next try.</summary>
+    private static readonly TimeSpan RepairBackoff = TimeSpan.FromSeconds(5);
+
     private readonly Dictionary<SiloAddress, DateTimeOffset> _suspects = [];
     private readonly HashSet<int> _unconfigured = [];
+
+    /// <summary>
+    /// Silos that answered a probe of this activation at least once: a silo still starting (its first probes are slow on
+    /// a loaded machine) fails only when Orleans declares it dead, not by missed probes.
+    /// </summary>
+    private readonly HashSet<SiloAddress> _seenUp = [];
+
+    /// <summary>The newest epoch this activation fenced copies of a range for, until a promotion to it is published.</summary>
+    private readonly Dictionary<int, long> _fencedEpochs = [];
+
+    /// <summary>Silos whose process restarted its Orleans runtime, and the silo that is that process now (it holds their copies).</summary>
+    private readonly Dictionary<SiloAddress, SiloAddress> _carriers = [];
+
+    /// <summary>Ranges whose last repair was rolled back, and when they may be tried again.</summary>
+    private readonly Dictionary<int, DateTimeOffset> _repairBackoff = [];
+
+    /// <summary>Ranges whose promotion is waiting for copies, so the warning is logged once per outage.</summary>
+    private readonly HashSet<int> _waitingForCopies = [];
     private IGrainTimer? _healthTimer;
+    private int _repairsRunning;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -21,6 +49,29 @@ internal sealed partial class OverlordGrain
         _healthTimer = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(interval, interval));
         StartBalancing();
         return Task.CompletedTask;
+    }
+
+    public async Task ResolveEpochAsync(int rangeId, long epoch)
+    {
+        await GetRingAsync();
+        await _ringGate.WaitAsync();
+        try
+        {
+            if (_ring!.FindById(rangeId) is { } range && range.Epoch == epoch && !_busy.ContainsKey(rangeId))
+            {
+                LogResolvingEpoch(logger, rangeId, epoch);
+                await PromoteAsync([range], "a replica was fenced for an epoch the ring never got");
+            }
+        }
+        finally
+        {
+            _ringGate.Release();
+        }
+
+        if (_unconfigured.Count > 0)
+        {
+            await ConfigureMastersAsync();
+        }
     }
 
     private async Task CheckHealthAsync(CancellationToken cancellationToken)
@@ -37,7 +88,7 @@ internal sealed partial class OverlordGrain
         var probed = named.Union(active).ToArray();
         var answers = await Task.WhenAll(probed.Select(async silo =>
         {
-            if (members.TryGetValue(silo, out var member) && member.Status == Orleans.Runtime.SiloStatus.Dead)
+            if (IsDead(silo))
             {
                 return (Silo: silo, Up: false, Dead: true);
             }
@@ -60,6 +111,7 @@ internal sealed partial class OverlordGrain
             if (up)
             {
                 _suspects.Remove(silo);
+                _seenUp.Add(silo);
                 continue;
             }
 
@@ -68,29 +120,26 @@ internal sealed partial class OverlordGrain
                 _suspects[silo] = since = now;
             }
 
-            if (dead || now - since >= options.FailoverTimeout)
+            if (dead || (_seenUp.Contains(silo) && now - since >= options.FailoverTimeout))
             {
                 failed.Add(silo);
             }
         }
 
         _draining.RemoveWhere(s => !active.Contains(s) || failed.Contains(s));
-        var live = active.Where(s => !failed.Contains(s) && !_suspects.ContainsKey(s) && !_draining.Contains(s)).ToArray();
+        foreach (var silo in failed.Where(named.Contains))
+        {
+            await FindCarrierAsync(silo);
+        }
 
         // Ring operations change the ring too: decide on the ring of the moment, inside the gate.
         await _ringGate.WaitAsync(cancellationToken);
         try
         {
-            ring = _ring!;
-            if (failed.Overlaps(ring.Ranges.SelectMany(r => r.Replicas.Prepend(r.Master))))
+            var orphaned = _ring!.Ranges.Where(r => failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
+            if (orphaned.Length > 0)
             {
-                await FailoverAsync(ring, failed, live);
-            }
-            else if (RingPlanner.FillReplicas(ring, live, options.ReplicationFactor) is { } filled)
-            {
-                await PublishAsync(filled);
-                LogReplicasAdded(logger, filled.Version);
-                MarkChanged(ring, filled);
+                await PromoteAsync(orphaned, $"silo(s) {string.Join(", ", failed.Where(f => orphaned.Any(r => r.Master.Equals(f))))} failed");
             }
         }
         finally
@@ -102,53 +151,237 @@ internal sealed partial class OverlordGrain
         {
             await ConfigureMastersAsync();
         }
+
+        StartRepairs(failed);
     }
 
-    private async Task FailoverAsync(Ring ring, HashSet<SiloAddress> failed, IReadOnlyCollection<SiloAddress> live)
+    /// <summary>
+    /// Promotes what it can of <paramref name="ranges"/>, inside the ring gate: asks every copy of each range what it holds
+    /// (no side effect), fences the copies of the ranges where a promotion quorum of complete copies answered, and
+    /// publishes the promotions those fences allow (<see cref="RingPlanner.Promote"/>). The others wait.
+    /// </summary>
+    private async Task PromoteAsync(IReadOnlyList<RangeInfo> ranges, string reason)
     {
         var options = replication.Value;
-
-        // Fence every surviving replica of a range whose master failed: from now on they refuse the old master.
-        var fencing = ring.Ranges
-            .Where(r => failed.Contains(r.Master))
-            .SelectMany(r => r.Replicas.Where(s => !failed.Contains(s)).Select(s => (Range: r, Silo: s)))
-            .ToArray();
-        var states = await Task.WhenAll(fencing.Select(async f =>
+        var writeAcks = options.WriteAcks;
+        var asked = await AskCopiesAsync(ranges, fenceEpoch: null);
+        var promotable = new List<RangeInfo>();
+        foreach (var range in ranges)
         {
-            try
+            var answered = asked.GetValueOrDefault(range.Id)?.Count ?? 0;
+            var quorum = Quorums.Of(range.Replicas.Length, writeAcks).Promotion;
+            if (answered >= quorum)
             {
-                var replica = GrainFactory.GetGrain<IRangeReplicaGrain>($"{f.Range.Id}/{f.Silo.ToParsableString()}");
-                return (f.Range.Id, f.Silo, State: (ReplicaState?)await replica.FenceAsync(f.Range.Id, f.Range.Epoch + 1).WaitAsync(options.ProbeTimeout * 2));
+                promotable.Add(range);
+                _waitingForCopies.Remove(range.Id);
             }
-            catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
+            else if (_waitingForCopies.Add(range.Id))
             {
-                return (f.Range.Id, f.Silo, State: (ReplicaState?)null);
+                LogWaitingForCopies(logger, range.Id, answered, quorum, range.Replicas.Length + 1);
             }
-        }));
-        var answered = states.Where(s => s.State is not null).ToDictionary(s => (s.Id, s.Silo), s => s.State!);
+        }
 
-        if (RingPlanner.Failover(ring, failed, answered, live) is not { } next)
+        if (promotable.Count == 0)
         {
             return;
         }
 
-        // A range whose new master was not one of its replicas had no complete copy left.
-        var lost = next.Ranges.Count(r => ring.FindById(r.Id) is { } old && failed.Contains(old.Master) && !old.Replicas.Contains(r.Master));
-        if (RingPlanner.FillReplicas(next, live, options.ReplicationFactor) is { } filled)
+        // The new epoch is above every fence seen: replicas fenced by an earlier attempt accept the new master.
+        var epochs = promotable.ToDictionary(
+            r => r.Id,
+            r => Math.Max(Math.Max(r.Epoch, _fencedEpochs.GetValueOrDefault(r.Id)), asked[r.Id].Values.Max(a => a.State.FencedEpoch)) + 1);
+        foreach (var (id, epoch) in epochs)
         {
-            next = filled with { Version = next.Version };
+            _fencedEpochs[id] = epoch;
         }
 
-        await PublishAsync(next);
-        foreach (var silo in failed)
+        var fenced = await AskCopiesAsync(promotable, epochs);
+        var promoted = new Dictionary<int, RangeInfo>();
+        foreach (var range in promotable)
         {
-            _suspects.Remove(silo);
+            if (RingPlanner.Promote(range, fenced.GetValueOrDefault(range.Id) ?? [], writeAcks, epochs[range.Id]) is { } next)
+            {
+                promoted[range.Id] = next;
+            }
+            else
+            {
+                LogPromotionFailed(logger, range.Id, epochs[range.Id]);
+            }
         }
 
-        var promoted = next.Ranges.Count(r => ring.FindById(r.Id)!.Epoch != r.Epoch);
-        LogFailover(logger, string.Join(", ", failed), promoted, lost, next.Version);
-        MarkChanged(ring, next);
-        await ConfigureMastersAsync();
+        if (promoted.Count == 0)
+        {
+            return;
+        }
+
+        var before = _ring!;
+        var after = before with
+        {
+            Version = before.Version + 1,
+            Ranges = [.. before.Ranges.Select(r => promoted.TryGetValue(r.Id, out var next) && ranges.First(x => x.Id == r.Id).GrainKey == r.GrainKey ? next : r)],
+        };
+        after.Validate();
+        await PublishAsync(after);
+        foreach (var id in promoted.Keys)
+        {
+            _fencedEpochs.Remove(id);
+        }
+
+        foreach (var next in promoted.Values)
+        {
+            var old = before.FindById(next.Id)!;
+            LogPromoted(logger, next.Id, old.Master.ToString(), next.Master.ToString(), next.Epoch, reason);
+        }
+
+        MarkChanged(before, after);
+    }
+
+    /// <summary>
+    /// Every reachable copy of each range, as what it holds: with <paramref name="fenceEpoch"/>, each copy is fenced for
+    /// that range's epoch first (and answers once its promise to the old master has run out); without, only asked.
+    /// Copies on silos Orleans declared dead are not asked; copies that do not answer in time are left out.
+    /// </summary>
+    private async Task<Dictionary<int, Dictionary<SiloAddress, (SiloAddress At, ReplicaState State)>>> AskCopiesAsync(
+        IReadOnlyList<RangeInfo> ranges, IReadOnlyDictionary<int, long>? fenceEpoch)
+    {
+        var options = replication.Value;
+        var timeout = fenceEpoch is null ? options.ProbeTimeout * 2 : options.LeaseDuration + (options.ProbeTimeout * 2);
+        var calls = ranges
+            .SelectMany(r => r.Replicas.Prepend(r.Master).Distinct().Select(member => (Range: r, Member: member, At: Reach(member))))
+            .Where(c => c.At is not null)
+            .Select(async c =>
+            {
+                try
+                {
+                    var copy = GrainFactory.GetGrain<IRangeReplicaGrain>(MasterReplication.ReplicaKey(c.Range.Id, c.At!));
+                    var call = fenceEpoch is null ? copy.GetStateAsync(c.Range.Id, includeMaster: true) : copy.FenceAsync(c.Range.Id, fenceEpoch[c.Range.Id]);
+                    var state = await call.WaitAsync(timeout);
+                    return (c.Range.Id, c.Member, At: c.At!, State: (ReplicaState?)state);
+                }
+                catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
+                {
+                    return (c.Range.Id, c.Member, At: c.At!, State: (ReplicaState?)null);
+                }
+            });
+        var results = await Task.WhenAll(calls);
+        var byRange = new Dictionary<int, Dictionary<SiloAddress, (SiloAddress At, ReplicaState State)>>();
+        foreach (var (id, member, at, state) in results)
+        {
+            if (state is not null)
+            {
+                (byRange.TryGetValue(id, out var copies) ? copies : byRange[id] = [])[member] = (at, state);
+            }
+        }
+
+        return byRange;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="silo"/> will never answer again: Orleans declared it dead, or a newer silo runs at its
+    /// address (its process restarted, or its runtime did).
+    /// </summary>
+    private bool IsDead(SiloAddress silo)
+    {
+        var members = membership.CurrentSnapshot.Members;
+        if (members.TryGetValue(silo, out var member) && member.Status == Orleans.Runtime.SiloStatus.Dead)
+        {
+            return true;
+        }
+
+        foreach (var other in members.Values)
+        {
+            if (other.Status == Orleans.Runtime.SiloStatus.Active && other.SiloAddress.Endpoint.Equals(silo.Endpoint) && other.SiloAddress.Generation > silo.Generation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Where the copies named on <paramref name="silo"/> can be asked: the silo itself while it lives, else the silo now carrying them, if any.</summary>
+    private SiloAddress? Reach(SiloAddress silo) =>
+        !IsDead(silo) ? silo : _carriers.TryGetValue(silo, out var carrier) && !IsDead(carrier) ? carrier : null;
+
+    /// <summary>
+    /// For a silo that will not answer again: the active silo at its address whose process had it as an earlier runtime
+    /// (<see cref="ISiloAgentGrain.GetEarlierIncarnationsAsync"/>), which holds its copies; remembered.
+    /// </summary>
+    private async Task FindCarrierAsync(SiloAddress silo)
+    {
+        if (!IsDead(silo) || Reach(silo) is not null)
+        {
+            return;
+        }
+
+        var candidates = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == Orleans.Runtime.SiloStatus.Active && m.SiloAddress.Endpoint.Equals(silo.Endpoint) && m.SiloAddress.Generation > silo.Generation)
+            .Select(m => m.SiloAddress);
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                var earlier = await GrainFactory.GetGrain<ISiloAgentGrain>(candidate.ToParsableString()).GetEarlierIncarnationsAsync().WaitAsync(replication.Value.ProbeTimeout * 2);
+                if (earlier.Contains(silo))
+                {
+                    _carriers[silo] = candidate;
+                    LogCarrierFound(logger, silo.ToString(), candidate.ToString());
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
+            {
+                // Asked again on the next check.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the repairs the ring needs (<see cref="RingPlanner.PlanRepairs"/>): replicas on failed silos moved to live
+    /// ones, missing replicas added, at most <see cref="MaxConcurrentRepairs"/> at a time.
+    /// </summary>
+    private void StartRepairs(IReadOnlySet<SiloAddress> failed)
+    {
+        if (_ring is not { } ring || _repairsRunning >= MaxConcurrentRepairs)
+        {
+            return;
+        }
+
+        var live = EligibleSilos().Where(s => !failed.Contains(s)).ToArray();
+        var now = time.GetUtcNow();
+        var busy = _busy.Keys.Concat(_repairBackoff.Where(b => b.Value > now).Select(b => b.Key)).ToHashSet();
+        var carriers = _carriers.Where(c => !IsDead(c.Value)).ToDictionary(c => c.Key, c => c.Value);
+        foreach (var (rangeId, from, to) in RingPlanner.PlanRepairs(ring, live, failed, replication.Value.ReplicationFactor, busy, carriers).Take(MaxConcurrentRepairs - _repairsRunning))
+        {
+            var op = Begin(
+                new RingOperationInfo
+                {
+                    Id = 0,
+                    Kind = RingOperationKind.MoveReplica,
+                    RangeId = rangeId,
+                    Source = from,
+                    Target = to,
+                    State = RingOperationState.Running,
+                    Automatic = true,
+                    Reason = from is null ? "restore the replication factor"
+                        : to is null ? $"drop the replica on failed silo {from} (no other silo can take it)"
+                        : $"replace the replica on failed silo {from}",
+                },
+                rangeId);
+            _repairsRunning++;
+            _ = RunAsync(op, () => ChangeReplicaStepAsync(op, rangeId, from, to), usesSlot: false, onEnd: done =>
+            {
+                _repairsRunning--;
+                if (done)
+                {
+                    _repairBackoff.Remove(rangeId);
+                }
+                else
+                {
+                    _repairBackoff[rangeId] = time.GetUtcNow() + RepairBackoff;
+                }
+            });
+        }
     }
 
     /// <summary>Remembers the ranges whose master must learn its new configuration.</summary>
@@ -191,11 +424,20 @@ internal sealed partial class OverlordGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Failover: silo(s) {Silos} gone; {Promoted} ranges got new masters ({Lost} without a replica, their data lost); ring version {RingVersion}")]
-    private static partial void LogFailover(ILogger logger, string silos, int promoted, int lost, long ringVersion);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: master {OldMaster} replaced by {NewMaster} at epoch {Epoch} ({Reason})")]
+    private static partial void LogPromoted(ILogger logger, int rangeId, string oldMaster, string newMaster, long epoch, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Replicas placed to restore the replication factor; ring version {RingVersion}")]
-    private static partial void LogReplicasAdded(ILogger logger, long ringVersion);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Range {RangeId} is unavailable: its master failed and {Answered} of its {Copies} copies answered, {Quorum} needed to promote one without losing acknowledged writes; it waits for copies to come back ('dimint recover' can force it)")]
+    private static partial void LogWaitingForCopies(ILogger logger, int rangeId, int answered, int quorum, int copies);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: too few copies answered the fence for epoch {Epoch}; the promotion is retried")]
+    private static partial void LogPromotionFailed(ILogger logger, int rangeId, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: its master at epoch {Epoch} reports replicas fenced past it; promoting the best copy again")]
+    private static partial void LogResolvingEpoch(ILogger logger, int rangeId, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} restarted its runtime as {Carrier}, which holds its range copies")]
+    private static partial void LogCarrierFound(ILogger logger, string silo, string carrier);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: its master did not take its new configuration yet: {Reason}")]
     private static partial void LogConfigureFailed(ILogger logger, int rangeId, string reason);

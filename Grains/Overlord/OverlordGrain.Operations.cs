@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DiMint.Grains.Rebalancing;
+using DiMint.Grains.Replication;
 using Microsoft.Extensions.Logging;
 
 namespace DiMint.Grains.Overlord;
@@ -219,16 +220,20 @@ internal sealed partial class OverlordGrain
         var started = EnterFence(op);
         var fence = await PrepareAsync(op, [master], () => master.PrepareSplitAsync(op.Id, lower, upper, rebalance.Value.FenceCatchUp));
 
-        // Replicas that hold exactly the fenced writes split their copies in place (no snapshot for the halves), while
-        // the ring is published: the halves' masters start (and look for their replicas) only at the commit.
-        var copies = Task.WhenAll(fence.CaughtUp.Where(range.Replicas.Contains).Select(s => TryAsync(ReplicaOn(rangeId, s).SplitAsync(rangeId, fence.SourceEpoch, fence.AppliedSeq, lower, upper))));
-        var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.Split(ring, rangeId, point, lowId, highId).Ring : null);
-        await copies;
+        // Replicas that hold exactly the fenced writes split their copies in place (no snapshot for the halves). A write
+        // quorum of the halves' copies must hold them before the ring names the halves: a master that dies right after
+        // the split then still has a successor with every acknowledged write.
+        var copies = await Task.WhenAll(fence.CaughtUp.Where(range.Replicas.Contains).Select(s => TryAsync(ReplicaOn(rangeId, s).SplitAsync(rangeId, fence.SourceEpoch, fence.AppliedSeq, lower, upper), false)));
+        var changed = copies.Count(ok => ok) >= WriteReplicas(range)
+            ? await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.Split(ring, rangeId, point, lowId, highId).Ring : null)
+            : null;
         if (changed is not { } ring)
         {
             await AbortAsync(op, [master]);
             await DropCopiesAsync(range.Replicas, lowId, highId);
-            throw new OperationRolledBackException($"range {rangeId} changed while splitting");
+            throw new OperationRolledBackException(copies.Count(ok => ok) < WriteReplicas(range)
+                ? $"too few replicas of range {rangeId} split their copies ({copies.Count(ok => ok)} of {WriteReplicas(range)} needed)"
+                : $"range {rangeId} changed while splitting");
         }
 
         op.Committed = true;
@@ -255,21 +260,26 @@ internal sealed partial class OverlordGrain
         var lowerMaster = RangeGrainOf(lower);
         var upperMaster = RangeGrainOf(upper);
         var started = EnterFence(op);
-        var upperFence = await PrepareAsync(op, [upperMaster], () => upperMaster.FenceAsync(op.Id, null, rebalance.Value.FenceCatchUp));
+        var upperFence = await PrepareAsync(op, [upperMaster], () => upperMaster.FenceAsync(op.Id, upper, rebalance.Value.FenceCatchUp));
         var lowerFence = await PrepareAsync(op, [upperMaster, lowerMaster], () => lowerMaster.PrepareMergeAsync(op.Id, upper, merged, rebalance.Value.FenceCatchUp));
         var low = new MergeSource { Range = lower, SourceEpoch = lowerFence.SourceEpoch, Seq = lowerFence.AppliedSeq };
         var high = new MergeSource { Range = upper, SourceEpoch = upperFence.SourceEpoch, Seq = upperFence.AppliedSeq };
-        var copies = Task.WhenAll(merged.Replicas.Where(s => lowerFence.CaughtUp.Contains(s) && upperFence.CaughtUp.Contains(s))
-            .Select(s => TryAsync(ReplicaOn(lowerId, s).MergeAsync(low, high, merged))));
-        var changed = await ChangeRingAsync(ring => ring.FindById(lowerId)?.GrainKey == lower.GrainKey && ring.FindById(upperId)?.GrainKey == upper.GrainKey
-            ? RingPlanner.Merge(ring, lowerId, upperId, merged with { Replicas = ring.FindById(lowerId)!.Replicas })
-            : null);
-        await copies;
+        // As for a split: a write quorum of the merged range's copies must hold it before the ring names it.
+        var copies = await Task.WhenAll(merged.Replicas.Where(s => lowerFence.CaughtUp.Contains(s) && upperFence.CaughtUp.Contains(s))
+            .Select(s => TryAsync(ReplicaOn(lowerId, s).MergeAsync(low, high, merged), false)));
+        var changed = copies.Count(ok => ok) >= WriteReplicas(merged)
+            ? await ChangeRingAsync(ring => ring.FindById(lowerId)?.GrainKey == lower.GrainKey && ring.FindById(upperId)?.GrainKey == upper.GrainKey
+                && ring.FindById(lowerId)!.Replicas.SequenceEqual(merged.Replicas)
+                ? RingPlanner.Merge(ring, lowerId, upperId, merged)
+                : null)
+            : null;
         if (changed is not { } ring)
         {
             await AbortAsync(op, [upperMaster, lowerMaster]);
             await DropCopiesAsync(merged.Replicas, mergedId);
-            throw new OperationRolledBackException($"ranges {lowerId} and {upperId} changed while merging");
+            throw new OperationRolledBackException(copies.Count(ok => ok) < WriteReplicas(merged)
+                ? $"too few replicas merged their copies ({copies.Count(ok => ok)} of {WriteReplicas(merged)} needed)"
+                : $"ranges {lowerId} and {upperId} changed while merging");
         }
 
         op.Committed = true;
@@ -295,7 +305,8 @@ internal sealed partial class OverlordGrain
         }
 
         var started = EnterFence(op);
-        await PrepareAsync(op, [master], () => master.FenceAsync(op.Id, target, rebalance.Value.FenceCatchUp));
+        var next = RingPlanner.MoveMaster(_ring!, rangeId, target).FindById(rangeId)!;
+        await PrepareAsync(op, [master], () => master.FenceAsync(op.Id, next, rebalance.Value.FenceCatchUp));
         var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.MoveMaster(ring, rangeId, target) : null);
         if (changed is not { } ring)
         {
@@ -310,25 +321,50 @@ internal sealed partial class OverlordGrain
         await AfterChangeAsync(ring.Before, ring.After);
     }
 
-    /// <summary>Moves a replica: a copy to the target, then the ring switch (no fence: the master feeds both meanwhile).</summary>
-    private async Task MoveReplicaStepAsync(RingOperation op, int rangeId, SiloAddress from, SiloAddress target)
+    private Task MoveReplicaStepAsync(RingOperation op, int rangeId, SiloAddress from, SiloAddress target) =>
+        ChangeReplicaStepAsync(op, rangeId, from, target);
+
+    /// <summary>
+    /// Changes one of a range's replicas: <paramref name="target"/> gets a copy (fed like a replica, counted toward nothing)
+    /// unless it is null, then the master is fenced until a write quorum of the new configuration holds every write, the
+    /// ring switches (the replica on <paramref name="from"/> replaced, or dropped, or <paramref name="target"/> added when
+    /// <paramref name="from"/> is null), and the master takes the new configuration and lifts the fence. Under the fence no
+    /// write is acknowledged by the old configuration alone, so no acknowledged write is missing from the new one.
+    /// </summary>
+    private async Task ChangeReplicaStepAsync(RingOperation op, int rangeId, SiloAddress? from, SiloAddress? target)
     {
         var range = CurrentRange(rangeId);
         var master = RangeGrainOf(range);
-        await CopyAsync(op, master, range, target);
-        var changed = await ChangeRingAsync(ring => ring.FindById(rangeId) is { } now && now.GrainKey == range.GrainKey && now.Replicas.Contains(from) && !now.Replicas.Contains(target)
-            ? RingPlanner.MoveReplica(ring, rangeId, from, target)
+        if (target is not null)
+        {
+            await CopyAsync(op, master, range, target);
+        }
+
+        Ring Change(Ring ring) => (from, target) switch
+        {
+            ({ } f, { } t) => RingPlanner.MoveReplica(ring, rangeId, f, t),
+            ({ } f, null) => RingPlanner.DropReplica(ring, rangeId, f),
+            (null, { } t) => RingPlanner.AddReplica(ring, rangeId, t),
+            _ => throw new InvalidOperationException("A replica change needs a replica to drop or a silo to add."),
+        };
+
+        var next = Change(_ring!).FindById(rangeId)!;
+        var started = EnterFence(op);
+        await PrepareAsync(op, [master], () => master.FenceAsync(op.Id, next, rebalance.Value.FenceCatchUp));
+        var changed = await ChangeRingAsync(ring => ring.FindById(rangeId) is { } now && now.GrainKey == range.GrainKey && now.Replicas.SequenceEqual(range.Replicas)
+            ? Change(ring)
             : null);
         if (changed is not { } ring)
         {
             await AbortAsync(op, [master]);
-            throw new OperationRolledBackException($"range {rangeId} changed while moving its replica");
+            throw new OperationRolledBackException($"range {rangeId} changed while changing its replicas");
         }
 
         op.Committed = true;
-        op.Info = op.Info with { Fence = op.Info.Fence ?? TimeSpan.Zero };
+        await TryAsync(master.CommitAsync(op.Id, ring.After, keepAsReplica: false));
+        EndFence(op, started);
         await AfterChangeAsync(ring.Before, ring.After);
-        if (!_unconfigured.Contains(rangeId))
+        if (from is not null && !_unconfigured.Contains(rangeId))
         {
             // The master stopped feeding the old replica: its copy can go.
             await DropCopiesAsync([from], rangeId);
@@ -396,14 +432,10 @@ internal sealed partial class OverlordGrain
             {
                 await MoveReplicaStepAsync(op, rangeId, silo, target);
             }
-            else if (await ChangeRingAsync(ring => ring.FindById(rangeId)?.Replicas.Contains(silo) == true ? RingPlanner.DropReplica(ring, rangeId, silo) : null) is { } ring)
+            else
             {
                 // Every other silo holds the range already: the replication factor is capped by the silos left.
-                await AfterChangeAsync(ring.Before, ring.After);
-                if (!_unconfigured.Contains(rangeId))
-                {
-                    await DropCopiesAsync([silo], rangeId);
-                }
+                await ChangeReplicaStepAsync(op, rangeId, silo, target: null);
             }
         }
 
@@ -543,7 +575,7 @@ internal sealed partial class OverlordGrain
         }
     }
 
-    private async Task RunAsync(RingOperation op, Func<Task> body, bool usesSlot = true)
+    private async Task RunAsync(RingOperation op, Func<Task> body, bool usesSlot = true, Action<bool>? onEnd = null)
     {
         var slots = _slots ??= new SemaphoreSlim(rebalance.Value.MaxConcurrentOperations);
         if (usesSlot)
@@ -567,6 +599,8 @@ internal sealed partial class OverlordGrain
             {
                 slots.Release();
             }
+
+            onEnd?.Invoke(op.Info.State == RingOperationState.Done);
         }
     }
 
@@ -626,7 +660,7 @@ internal sealed partial class OverlordGrain
 
     private IRangeGrain RangeGrainOf(RangeInfo range) => GrainFactory.GetGrain<IRangeGrain>(range.GrainKey);
 
-    private IRangeReplicaGrain ReplicaOn(int rangeId, SiloAddress silo) => GrainFactory.GetGrain<IRangeReplicaGrain>($"{rangeId}/{silo.ToParsableString()}");
+    private IRangeReplicaGrain ReplicaOn(int rangeId, SiloAddress silo) => GrainFactory.GetGrain<IRangeReplicaGrain>(MasterReplication.ReplicaKey(rangeId, silo));
 
     /// <summary>Whether a silo is an active member that the overlord does not suspect.</summary>
     private bool IsUsable(SiloAddress silo) =>
@@ -639,6 +673,23 @@ internal sealed partial class OverlordGrain
         new(DiMintErrorCode.UnknownRange, $"Range {rangeId} is not in ring version {ring.Version}.");
 
     private static bool IsTransient(Exception ex) => ex is TimeoutException or OrleansException or SiloUnavailableException;
+
+    /// <summary>Awaits a call whose failure the operation tolerates; <paramref name="failed"/> stands for its answer then.</summary>
+    private async Task<T> TryAsync<T>(Task<T> call, T failed)
+    {
+        try
+        {
+            return await call.WaitAsync(CallTimeout);
+        }
+        catch (Exception ex) when (IsTransient(ex) || ex is DiMintException)
+        {
+            LogCallFailed(logger, ex.Message);
+            return failed;
+        }
+    }
+
+    /// <summary>Replicas a write waits for in <paramref name="range"/>'s configuration.</summary>
+    private int WriteReplicas(RangeInfo range) => Quorums.Of(range.Replicas.Length, replication.Value.WriteAcks).WriteReplicas;
 
     /// <summary>Awaits a call whose failure the operation tolerates (a later step or the failover path covers it).</summary>
     private async Task TryAsync(Task call)

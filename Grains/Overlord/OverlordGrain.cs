@@ -24,6 +24,7 @@ internal sealed partial class OverlordGrain(
 {
     private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(3);
     private Task<Ring>? _bootstrap;
+    private Task? _wake;
 
     /// <summary>The ring, once this activation has loaded (and if needed repaired or created) it.</summary>
     private Ring? _ring;
@@ -37,6 +38,34 @@ internal sealed partial class OverlordGrain(
 
         // GetRingAsync interleaves: concurrent first callers share one load.
         return _bootstrap ??= LoadAsync();
+    }
+
+    public Task WakeAsync()
+    {
+        if (_ring is not null)
+        {
+            return Task.CompletedTask;
+        }
+
+        // One read of the stored ring at a time: a late read would bring back an older compare-and-swap token.
+        return _bootstrap ?? (_wake ??= LoadStoredAsync());
+
+        async Task LoadStoredAsync()
+        {
+            try
+            {
+                await state.ReadStateAsync();
+                if (_ring is null && state.State.Ring is { } stored)
+                {
+                    _ring = stored;
+                    ringCache.Offer(stored);
+                }
+            }
+            finally
+            {
+                _wake = null;
+            }
+        }
     }
 
     public async Task<ClusterStatus> GetStatusAsync()
@@ -93,7 +122,7 @@ internal sealed partial class OverlordGrain(
             : answered.Contains(r.Master)
                 ? new RangeStatusInfo { Range = r, Keys = 0, Bytes = 0, ReplicaLag = 0, ReplicasInSync = r.Replicas.Length }
                 : new RangeStatusInfo { Range = r, Keys = -1, Bytes = -1 }).ToImmutableArray();
-        return new ClusterStatus { RingVersion = ring.Version, Silos = nodes.ToImmutable(), Ranges = ranges };
+        return new ClusterStatus { RingVersion = ring.Version, Silos = nodes.ToImmutable(), Ranges = ranges, Overlord = GrainContext.Address.SiloAddress };
     }
 
     private async Task<SiloStats?> TryGetStatsAsync(SiloAddress silo)
@@ -113,6 +142,16 @@ internal sealed partial class OverlordGrain(
     {
         try
         {
+            if (_wake is { } waking)
+            {
+                await waking;
+            }
+
+            if (_ring is { } loaded)
+            {
+                return loaded;
+            }
+
             await state.ReadStateAsync();
             var silos = ActiveSilos();
             if (state.State.Ring is { } stored)
@@ -127,6 +166,13 @@ internal sealed partial class OverlordGrain(
             var ring = RingPlanner.Create(silos, silos.Length * options.Value.InitialRangesPerSilo, replication.Value.ReplicationFactor);
             await PublishAsync(ring);
             LogBootstrapped(logger, ring.Ranges.Length, silos.Length);
+
+            // The next health check starts every master, which gives its replicas their (empty) copies at once.
+            foreach (var range in ring.Ranges)
+            {
+                _unconfigured.Add(range.Id);
+            }
+
             return ring;
         }
         finally

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DiMint.Grains.Replication;
 
 namespace DiMint.Grains.Overlord;
 
@@ -31,7 +32,7 @@ public static class RingPlanner
             var replicas = Enumerable.Range(1, Math.Min(replicationFactor, ordered.Length) - 1)
                 .Select(k => ordered[(i + k) % ordered.Length])
                 .ToImmutableArray();
-            ranges.Add(new RangeInfo { Id = i + 1, Start = start, End = end, Master = ordered[i % ordered.Length], Replicas = replicas, Epoch = 1 });
+            ranges.Add(new RangeInfo { Id = i + 1, Start = start, End = end, Master = ordered[i % ordered.Length], Replicas = replicas, Epoch = 1, EmptyEpoch = 1 });
         }
 
         var ring = new Ring { Version = FirstVersion, Ranges = ranges.MoveToImmutable(), NextRangeId = rangeCount + 1 };
@@ -59,8 +60,9 @@ public static class RingPlanner
         var low = lowerId ?? ring.NextRangeId;
         var high = upperId ?? low + 1;
         CheckNewIds(ring, low, high);
-        var lower = range with { Id = low, End = at };
-        var upper = range with { Id = high, Start = at };
+        // The halves start from the range's data (their masters find it prepared), never empty.
+        var lower = range with { Id = low, End = at, EmptyEpoch = 0 };
+        var upper = range with { Id = high, Start = at, EmptyEpoch = 0 };
         var next = new Ring
         {
             Version = ring.Version + 1,
@@ -182,132 +184,139 @@ public static class RingPlanner
     }
 
     /// <summary>
-    /// The ring after the silos in <paramref name="failed"/> are gone: each range whose master failed gets as master
-    /// the complete replica that follows the newest master epoch with the highest applied sequence number
-    /// (<paramref name="replicaStates"/>, as the replicas
-    /// answered), and the next epoch; failed replicas leave their ranges. A range some surviving replica of which did
-    /// not answer is left for a later round. A range with no complete replica left gets an empty master on the least
-    /// loaded of <paramref name="live"/>: its data is lost. Null when nothing changes.
+    /// The range after a promotion, or null when the copies that answered cannot make one. <paramref name="answers"/> holds,
+    /// for each copy (the master or a replica, by the silo the range names) that answered a fence for
+    /// <paramref name="epoch"/>, the silo that answered for it (itself, or the silo that now carries its copy) and what it
+    /// holds. A promotion needs answers from the range's promotion quorum (<see cref="Quorums"/> with
+    /// <paramref name="writeAcks"/>): every acknowledged write is held by a write quorum of complete copies, which meets
+    /// every promotion quorum, so the most advanced complete copy that answered (newest epoch, then highest sequence
+    /// number) holds them all and becomes the master. A copy that is not complete (a snapshot under way) never
+    /// acknowledged a write, so it counts toward the quorum; when no answering copy is complete, the range never had an
+    /// acknowledged write, and it starts again empty on one of them. Every other copy stays in the range (as the silo that
+    /// answered for it), the old master too when it answered; an old master that did not answer leaves. Copies that did
+    /// not answer keep their places until a repair replaces them.
     /// </summary>
-    public static Ring? Failover(
-        Ring ring,
-        IReadOnlySet<SiloAddress> failed,
-        IReadOnlyDictionary<(int RangeId, SiloAddress Silo), ReplicaState> replicaStates,
-        IReadOnlyCollection<SiloAddress> live)
+    public static RangeInfo? Promote(
+        RangeInfo range,
+        IReadOnlyDictionary<SiloAddress, (SiloAddress At, ReplicaState State)> answers,
+        int? writeAcks,
+        long epoch)
     {
-        var ranges = ring.Ranges.ToBuilder();
-        var changed = false;
-        var load = live.ToDictionary(s => s, s => ring.Ranges.Count(r => r.Master.Equals(s)));
-        for (var i = 0; i < ranges.Count; i++)
-        {
-            var range = ranges[i];
-            var survivors = range.Replicas.Where(r => !failed.Contains(r)).ToImmutableArray();
-            if (failed.Contains(range.Master))
-            {
-                // Every surviving replica must have answered (and so been fenced): the one that did not may hold the
-                // newest acknowledged writes. Such a range waits for the next round.
-                if (survivors.Any(s => !replicaStates.ContainsKey((range.Id, s))))
-                {
-                    continue;
-                }
-
-                var best = survivors
-                    .Select(s => (Silo: s, State: replicaStates.GetValueOrDefault((range.Id, s))))
-                    .Where(c => c.State is { Complete: true })
-                    .OrderByDescending(c => c.State!.Epoch)
-                    .ThenByDescending(c => c.State!.AppliedSeq)
-                    .ThenBy(c => c.Silo.ToParsableString(), StringComparer.Ordinal)
-                    .Select(c => c.Silo)
-                    .FirstOrDefault();
-                if (best is null)
-                {
-                    if (load.Count == 0)
-                    {
-                        continue;
-                    }
-
-                    best = load.OrderBy(p => p.Value).ThenBy(p => p.Key.ToParsableString(), StringComparer.Ordinal).First().Key;
-                    survivors = [];
-                }
-
-                if (load.ContainsKey(best))
-                {
-                    load[best]++;
-                }
-
-                ranges[i] = range with { Master = best, Epoch = range.Epoch + 1, Replicas = survivors.Remove(best) };
-                changed = true;
-            }
-            else if (survivors.Length != range.Replicas.Length)
-            {
-                ranges[i] = range with { Replicas = survivors };
-                changed = true;
-            }
-        }
-
-        if (!changed)
+        if (answers.Count < Quorums.Of(range.Replicas.Length, writeAcks).Promotion)
         {
             return null;
         }
 
-        var next = ring with { Version = ring.Version + 1, Ranges = ranges.ToImmutable() };
+        var best = answers
+            .OrderByDescending(a => a.Value.State.Complete)
+            .ThenByDescending(a => a.Value.State.Epoch)
+            .ThenByDescending(a => a.Value.State.AppliedSeq)
+            .ThenByDescending(a => a.Key.Equals(range.Master))
+            .ThenBy(a => a.Value.At.ToParsableString(), StringComparer.Ordinal)
+            .First();
+        var replicas = range.Replicas.Prepend(range.Master)
+            .Where(member => !member.Equals(best.Key) && (!member.Equals(range.Master) || answers.ContainsKey(member)))
+            .Select(member => answers.TryGetValue(member, out var answer) ? answer.At : member)
+            .Where(silo => !silo.Equals(best.Value.At))
+            .Distinct()
+            .ToImmutableArray();
+        return range with
+        {
+            Master = best.Value.At,
+            Epoch = epoch,
+            Replicas = replicas,
+            EmptyEpoch = best.Value.State.Complete ? range.EmptyEpoch : epoch,
+        };
+    }
+
+    /// <summary>
+    /// The repairs that would give every range its replication factor again: for a copy on a silo in
+    /// <paramref name="failed"/> (the master's is a promotion's business), a move of that copy to a silo of
+    /// <paramref name="live"/>, or, when no live silo can take it, dropping it (<c>To</c> null: the replication factor is
+    /// capped by the silos left, and a range that counts a dead copy in its quorums could not be promoted again); for a
+    /// range with fewer copies than <c>min(replicationFactor, live)</c>, a new replica. A copy whose silo lives on as
+    /// another (<paramref name="carriers"/>: its runtime restarted) goes to that silo, which holds it already; otherwise
+    /// to the live silo holding the fewest replicas that holds none of the range. Ranges in <paramref name="busy"/> are
+    /// left alone.
+    /// </summary>
+    public static IReadOnlyList<(int RangeId, SiloAddress? From, SiloAddress? To)> PlanRepairs(
+        Ring ring,
+        IReadOnlyCollection<SiloAddress> live,
+        IReadOnlySet<SiloAddress> failed,
+        int replicationFactor,
+        IReadOnlySet<int> busy,
+        IReadOnlyDictionary<SiloAddress, SiloAddress>? carriers = null)
+    {
+        var plan = new List<(int, SiloAddress?, SiloAddress?)>();
+        var replicaLoad = live.ToDictionary(s => s, s => ring.Ranges.Count(r => r.Replicas.Contains(s)));
+        foreach (var range in ring.Ranges)
+        {
+            if (busy.Contains(range.Id) || failed.Contains(range.Master))
+            {
+                continue;
+            }
+
+            var from = range.Replicas.FirstOrDefault(failed.Contains);
+            var target = from is not null && carriers?.GetValueOrDefault(from) is { } carrier && replicaLoad.ContainsKey(carrier)
+                && !carrier.Equals(range.Master) && !range.Replicas.Contains(carrier)
+                ? carrier
+                : replicaLoad
+                    .Where(p => !p.Key.Equals(range.Master) && !range.Replicas.Contains(p.Key))
+                    .OrderBy(p => p.Value)
+                    .ThenBy(p => p.Key.ToParsableString(), StringComparer.Ordinal)
+                    .Select(p => p.Key)
+                    .FirstOrDefault();
+            if (from is not null)
+            {
+                plan.Add((range.Id, from, target));
+            }
+            else if (target is not null && range.Replicas.Length < Math.Min(replicationFactor, live.Count) - 1)
+            {
+                plan.Add((range.Id, null, target));
+            }
+            else
+            {
+                continue;
+            }
+
+            if (target is not null)
+            {
+                replicaLoad[target]++;
+            }
+        }
+
+        return plan;
+    }
+
+    /// <summary>The ring with <paramref name="target"/> added to range <paramref name="rangeId"/>'s replicas.</summary>
+    public static Ring AddReplica(Ring ring, int rangeId, SiloAddress target)
+    {
+        var index = IndexOfId(ring, rangeId);
+        var range = ring.Ranges[index];
+        if (range.Master.Equals(target) || range.Replicas.Contains(target))
+        {
+            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Silo {target} already holds range {rangeId}.");
+        }
+
+        var next = ring with { Version = ring.Version + 1, Ranges = ring.Ranges.SetItem(index, range with { Replicas = range.Replicas.Add(target) }) };
         next.Validate();
         return next;
     }
 
     /// <summary>
-    /// The ring after giving every range up to <c>min(replicationFactor, live) - 1</c> replicas on <paramref name="live"/>
-    /// silos other than its master and its replicas, each time on the silo holding the fewest replicas. Null when every
-    /// range has its replicas.
+    /// An operator's recovery of a range that cannot be promoted: its master becomes <paramref name="master"/> at
+    /// <paramref name="epoch"/> (with the copy it holds, or with none when <paramref name="empty"/>: the range's data is
+    /// given up); of its other copies, those on <paramref name="live"/> silos stay as replicas (none for an empty range),
+    /// and repairs give it the rest.
     /// </summary>
-    public static Ring? FillReplicas(Ring ring, IReadOnlyCollection<SiloAddress> live, int replicationFactor)
-    {
-        var wanted = Math.Min(replicationFactor, live.Count) - 1;
-        if (wanted <= 0)
+    public static RangeInfo Recover(RangeInfo range, SiloAddress master, long epoch, bool empty, IReadOnlyCollection<SiloAddress> live) =>
+        range with
         {
-            return null;
-        }
-
-        var replicaLoad = live.ToDictionary(s => s, s => ring.Ranges.Count(r => r.Replicas.Contains(s)));
-        var ranges = ring.Ranges.ToBuilder();
-        var changed = false;
-        for (var i = 0; i < ranges.Count; i++)
-        {
-            var range = ranges[i];
-            var replicas = range.Replicas.ToList();
-            while (replicas.Count < wanted)
-            {
-                var candidate = replicaLoad
-                    .Where(p => !p.Key.Equals(range.Master) && !replicas.Contains(p.Key))
-                    .OrderBy(p => p.Value)
-                    .ThenBy(p => p.Key.ToParsableString(), StringComparer.Ordinal)
-                    .Select(p => p.Key)
-                    .FirstOrDefault();
-                if (candidate is null)
-                {
-                    break;
-                }
-
-                replicas.Add(candidate);
-                replicaLoad[candidate]++;
-            }
-
-            if (!replicas.SequenceEqual(range.Replicas))
-            {
-                ranges[i] = range with { Replicas = [.. replicas] };
-                changed = true;
-            }
-        }
-
-        if (!changed)
-        {
-            return null;
-        }
-
-        var next = ring with { Version = ring.Version + 1, Ranges = ranges.ToImmutable() };
-        next.Validate();
-        return next;
-    }
+            Master = master,
+            Epoch = epoch,
+            EmptyEpoch = empty ? epoch : range.EmptyEpoch,
+            Replicas = empty ? [] : [.. range.Replicas.Prepend(range.Master).Where(s => !s.Equals(master) && live.Contains(s)).Distinct()],
+        };
 
     /// <summary>
     /// The hash at which to split entries so both halves hold nearly equal bytes: the upper half starts at the

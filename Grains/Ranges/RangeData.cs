@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -5,51 +6,72 @@ namespace DiMint.Grains.Ranges;
 
 /// <summary>
 /// This silo's copy of one range, master or replica. It lives in <see cref="RangeStore"/>, not in a grain activation,
-/// so it outlives deactivations, and a replica's copy becomes the master's without copying when it is promoted.
-/// Mutated only from the turns of the grain that owns the role, under <see cref="_sync"/>, so that the silo's batch
-/// service can read a master's entries from other threads (<see cref="TryReadAsMaster"/>); the counters may be read
-/// from anywhere.
+/// so it outlives deactivations (and a restart of the silo's Orleans runtime), and a replica's copy becomes the master's
+/// without copying when it is promoted.
 /// </summary>
+/// <remarks>
+/// Who touches what: the entries change under <see cref="_sync"/>, in the turns of the grain that owns the copy's role
+/// (a master's writes) or under the replica grain's lock (a replica's batches); readers on any thread take
+/// <see cref="_sync"/>. <see cref="Header"/> is swapped whole under <see cref="_sync"/> and read without it. A master's
+/// uncommitted writes and its lease are set by its <c>MasterReplication</c>, from whichever thread received the
+/// acknowledgement that moved them. The replica fields (<see cref="SourceEpoch"/>, <see cref="Complete"/>, the promise)
+/// belong to the replica grain's lock.
+/// </remarks>
 internal sealed class RangeData
 {
-    /// <summary>Held while the entries change and while another thread reads them; the owning grain's own reads need no lock.</summary>
+    /// <summary>Held while the entries or the header change and while another thread reads them.</summary>
     private readonly Lock _sync = new();
     private Dictionary<string, byte[]> _entries;
+
+    /// <summary>
+    /// A master's writes applied here but not yet held by a write quorum, by key: the committed value before them (null:
+    /// absent), and the newest of them. Reads answer the committed value: a value a reader saw is never lost with the master.
+    /// </summary>
+    private readonly Dictionary<string, (long Seq, byte[]? Committed)> _uncommitted = new(StringComparer.Ordinal);
+    private readonly Queue<(long Seq, string Key, byte[]? Value)> _uncommittedOrder = new();
+    private volatile RangeHeader _header;
     private long _bytes;
     private long _count;
+    private long _committedSeq;
+    private long _leaseUntil;
+    private long _fencedEpoch;
 
     public RangeData(RangeInfo range, long ringVersion, bool isMaster, int capacity = 0)
     {
-        Range = range;
-        RingVersion = ringVersion;
-        IsMaster = isMaster;
-        Epoch = range.Epoch;
+        _header = new RangeHeader(range, ringVersion, isMaster, range.Epoch);
         SourceEpoch = range.Epoch;
-        FencedEpoch = range.Epoch;
+        _fencedEpoch = range.Epoch;
         Complete = isMaster;
         _entries = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
     }
 
-    /// <summary>The range as this copy last learned it (bounds, master, replicas, epoch).</summary>
-    public RangeInfo Range { get; set; }
+    /// <summary>What the copy is (swapped whole; see <see cref="RangeHeader"/>).</summary>
+    public RangeHeader Header => _header;
 
-    /// <summary>The newest ring version at which <see cref="Range"/> was known to be current.</summary>
-    public long RingVersion { get; set; }
+    public RangeInfo Range => _header.Range;
 
-    /// <summary>Whether this copy is the master (takes writes) or a replica.</summary>
-    public bool IsMaster { get; set; }
+    public long RingVersion => _header.RingVersion;
 
-    /// <summary>The epoch of the master role this copy holds (masters), or follows (replicas).</summary>
-    public long Epoch { get; set; }
+    public bool IsMaster => _header.IsMaster;
+
+    public long Epoch => _header.Epoch;
+
+    public Ring? RetiredBy => _header.RetiredBy;
 
     /// <summary>The epoch of the master whose writes this copy holds (a replica's snapshot source).</summary>
     public long SourceEpoch { get; set; }
 
-    /// <summary>Masters older than this are refused (raised by the overlord before a promotion).</summary>
-    public long FencedEpoch { get; set; }
+    /// <summary>
+    /// Masters older than this are refused: raised by the overlord before a promotion, on replicas and on a master's own
+    /// copy alike (a master whose copy was fenced past its epoch neither acknowledges nor serves). Never lowered.
+    /// </summary>
+    public long FencedEpoch => Interlocked.Read(ref _fencedEpoch);
 
     /// <summary>The last write sequence number applied.</summary>
     public long AppliedSeq { get; set; }
+
+    /// <summary>A master's newest write held by a write quorum (see <see cref="Commit"/>).</summary>
+    public long CommittedSeq => Interlocked.Read(ref _committedSeq);
 
     /// <summary>
     /// For a master that was a replica (promoted, or moved here): the last write it held when it took over. A replica of the
@@ -61,40 +83,139 @@ internal sealed class RangeData
     public bool Complete { get; set; }
 
     /// <summary>
+    /// A replica's promise to its master (<see cref="PromisedEpoch"/>): no fence for a newer epoch is answered before this
+    /// time (<see cref="TimeProvider.GetTimestamp"/>), so the master may serve reads until shortly before it.
+    /// </summary>
+    public long PromisedUntil { get; set; }
+
+    /// <summary>The epoch of the master <see cref="PromisedUntil"/> was promised to.</summary>
+    public long PromisedEpoch { get; set; }
+
+    /// <summary>The clients' writes this copy applied, by id (so a retried write is applied once); same owner as <see cref="AppliedSeq"/>.</summary>
+    public Replication.ClientSessions Sessions { get; private set; } = new();
+
+    /// <summary>
     /// The master's recent writes, kept with the data (not in the activation) so a reactivated master resumes its
     /// replicas where they are instead of sending them snapshots.
     /// </summary>
     public Replication.ReplicationLog Log { get; } = new();
 
-    /// <summary>Set when the range no longer exists in this form (split, or its master moved on): the ring that replaced it.</summary>
-    public Ring? RetiredBy { get; private set; }
-
     public long Count => Interlocked.Read(ref _count);
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
+    /// <summary>The entries, for the one thread that changes them (the owner's turns) or a reader holding no other claim.</summary>
     public IReadOnlyDictionary<string, byte[]> Entries => _entries;
 
-    public bool TryGet(string key, out byte[] value) => _entries.TryGetValue(key, out value!);
-
-    public bool ContainsKey(string key) => _entries.ContainsKey(key);
+    /// <summary>Swaps the header for <paramref name="change"/>(current), atomically with respect to readers of the entries.</summary>
+    public RangeHeader ChangeHeader(Func<RangeHeader, RangeHeader> change)
+    {
+        lock (_sync)
+        {
+            var next = change(_header);
+            _header = next;
+            return next;
+        }
+    }
 
     /// <summary>
-    /// The values of <paramref name="keys"/> (null where not stored) when this copy is the current master at
-    /// <paramref name="epoch"/> for a client at <paramref name="ringVersion"/> and holds every key's hash; otherwise null,
-    /// and the range grain must answer. Safe from any thread.
+    /// Raises <see cref="FencedEpoch"/> to at least <paramref name="epoch"/>; answers the fence now in place. Under the
+    /// lock, so a master's write (<see cref="TryStore"/>) is entirely before the fence or refused.
     /// </summary>
-    public byte[]?[]? TryReadAsMaster(long epoch, long ringVersion, string[] keys)
+    public long RaiseFence(long epoch)
+    {
+        lock (_sync)
+        {
+            var current = Interlocked.Read(ref _fencedEpoch);
+            if (current < epoch)
+            {
+                Interlocked.Exchange(ref _fencedEpoch, epoch);
+                return epoch;
+            }
+
+            return current;
+        }
+    }
+
+    /// <summary>
+    /// A master's write with sequence number <paramref name="seq"/> (a null value deletes): applied, uncommitted, and
+    /// <see cref="AppliedSeq"/> moved, when this copy is still the master of <paramref name="epoch"/> and not fenced past
+    /// it; otherwise nothing changes. Absent: a delete of a key not stored (nothing changed either).
+    /// </summary>
+    public StoreOutcome TryStore(string key, byte[]? value, long seq, long epoch)
+    {
+        lock (_sync)
+        {
+            var header = _header;
+            if (!header.IsMaster || header.Epoch != epoch || header.RetiredBy is not null || FencedEpoch > epoch)
+            {
+                return StoreOutcome.Refused;
+            }
+
+            if (value is not null)
+            {
+                Set(key, value, seq);
+            }
+            else if (!Remove(key, seq))
+            {
+                return StoreOutcome.Absent;
+            }
+
+            AppliedSeq = seq;
+            return StoreOutcome.Stored;
+        }
+    }
+
+    /// <summary>Until when (a <see cref="TimeProvider.GetTimestamp"/> value) this master may serve reads; set by its replication.</summary>
+    public long LeaseUntil
+    {
+        get => Interlocked.Read(ref _leaseUntil);
+        set => Interlocked.Exchange(ref _leaseUntil, value);
+    }
+
+    /// <summary>A value as readers may see it: a master's committed value (the last one a write quorum holds).</summary>
+    public bool TryGet(string key, out byte[] value)
+    {
+        lock (_sync)
+        {
+            return TryGetCommitted(key, out value);
+        }
+    }
+
+    public bool ContainsKey(string key) => TryGet(key, out _);
+
+    /// <summary>The values of <paramref name="keys"/> as readers may see them (null where not stored).</summary>
+    public byte[]?[] GetMany(string[] keys)
     {
         var values = new byte[]?[keys.Length];
         lock (_sync)
         {
-            if (!IsMaster || Epoch != epoch || RetiredBy is not null || ringVersion > RingVersion)
+            for (var i = 0; i < keys.Length; i++)
+            {
+                values[i] = TryGetCommitted(keys[i], out var value) ? value : null;
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// The values of <paramref name="keys"/> (null where not stored) when this copy is the current master at
+    /// <paramref name="epoch"/> for a client at <paramref name="ringVersion"/>, holds every key's hash, and still had its
+    /// lease at <paramref name="now"/> after reading them; otherwise null, and the range grain must answer. Safe from any thread.
+    /// </summary>
+    public byte[]?[]? TryReadAsMaster(long epoch, long ringVersion, string[] keys, long now)
+    {
+        var values = new byte[]?[keys.Length];
+        lock (_sync)
+        {
+            var header = _header;
+            if (!header.Serves(epoch, ringVersion) || FencedEpoch > epoch)
             {
                 return null;
             }
 
-            var range = Range;
+            var range = header.Range;
             for (var i = 0; i < keys.Length; i++)
             {
                 if (!range.Contains(KeyHash.Of(keys[i])))
@@ -102,19 +223,22 @@ internal sealed class RangeData
                     return null;
                 }
 
-                values[i] = _entries.TryGetValue(keys[i], out var value) ? value : null;
+                values[i] = TryGetCommitted(keys[i], out var value) ? value : null;
             }
         }
 
-        return values;
+        // The lease is checked after the values were read: they were current at a time the lease covered.
+        return LeaseUntil > now ? values : null;
     }
 
-    public void Set(string key, byte[] value)
+    /// <summary>Stores a write; a master passes its sequence number, which stays uncommitted until <see cref="Commit"/> reaches it.</summary>
+    public void Set(string key, byte[] value, long seq = 0)
     {
         long delta;
         lock (_sync)
         {
             ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out var exists);
+            TrackUncommitted(key, exists ? slot : null, value, seq);
             if (exists)
             {
                 delta = value.Length - slot!.Length;
@@ -131,7 +255,8 @@ internal sealed class RangeData
         Interlocked.Add(ref _bytes, delta);
     }
 
-    public bool Remove(string key)
+    /// <summary>Deletes a key; a master passes the delete's sequence number (see <see cref="Set"/>).</summary>
+    public bool Remove(string key, long seq = 0)
     {
         byte[]? old;
         lock (_sync)
@@ -140,11 +265,54 @@ internal sealed class RangeData
             {
                 return false;
             }
+
+            TrackUncommitted(key, old, null, seq);
         }
 
         Interlocked.Decrement(ref _count);
         Interlocked.Add(ref _bytes, -SizeOf(key, old));
         return true;
+    }
+
+    /// <summary>
+    /// Marks every write up to <paramref name="seq"/> as held by a write quorum: from now on readers see them. Called by
+    /// the master's replication from any thread.
+    /// </summary>
+    public void Commit(long seq)
+    {
+        if (seq <= CommittedSeq)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            if (seq <= _committedSeq)
+            {
+                return;
+            }
+
+            Interlocked.Exchange(ref _committedSeq, seq);
+            while (_uncommittedOrder.TryPeek(out var head) && head.Seq <= seq)
+            {
+                _uncommittedOrder.Dequeue();
+                ref var pending = ref CollectionsMarshal.GetValueRefOrNullRef(_uncommitted, head.Key);
+                if (Unsafe.IsNullRef(ref pending))
+                {
+                    continue;
+                }
+
+                if (pending.Seq == head.Seq)
+                {
+                    _uncommitted.Remove(head.Key);
+                }
+                else
+                {
+                    // A later write of the key is still pending: readers see this one, committed now, until then.
+                    pending.Committed = head.Value;
+                }
+            }
+        }
     }
 
     /// <summary>Applies a replicated write: a set, or a delete when the value is null.</summary>
@@ -160,12 +328,32 @@ internal sealed class RangeData
         }
     }
 
+    /// <summary>The keys, taken under the lock (for a snapshot sent from another thread than the owner's).</summary>
+    public string[] SnapshotKeys()
+    {
+        lock (_sync)
+        {
+            return [.. _entries.Keys];
+        }
+    }
+
+    /// <summary>The stored value of <paramref name="key"/>, committed or not (a snapshot carries what the master applied).</summary>
+    public bool TryGetApplied(string key, out byte[] value)
+    {
+        lock (_sync)
+        {
+            return _entries.TryGetValue(key, out value!);
+        }
+    }
+
     /// <summary>Drops every entry (a replica about to receive a snapshot).</summary>
     public void Clear()
     {
         lock (_sync)
         {
             _entries.Clear();
+            _uncommitted.Clear();
+            _uncommittedOrder.Clear();
         }
 
         Interlocked.Exchange(ref _count, 0);
@@ -178,7 +366,7 @@ internal sealed class RangeData
         // One hold of the (reentrant) lock: a reader sees the copy whole, or retired and empty.
         lock (_sync)
         {
-            RetiredBy = ring;
+            _header = _header with { RetiredBy = ring };
             Clear();
             _entries.TrimExcess();
         }
@@ -193,18 +381,20 @@ internal sealed class RangeData
         var replica = new RangeData(range, ring.Version, isMaster: false)
         {
             SourceEpoch = Epoch,
-            FencedEpoch = range.Epoch,
             AppliedSeq = AppliedSeq,
             Complete = true,
         };
         lock (_sync)
         {
             (replica._entries, _entries) = (_entries, replica._entries);
-            RetiredBy = ring;
+            _header = _header with { RetiredBy = ring };
+            _uncommitted.Clear();
+            _uncommittedOrder.Clear();
         }
 
         replica._count = Interlocked.Exchange(ref _count, 0);
         replica._bytes = Interlocked.Exchange(ref _bytes, 0);
+        (replica.Sessions, Sessions) = (Sessions, replica.Sessions);
         return replica;
     }
 
@@ -212,11 +402,14 @@ internal sealed class RangeData
     public RangeData CopyInto(RangeInfo range, bool isMaster, RangeData? into = null)
     {
         var copy = into ?? new RangeData(range, 0, isMaster) { Complete = true };
-        foreach (var (key, value) in _entries)
+        lock (_sync)
         {
-            if (range.Contains(KeyHash.Of(key)))
+            foreach (var (key, value) in _entries)
             {
-                copy.Set(key, value);
+                if (range.Contains(KeyHash.Of(key)))
+                {
+                    copy.Set(key, value);
+                }
             }
         }
 
@@ -236,4 +429,33 @@ internal sealed class RangeData
     };
 
     public static long SizeOf(string key, byte[] value) => Encoding.UTF8.GetByteCount(key) + value.Length;
+
+    /// <summary>Under <see cref="_sync"/>: the committed view of one key.</summary>
+    private bool TryGetCommitted(string key, out byte[] value)
+    {
+        if (_uncommitted.Count > 0 && _uncommitted.TryGetValue(key, out var pending))
+        {
+            value = pending.Committed!;
+            return pending.Committed is not null;
+        }
+
+        return _entries.TryGetValue(key, out value!);
+    }
+
+    /// <summary>
+    /// Under <see cref="_sync"/>: remembers, for a master's write <paramref name="seq"/> of <paramref name="value"/> (null:
+    /// a delete), the committed value of the key it replaces (<paramref name="previous"/>, unless an earlier write of the
+    /// key is pending still).
+    /// </summary>
+    private void TrackUncommitted(string key, byte[]? previous, byte[]? value, long seq)
+    {
+        if (seq <= _committedSeq)
+        {
+            return;
+        }
+
+        ref var pending = ref CollectionsMarshal.GetValueRefOrAddDefault(_uncommitted, key, out var exists);
+        pending = (seq, exists ? pending.Committed : previous);
+        _uncommittedOrder.Enqueue((seq, key, value));
+    }
 }

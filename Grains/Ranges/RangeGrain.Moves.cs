@@ -12,76 +12,31 @@ internal sealed partial class RangeGrain
     /// <summary>How long a fence may last before the master asks the overlord whether the operation is still on.</summary>
     private static readonly TimeSpan FenceResolveAfter = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FenceResolveEvery = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan AckPoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Ranges this grain built for an operation that the ring does not name yet.</summary>
     private readonly List<(long OperationId, int RangeId)> _prepared = [];
-    private TaskCompletionSource _ackSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RangeFence? _fence;
-    private IGrainTimer? _copyLeaseTimer;
 
     public Task<CopyProgress> StartCopyAsync(long operationId, SiloAddress target)
     {
-        var data = ServingData();
-        if (_feeds.TryGetValue(target, out var existing))
-        {
-            if (existing.IsLearner && existing.OperationId == operationId)
-            {
-                existing.LastAskedTimestamp = time.GetTimestamp();
-                return Task.FromResult(Progress(existing, data));
-            }
-
-            throw new RingOperationException(
-                existing.IsLearner ? DiMintErrorCode.OperationInProgress : DiMintErrorCode.InvalidRingOperation,
-                $"Silo {target} already holds range {data.Range.Id} or receives it.");
-        }
-
-        if (target.Equals(data.Range.Master))
-        {
-            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Silo {target} already holds the master of range {data.Range.Id}.");
-        }
-
-        var feed = new ReplicaFeed(target, ReplicaOn(data.Range.Id, target), replicationChannel.LaneTo(target))
-        {
-            IsLearner = true,
-            OperationId = operationId,
-            LastAskedTimestamp = time.GetTimestamp(),
-            SnapshotBytesTotal = data.Bytes,
-        };
-        lock (_replicationLock)
-        {
-            _feeds[target] = feed;
-        }
-
-        _ = RunFeedAsync(feed);
-        _copyLeaseTimer ??= this.RegisterGrainTimer(DropAbandonedCopiesAsync, new GrainTimerCreationOptions(_rebalance.CopyLease / 4, _rebalance.CopyLease / 4) { Interleave = true });
-        LogCopyStarted(logger, data.Range.Id, target.ToString(), data.Bytes, operationId);
-        return Task.FromResult(Progress(feed, data));
+        ServingData();
+        return Task.FromResult(_replicas!.StartCopy(operationId, target));
     }
 
     public Task<CopyProgress> GetCopyProgressAsync(long operationId)
     {
-        var data = ServingData();
-        foreach (var feed in _feeds.Values)
-        {
-            if (feed.OperationId == operationId)
-            {
-                feed.LastAskedTimestamp = time.GetTimestamp();
-                return Task.FromResult(Progress(feed, data));
-            }
-        }
-
-        return Task.FromResult(new CopyProgress { Failed = true });
+        ServingData();
+        return Task.FromResult(_replicas!.GetCopyProgress(operationId));
     }
 
-    public async Task<FenceResult> FenceAsync(long operationId, SiloAddress? target, TimeSpan catchUp)
+    public async Task<FenceResult> FenceAsync(long operationId, RangeInfo next, TimeSpan catchUp)
     {
         var data = ServingData();
         var fence = BeginFence(operationId);
-        if (!await CatchUpAsync(data, target, catchUp))
+        if (!await _replicas!.CatchUpAsync(next, catchUp))
         {
             LiftFence(fence);
-            return new FenceResult { Ok = false, Reason = $"the copy on {target} did not catch up within {catchUp.TotalMilliseconds:0} ms" };
+            return new FenceResult { Ok = false, Reason = $"a write quorum of the new configuration did not hold every write within {catchUp.TotalMilliseconds:0} ms" };
         }
 
         return Fenced(data, data.Count);
@@ -98,7 +53,12 @@ internal sealed partial class RangeGrain
         }
 
         var fence = BeginFence(operationId);
-        await CatchUpAsync(data, target: null, catchUp);
+        if (!await _replicas!.CatchUpAsync(range, catchUp))
+        {
+            LiftFence(fence);
+            return new FenceResult { Ok = false, Reason = $"a write quorum did not hold every write within {catchUp.TotalMilliseconds:0} ms" };
+        }
+
         if (_fence != fence || data.RetiredBy is not null)
         {
             throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range {range.Id} changed hands while preparing the split.");
@@ -114,6 +74,9 @@ internal sealed partial class RangeGrain
                 (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
             }
 
+            var sessions = data.Sessions.Snapshot(long.MaxValue);
+            low.Sessions.AddCommitted(sessions, time.GetTimestamp());
+            high.Sessions.AddCommitted(sessions, time.GetTimestamp());
             store.Put(low);
             store.Put(high);
             _prepared.Add((operationId, lower.Id));
@@ -139,7 +102,12 @@ internal sealed partial class RangeGrain
         }
 
         var fence = BeginFence(operationId);
-        await CatchUpAsync(data, target: null, catchUp);
+        if (!await _replicas!.CatchUpAsync(range, catchUp))
+        {
+            LiftFence(fence);
+            return new FenceResult { Ok = false, Reason = $"a write quorum did not hold every write within {catchUp.TotalMilliseconds:0} ms" };
+        }
+
         if (_fence != fence || data.RetiredBy is not null)
         {
             throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range {range.Id} changed hands while preparing the merge.");
@@ -151,6 +119,8 @@ internal sealed partial class RangeGrain
             var result = new RangeData(merged, 0, isMaster: true);
             data.CopyInto(merged, isMaster: true, result);
             other.CopyInto(merged, isMaster: true, result);
+            result.Sessions.AddCommitted(data.Sessions.Snapshot(long.MaxValue), time.GetTimestamp());
+            result.Sessions.AddCommitted(other.Sessions.Snapshot(long.MaxValue), time.GetTimestamp());
             store.Put(result);
             _prepared.Add((operationId, merged.Id));
         }
@@ -160,22 +130,26 @@ internal sealed partial class RangeGrain
 
     public Task CommitAsync(long operationId, Ring ring, bool keepAsReplica)
     {
-        if (_data is not { RetiredBy: null } data)
+        if (!IsCurrent)
         {
             return Task.CompletedTask;
         }
 
+        var data = _data!;
         var range = ring.FindById(data.Range.Id);
+        _prepared.RemoveAll(p => p.OperationId == operationId);
         if (range is not null && range.GrainKey == this.GetPrimaryKeyString())
         {
-            throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Ring version {ring.Version} still names {range.GrainKey} as master.");
+            // The master stays (its replicas changed): it takes the new configuration and serves again.
+            if (ring.Version >= data.RingVersion)
+            {
+                Adopt(range, ring.Version);
+            }
         }
-
-        _prepared.RemoveAll(p => p.OperationId == operationId);
-        if (keepAsReplica && range is not null && range.Replicas.Contains(data.Range.Master))
+        else if (keepAsReplica && range is not null && range.Replicas.Contains(data.Range.Master))
         {
-            StopReplication();
-            FailWaiters(ring);
+            _replicas!.Stop();
+            _replicas.FailWaiters(ring);
             store.Put(data.HandOverAsReplica(range, ring));
         }
         else
@@ -183,7 +157,7 @@ internal sealed partial class RangeGrain
             Retire(ring);
         }
 
-        if (_fence is { } fence)
+        if (_fence is { } fence && fence.OperationId == operationId)
         {
             LogFenceEnded(logger, data.Range.Id, operationId, time.GetElapsedTime(fence.StartedTimestamp).TotalMilliseconds, ring.Version);
             LiftFence(fence);
@@ -199,35 +173,15 @@ internal sealed partial class RangeGrain
             LiftFence(fence);
         }
 
-        foreach (var (silo, feed) in _feeds.ToArray())
-        {
-            if (feed.IsLearner && feed.OperationId == operationId)
-            {
-                DropCopy(silo, feed);
-            }
-        }
-
+        _replicas?.DropCopies(operationId);
         ForgetPrepared(operationId, keep: null);
         return Task.CompletedTask;
     }
 
     /// <summary>The range this grain serves, or a refusal: a stale or retired master takes no part in operations.</summary>
-    private RangeData ServingData() => _data is { RetiredBy: null } data
-        ? data
+    private RangeData ServingData() => IsCurrent
+        ? _data!
         : throw new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range grain {this.GetPrimaryKeyString()} no longer serves its range.");
-
-    private IRangeReplicaGrain ReplicaOn(int rangeId, SiloAddress silo) =>
-        GrainFactory.GetGrain<IRangeReplicaGrain>($"{rangeId}/{silo.ToParsableString()}");
-
-    private CopyProgress Progress(ReplicaFeed feed, RangeData data) => new()
-    {
-        BytesTotal = feed.SnapshotBytesTotal,
-        BytesSent = feed.InSync ? Math.Max(feed.SnapshotBytesSent, feed.SnapshotBytesTotal) : feed.SnapshotBytesSent,
-        KeysSent = feed.SnapshotKeysSent,
-        InSync = feed.InSync && !feed.Failed,
-        Lag = feed.AckedSeq < 0 ? data.AppliedSeq : data.AppliedSeq - feed.AckedSeq,
-        Failed = feed.Stopped || (feed.FailingSinceTimestamp != 0 && time.GetElapsedTime(feed.FailingSinceTimestamp) >= _rebalance.CopyStallTimeout),
-    };
 
     private RangeFence BeginFence(long operationId)
     {
@@ -240,6 +194,9 @@ internal sealed partial class RangeGrain
 
         var fence = new RangeFence(operationId, time.GetTimestamp());
         _fence = fence;
+
+        // Reads wait too: once the ring switches, the next owner serves, and this copy must not answer meanwhile.
+        _data!.ChangeHeader(h => h with { Held = true });
         _ = WatchFenceAsync(fence);
         return fence;
     }
@@ -249,72 +206,23 @@ internal sealed partial class RangeGrain
         if (_fence == fence)
         {
             _fence = null;
+            _data?.ChangeHeader(h => h with { Held = false });
         }
 
         fence.Lifted.TrySetResult();
     }
 
-    /// <summary>Waits until a fence is lifted; the ring to answer Moved with when the range changed hands meanwhile.</summary>
-    private async Task<Ring?> WaitOutFenceAsync()
+    /// <summary>Waits until no fence holds the range's requests.</summary>
+    private async Task WaitOutFenceAsync()
     {
         while (_fence is { } fence)
         {
             await fence.Lifted.Task;
         }
-
-        return _data?.RetiredBy;
     }
 
-    /// <summary>
-    /// Waits (fenced, so no new writes) until <paramref name="target"/> holds every write applied, and for at most
-    /// <paramref name="catchUp"/> until every replica in sync does too. False when the target did not make it.
-    /// </summary>
-    private async Task<bool> CatchUpAsync(RangeData data, SiloAddress? target, TimeSpan catchUp)
-    {
-        var started = time.GetTimestamp();
-        while (true)
-        {
-            var seq = data.AppliedSeq;
-            var targetDone = target is null || (_feeds.TryGetValue(target, out var feed) && feed.InSync && !feed.Failed && feed.AckedSeq >= seq);
-            var replicasDone = true;
-            foreach (var replica in ReplicaFeeds())
-            {
-                replicasDone &= replica.Failed || !replica.InSync || replica.AckedSeq >= seq;
-            }
-
-            var left = catchUp - time.GetElapsedTime(started);
-            if (targetDone && (replicasDone || left <= TimeSpan.Zero))
-            {
-                return true;
-            }
-
-            if (left <= TimeSpan.Zero || data.RetiredBy is not null)
-            {
-                return false;
-            }
-
-            if (_ackSignal.Task.IsCompleted)
-            {
-                _ackSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-
-            await Task.WhenAny(_ackSignal.Task, Task.Delay(left < AckPoll ? left : AckPoll));
-        }
-    }
-
-    private FenceResult Fenced(RangeData data, long keys)
-    {
-        var caughtUp = new List<SiloAddress>();
-        foreach (var feed in ReplicaFeeds())
-        {
-            if (feed.InSync && !feed.Failed && feed.AckedSeq >= data.AppliedSeq)
-            {
-                caughtUp.Add(feed.Silo);
-            }
-        }
-
-        return new FenceResult { Ok = true, AppliedSeq = data.AppliedSeq, Keys = keys, CaughtUp = [.. caughtUp], SourceEpoch = _epoch };
-    }
+    private FenceResult Fenced(RangeData data, long keys) =>
+        new() { Ok = true, AppliedSeq = data.AppliedSeq, Keys = keys, CaughtUp = [.. _replicas!.CaughtUp()], SourceEpoch = _epoch };
 
     /// <summary>
     /// A fence that lasts is asked about: the overlord may have restarted mid-operation. It answers with the ring, which
@@ -322,9 +230,10 @@ internal sealed partial class RangeGrain
     /// </summary>
     private async Task WatchFenceAsync(RangeFence fence)
     {
-        await Task.WhenAny(fence.Lifted.Task, Task.Delay(FenceResolveAfter));
-        while (_fence == fence && _data is { RetiredBy: null } data)
+        await Task.WhenAny(fence.Lifted.Task, Task.Delay(FenceResolveAfter, time));
+        while (_fence == fence && IsCurrent)
         {
+            var data = _data!;
             try
             {
                 var verdict = await GrainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord).ResolveFenceAsync(data.Range.Id, fence.OperationId).WaitAsync(FenceResolveAfter);
@@ -350,7 +259,7 @@ internal sealed partial class RangeGrain
                 // Ask again.
             }
 
-            await Task.WhenAny(fence.Lifted.Task, Task.Delay(FenceResolveEvery));
+            await Task.WhenAny(fence.Lifted.Task, Task.Delay(FenceResolveEvery, time));
         }
     }
 
@@ -372,33 +281,6 @@ internal sealed partial class RangeGrain
         }
     }
 
-    private void DropCopy(SiloAddress silo, ReplicaFeed feed)
-    {
-        StopFeed(silo, feed);
-        var rangeId = _data!.Range.Id;
-        _ = feed.Replica.DropAsync(rangeId).ContinueWith(
-            static t => _ = t.Exception,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        LogCopyDropped(logger, rangeId, silo.ToString(), feed.OperationId);
-    }
-
-    /// <summary>Copies nobody asks about any more (the overlord gave up or restarted) are dropped.</summary>
-    private Task DropAbandonedCopiesAsync(CancellationToken cancellationToken)
-    {
-        foreach (var (silo, feed) in _feeds.ToArray())
-        {
-            if (feed.IsLearner && time.GetElapsedTime(feed.LastAskedTimestamp) >= _rebalance.CopyLease
-                && (_fence is null || _fence.OperationId != feed.OperationId))
-            {
-                DropCopy(silo, feed);
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
     /// <summary>A fence: writes wait on <see cref="Lifted"/>.</summary>
     private sealed class RangeFence(long operationId, long startedTimestamp)
     {
@@ -408,12 +290,6 @@ internal sealed partial class RangeGrain
 
         public TaskCompletionSource Lifted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId}: copying {Bytes} bytes to {Silo} for operation {OperationId}")]
-    private static partial void LogCopyStarted(ILogger logger, int rangeId, string silo, long bytes, long operationId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId}: copy on {Silo} for operation {OperationId} dropped")]
-    private static partial void LogCopyDropped(ILogger logger, int rangeId, string silo, long operationId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId}: fence of operation {OperationId} ended after {FenceMs} ms at ring version {RingVersion}")]
     private static partial void LogFenceEnded(ILogger logger, int rangeId, long operationId, double fenceMs, long ringVersion);

@@ -10,9 +10,9 @@ namespace DiMint.Grains.Ranges;
 
 /// <summary>
 /// The master copy of one range. The key (<see cref="RangeInfo.GrainKey"/>) names the range id, its epoch and the
-/// silo it lives on; the entries live in the silo's <see cref="RangeStore"/> so they outlive the activation. Every
-/// write gets the next sequence number and goes to the replicas (see <c>RangeGrain.Replication.cs</c>); with
-/// <c>WriteAcks</c> n it is acknowledged once n replicas hold it.
+/// silo it lives on; the entries live in the silo's <see cref="RangeStore"/> so they outlive the activation. Every write
+/// is recorded by the range's <see cref="MasterReplication"/> and acknowledged once a write quorum of the range's copies
+/// holds it; reads answer committed values only, and only while the master's lease holds.
 /// </summary>
 /// <remarks>
 /// Reentrant: a write is checked and applied in one turn (so sequence order is turn order) and then waits for its
@@ -37,7 +37,12 @@ internal sealed partial class RangeGrain(
     private readonly ReplicationOptions _replication = replication.Value;
     private readonly RebalanceOptions _rebalance = rebalance.Value;
     private RangeData? _data;
+    private MasterReplication? _replicas;
     private Ring? _staleBy;
+
+    /// <summary>Set when this activation stopped serving but left the copy to this silo's next role in the range.</summary>
+    private Ring? _steppedDownBy;
+    private string? _unavailable;
     private long _epoch;
     private volatile bool _deactivated;
 
@@ -55,15 +60,14 @@ internal sealed partial class RangeGrain(
         var grainKey = this.GetPrimaryKeyString();
         var (id, epoch) = ParseKey(grainKey);
         _epoch = epoch;
-        if (store.TryGet(id, out var data) && data.IsMaster && data.Epoch == epoch)
+        if (store.TryGet(id, out var data) && data.IsMaster && data.Epoch == epoch && data.RetiredBy is null && data.FencedEpoch <= epoch)
         {
             // A new activation of the same master (Orleans deactivated the old one).
-            _data = data;
-            StartReplication();
+            Serve(data);
             return;
         }
 
-        // Otherwise the ring must name this grain: a new range starts empty, a promoted replica's copy becomes the master's.
+        // Otherwise the ring must name this grain: a promoted copy becomes the master's, a new range starts empty.
         var ring = await ringCache.GetAsync(0);
         var range = ring.FindById(id);
         if (range is null || range.GrainKey != grainKey)
@@ -79,107 +83,77 @@ internal sealed partial class RangeGrain(
             return;
         }
 
-        if (data is not null && !data.IsMaster && data.Complete)
+        if (data is { Complete: true, RetiredBy: null } && (!data.IsMaster || data.Epoch < epoch))
         {
-            data.IsMaster = true;
+            // Promoted: a replica's copy, or the copy of an earlier master of this range on this silo (fenced for this
+            // promotion, or left by a restart of the silo's runtime). Its writes, committed or not, are now the history.
             data.LineageSeq = data.AppliedSeq;
-            data.Epoch = epoch;
-            data.FencedEpoch = epoch;
-            data.Range = range;
-            data.RingVersion = ring.Version;
-            _data = data;
+            if (data.IsMaster)
+            {
+                data.SourceEpoch = data.Epoch;
+            }
+
+            data.RaiseFence(epoch);
+            data.ChangeHeader(_ => new RangeHeader(range, ring.Version, IsMaster: true, epoch));
+            data.Commit(data.AppliedSeq);
             LogPromoted(logger, id, epoch, data.AppliedSeq, data.Count);
+            Serve(data);
+        }
+        else if ((data is null || !data.Complete) && range.EmptyEpoch == epoch)
+        {
+            // The ring made this range empty at this epoch (a new ring, a range that never had an acknowledged write, an
+            // operator's recovery); a copy that is not complete held none.
+            data = new RangeData(range, ring.Version, isMaster: true);
+            store.Put(data);
+            LogRangeCreated(logger, id, range.BoundsText);
+            Serve(data);
         }
         else
         {
-            // Every operation that gives a range data (split, promotion) puts it in the store before the ring naming
-            // the range is published, so a range the ring names and the store lacks (or holds incomplete) is new.
-            _data = new RangeData(range, ring.Version, isMaster: true);
-            store.Put(_data);
-            LogRangeCreated(logger, id, range.BoundsText);
+            // The ring names this silo for a range whose copy is not here: never start empty in its place.
+            _unavailable = data is null ? "this silo holds no copy of it" : "this silo's copy of it is incomplete";
+            LogNoCopy(logger, id, epoch, _unavailable);
         }
+    }
 
-        StartReplication();
+    /// <summary>Starts serving <paramref name="data"/> as this epoch's master.</summary>
+    private void Serve(RangeData data)
+    {
+        _data = data;
+        _replicas = new MasterReplication(data, store, _epoch, replicationChannel, grains, _replication, _rebalance, time, logger, OnDeposed);
+        _replicas.Configure(data.Range);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deactivated = true;
         localRanges.Remove(this.GetPrimaryKeyString(), this);
-        StopReplication();
+        _replicas?.Stop();
         return Task.CompletedTask;
     }
 
     public async Task<ReadResult> GetAsync(string key, long ringVersion)
     {
-        var moved = Owns(key, ringVersion) ? null : await MovedRingAsync(key, ringVersion);
-        if (moved is not null)
+        CheckKey(key);
+        if (await RefuseAsync(key, ringVersion) is { } moved)
         {
             return new ReadResult { Status = RangeStatus.Moved, Ring = moved };
         }
 
-        return _data!.TryGet(key, out var value)
+        return await ReadAsync(() => _data!.TryGet(key, out var value)
             ? new ReadResult { Status = RangeStatus.Ok, Value = value }
-            : NotFoundRead;
+            : NotFoundRead);
     }
 
     public async Task<ReadResult> ExistsAsync(string key, long ringVersion)
     {
-        var moved = Owns(key, ringVersion) ? null : await MovedRingAsync(key, ringVersion);
-        if (moved is not null)
+        CheckKey(key);
+        if (await RefuseAsync(key, ringVersion) is { } moved)
         {
             return new ReadResult { Status = RangeStatus.Moved, Ring = moved };
         }
 
-        return _data!.ContainsKey(key) ? FoundRead : NotFoundRead;
-    }
-
-    public async Task<WriteResult> SetAsync(string key, byte[] value, long ringVersion)
-    {
-        CheckEntry(key, value);
-        var moved = Owns(key, ringVersion) ? null : await MovedRingAsync(key, ringVersion);
-        if (moved is not null)
-        {
-            return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
-        }
-
-        if (_fence is not null && await WaitOutFenceAsync() is { } fencedBy)
-        {
-            return new WriteResult { Status = RangeStatus.Moved, Ring = fencedBy };
-        }
-
-        CheckReplicasAvailable();
-        return await AcknowledgeAsync(Store([key], [value]));
-    }
-
-    public async Task<WriteResult> DeleteAsync(string key, long ringVersion)
-    {
-        CheckKey(key);
-        var moved = Owns(key, ringVersion) ? null : await MovedRingAsync(key, ringVersion);
-        if (moved is not null)
-        {
-            return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
-        }
-
-        if (_fence is not null && await WaitOutFenceAsync() is { } fencedBy)
-        {
-            return new WriteResult { Status = RangeStatus.Moved, Ring = fencedBy };
-        }
-
-        CheckReplicasAvailable();
-        long seq;
-        lock (_replicationLock)
-        {
-            if (!_data!.Remove(key))
-            {
-                return WriteResult.NotFound;
-            }
-
-            seq = Record(new ReplicationOp { Key = key, Value = null });
-        }
-
-        Replicate();
-        return await AcknowledgeAsync(seq);
+        return await ReadAsync(() => _data!.ContainsKey(key) ? FoundRead : NotFoundRead);
     }
 
     public async Task<BatchReadResult> GetManyAsync(string[] keys, long ringVersion)
@@ -188,23 +162,43 @@ internal sealed partial class RangeGrain(
         foreach (var key in keys)
         {
             CheckKey(key);
-            var moved = Owns(key, ringVersion) ? null : await MovedRingAsync(key, ringVersion);
-            if (moved is not null)
+            if (await RefuseAsync(key, ringVersion) is { } moved)
             {
                 return new BatchReadResult { Status = RangeStatus.Moved, Ring = moved };
             }
         }
 
-        var values = new byte[]?[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            values[i] = _data!.TryGet(keys[i], out var value) ? value : null;
-        }
-
-        return new BatchReadResult { Status = RangeStatus.Ok, Values = values };
+        return await ReadAsync(() => new BatchReadResult { Status = RangeStatus.Ok, Values = _data!.GetMany(keys) });
     }
 
-    public async Task<WriteResult> SetManyAsync(string[] keys, byte[][] values, long ringVersion)
+    public async Task<WriteResult> SetAsync(string key, byte[] value, long ringVersion, WriteIds? ids = null)
+    {
+        CheckEntry(key, value);
+        if (await RefuseAsync(key, ringVersion) is { } moved)
+        {
+            return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+        }
+
+        await EnsureLeaseAsync();
+        _replicas!.CheckWritable();
+        return await _replicas.AcknowledgeAsync(_replicas.Store([key], [value], ids));
+    }
+
+    public async Task<WriteResult> DeleteAsync(string key, long ringVersion, WriteIds? ids = null)
+    {
+        CheckKey(key);
+        if (await RefuseAsync(key, ringVersion) is { } moved)
+        {
+            return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+        }
+
+        await EnsureLeaseAsync();
+        _replicas!.CheckWritable();
+        var seq = _replicas.Store([key], [null], ids);
+        return seq == 0 ? WriteResult.NotFound : await _replicas.AcknowledgeAsync(seq);
+    }
+
+    public async Task<WriteResult> SetManyAsync(string[] keys, byte[][] values, long ringVersion, WriteIds? ids = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(values);
@@ -217,8 +211,7 @@ internal sealed partial class RangeGrain(
         for (var i = 0; i < keys.Length; i++)
         {
             CheckEntry(keys[i], values[i]);
-            var moved = Owns(keys[i], ringVersion) ? null : await MovedRingAsync(keys[i], ringVersion);
-            if (moved is not null)
+            if (await RefuseAsync(keys[i], ringVersion) is { } moved)
             {
                 return new WriteResult { Status = RangeStatus.Moved, Ring = moved };
             }
@@ -229,30 +222,9 @@ internal sealed partial class RangeGrain(
             return WriteResult.Ok;
         }
 
-        if (_fence is not null && await WaitOutFenceAsync() is { } fencedBy)
-        {
-            return new WriteResult { Status = RangeStatus.Moved, Ring = fencedBy };
-        }
-
-        CheckReplicasAvailable();
-        return await AcknowledgeAsync(Store(keys, values));
-    }
-
-    /// <summary>Applies checked writes, records them and sends them to the replicas; answers the last one's sequence number.</summary>
-    private long Store(string[] keys, byte[][] values)
-    {
-        long seq = 0;
-        lock (_replicationLock)
-        {
-            for (var i = 0; i < keys.Length; i++)
-            {
-                _data!.Set(keys[i], values[i]);
-                seq = Record(new ReplicationOp { Key = keys[i], Value = values[i] });
-            }
-        }
-
-        Replicate();
-        return seq;
+        await EnsureLeaseAsync();
+        _replicas!.CheckWritable();
+        return await _replicas.AcknowledgeAsync(_replicas.Store(keys, values, ids));
     }
 
     /// <summary>
@@ -260,11 +232,11 @@ internal sealed partial class RangeGrain(
     /// unfenced, they are stored and sent at once, and the task completes where their acknowledgement arrives (no turn
     /// for it). Anything else takes <see cref="SetManyAsync"/>, which answers Moved, waits out a fence or throws.
     /// </summary>
-    private Task<WriteResult> StartSetMany(string[] keys, byte[][] values, long ringVersion)
+    private Task<WriteResult> StartSetMany(string[] keys, byte[][] values, long ringVersion, WriteIds? ids)
     {
-        if (keys is null || values is null || keys.Length == 0 || keys.Length != values.Length || _fence is not null)
+        if (keys is null || values is null || keys.Length == 0 || keys.Length != values.Length || _fence is not null || _replicas is not { HoldsLease: true })
         {
-            return SetManyAsync(keys!, values!, ringVersion);
+            return SetManyAsync(keys!, values!, ringVersion, ids);
         }
 
         try
@@ -274,18 +246,18 @@ internal sealed partial class RangeGrain(
                 CheckEntry(keys[i], values[i]);
                 if (!Owns(keys[i], ringVersion))
                 {
-                    return SetManyAsync(keys, values, ringVersion);
+                    return SetManyAsync(keys, values, ringVersion, ids);
                 }
             }
 
-            CheckReplicasAvailable();
+            _replicas.CheckWritable();
         }
         catch (Exception ex)
         {
             return Task.FromException<WriteResult>(ex);
         }
 
-        return AcknowledgeAsync(Store(keys, values));
+        return _replicas.AcknowledgeAsync(_replicas.Store(keys, values, ids));
     }
 
     /// <summary>
@@ -294,34 +266,33 @@ internal sealed partial class RangeGrain(
     /// acknowledgement arrives. An activation that is going away hands the call to Orleans, which routes it to the
     /// grain's current activation.
     /// </summary>
-    internal Task<WriteResult> SetManyFromSiloAsync(string[] keys, byte[][] values, long ringVersion) =>
+    internal Task<WriteResult> SetManyFromSiloAsync(string[] keys, byte[][] values, long ringVersion, WriteIds? ids) =>
         _deactivated
-            ? SetManyThroughOrleansAsync(keys, values, ringVersion)
+            ? SetManyThroughOrleansAsync(keys, values, ringVersion, ids)
             : Turn.Queue(GrainContext, () =>
                 // Deactivated between queueing and running: this activation no longer owns the range's writes.
-                _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion) : StartSetMany(keys, values, ringVersion));
+                _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion, ids) : StartSetMany(keys, values, ringVersion, ids));
 
     /// <summary>
     /// The write as a grain call, which Orleans delivers to the grain's current activation. Made from the thread pool with
     /// the silo's grain factory: this activation may be invalid already, and its own factory and context with it.
     /// </summary>
-    private Task<WriteResult> SetManyThroughOrleansAsync(string[] keys, byte[][] values, long ringVersion)
+    private Task<WriteResult> SetManyThroughOrleansAsync(string[] keys, byte[][] values, long ringVersion, WriteIds? ids)
     {
         var key = this.GetPrimaryKeyString();
-        return Task.Run(() => grains.GetGrain<IRangeGrain>(key).SetManyAsync(keys, values, ringVersion));
+        return Task.Run(() => grains.GetGrain<IRangeGrain>(key).SetManyAsync(keys, values, ringVersion, ids));
     }
 
-    public Task<RangeStats> GetStatsAsync() => Task.FromResult(
-        _data?.Stats(ReplicaLag(), CountReplicas(static f => f.InSync)) ?? new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 });
+    public Task<RangeStats> GetStatsAsync() => Task.FromResult(Stats());
 
     public Task<ulong?> GetSplitPointAsync()
     {
-        if (_data is null || _data.RetiredBy is not null)
+        if (!IsCurrent)
         {
             return Task.FromResult<ulong?>(null);
         }
 
-        var points = new List<(ulong Hash, long Bytes)>(_data.Entries.Count);
+        var points = new List<(ulong Hash, long Bytes)>(_data!.Entries.Count);
         foreach (var (key, value) in _data.Entries)
         {
             points.Add((KeyHash.Of(key), RangeData.SizeOf(key, value)));
@@ -330,21 +301,80 @@ internal sealed partial class RangeGrain(
         return Task.FromResult(RingPlanner.ChooseSplitPoint(points, _data.Range.Start));
     }
 
-    /// <summary>The fast path: the grain is current and the key's hash is in its range.</summary>
+    public Task<RangeStats> ConfigureAsync(RangeInfo range, long ringVersion)
+    {
+        if (!IsCurrent || range.GrainKey != this.GetPrimaryKeyString())
+        {
+            throw _unavailable is not null
+                ? new RangeUnavailableException(ParseKey(this.GetPrimaryKeyString()).Id, _unavailable)
+                : new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range grain {this.GetPrimaryKeyString()} is not the master of {range.GrainKey}.");
+        }
+
+        if (ringVersion >= _data!.RingVersion)
+        {
+            Adopt(range, ringVersion);
+        }
+
+        return Task.FromResult(Stats());
+    }
+
+    /// <summary>Takes <paramref name="range"/> (a newer configuration) as current at <paramref name="ringVersion"/>.</summary>
+    private void Adopt(RangeInfo range, long ringVersion)
+    {
+        _data!.ChangeHeader(h => h with { Range = range, RingVersion = Math.Max(h.RingVersion, ringVersion) });
+        _replicas!.Configure(range);
+    }
+
+    private RangeStats Stats() =>
+        IsCurrent ? _data!.Stats(_replicas!.ReplicaLag(), _replicas.ReplicasInSync()) : new RangeStats { RangeId = ParseKey(this.GetPrimaryKeyString()).Id, Keys = 0, Bytes = 0 };
+
+    /// <summary>Whether this activation serves its range: its copy is this epoch's master and was neither retired nor taken over.</summary>
+    private bool IsCurrent => _steppedDownBy is null && _data is { } data && data.RetiredBy is null && data.IsMaster && data.Epoch == _epoch;
+
+    /// <summary>The fast path: the grain is current, unfenced, and the key's hash is in its range.</summary>
     private bool Owns(string key, long ringVersion) =>
-        _data is { RetiredBy: null } data && ringVersion <= data.RingVersion && data.Range.Contains(KeyHash.Of(key));
+        IsCurrent && ringVersion <= _data!.RingVersion && _data.Range.Contains(KeyHash.Of(key));
+
+    /// <summary>
+    /// Null when this master serves <paramref name="key"/> for a client at <paramref name="ringVersion"/> now (having
+    /// waited out a ring operation's fence), else the ring to answer Moved with.
+    /// </summary>
+    private async Task<Ring?> RefuseAsync(string key, long ringVersion)
+    {
+        while (true)
+        {
+            var moved = Owns(key, ringVersion) ? null : await MovedRingAsync(key, ringVersion);
+            if (moved is not null || _fence is null)
+            {
+                return moved;
+            }
+
+            await WaitOutFenceAsync();
+        }
+    }
 
     /// <summary>The slow path: null if the grain owns the key after all, else the ring to send back with Moved.</summary>
     private async Task<Ring?> MovedRingAsync(string key, long ringVersion)
     {
+        if (_unavailable is not null)
+        {
+            throw new RangeUnavailableException(ParseKey(this.GetPrimaryKeyString()).Id, _unavailable);
+        }
+
         if (_data is null)
         {
             return await NewerRingAsync(ringVersion, _staleBy!);
         }
 
-        if (_data.RetiredBy is { } retiredBy)
+        if ((_data.RetiredBy ?? _steppedDownBy) is { } retiredBy)
         {
             return await NewerRingAsync(ringVersion, retiredBy);
+        }
+
+        if (!IsCurrent)
+        {
+            // A newer master took this copy over (a promotion on this silo): this activation is done.
+            return await ringCache.RefreshAsync();
         }
 
         if (ringVersion > _data.RingVersion)
@@ -363,8 +393,7 @@ internal sealed partial class RangeGrain(
 
             if (ring.Version > _data.RingVersion)
             {
-                _data.RingVersion = ring.Version;
-                Reconfigure(range);
+                Adopt(range, ring.Version);
             }
         }
 
@@ -374,18 +403,121 @@ internal sealed partial class RangeGrain(
     private async Task<Ring> NewerRingAsync(long ringVersion, Ring known) =>
         known.Version >= ringVersion ? known : await ringCache.GetAsync(ringVersion);
 
-    /// <summary>This range is no longer served here in this form: drop the copy and answer Moved with <paramref name="ring"/>.</summary>
-    private void Retire(Ring ring)
+    /// <summary>
+    /// Reads under the lease: <paramref name="read"/> runs first and the lease is checked after it, so what it read was
+    /// current while no successor could have been promoted. Without the lease, renews it (a heartbeat to the replicas)
+    /// and reads again; a master that cannot renew it answers <see cref="RangeUnavailableException"/>.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(Func<T> read)
     {
-        if (_data is null || _data.RetiredBy is not null)
+        while (true)
+        {
+            var result = read();
+            if (_replicas!.HoldsLease)
+            {
+                return result;
+            }
+
+            await EnsureLeaseAsync();
+        }
+    }
+
+    /// <summary>
+    /// Returns once this master holds its lease (renewing it with a heartbeat to the replicas when it ran out): a master
+    /// that cannot confirm its quorum neither serves reads nor takes writes it could not commit, and answers
+    /// <see cref="RangeUnavailableException"/> (nothing changed, so the client may retry) instead.
+    /// </summary>
+    private async Task EnsureLeaseAsync()
+    {
+        if (_replicas!.HoldsLease)
         {
             return;
         }
 
-        StopReplication();
-        FailWaiters(ring);
-        _data.Retire(ring);
-        store.Remove(_data.Range.Id);
+        if (!await _replicas.RenewLeaseAsync(_replication.AckTimeout))
+        {
+            throw new RangeUnavailableException(_data!.Range.Id, "its master could not confirm with enough replicas that it still holds the range");
+        }
+
+        if (!IsCurrent)
+        {
+            throw new RangeUnavailableException(_data!.Range.Id, "its master was replaced while the request waited");
+        }
+    }
+
+    /// <summary>A replica said this master's epoch is over (from a replication thread): learn the ring in a turn and act on it.</summary>
+    private void OnDeposed(ReplicaAck ack)
+    {
+        if (_deactivated)
+        {
+            return;
+        }
+
+        _ = Turn.Queue(GrainContext, async () =>
+        {
+            await HandleDeposedAsync(ack);
+            return true;
+        });
+    }
+
+    private async Task HandleDeposedAsync(ReplicaAck ack)
+    {
+        if (!IsCurrent)
+        {
+            // Taken over meanwhile (a newer master of this range on this silo): stop replicating as this epoch.
+            _replicas?.Stop();
+            return;
+        }
+
+        var ring = await ringCache.RefreshAsync();
+        if (!IsCurrent)
+        {
+            return;
+        }
+
+        if (ring.FindById(_data!.Range.Id)?.GrainKey != this.GetPrimaryKeyString())
+        {
+            Retire(ring);
+            return;
+        }
+
+        // The ring still names this master, but a replica was fenced for a newer epoch that was never published (a
+        // promotion that did not gather its quorum): the overlord settles it with a promotion that may keep this copy.
+        LogStuckEpoch(logger, _data.Range.Id, _epoch, ack.Epoch);
+        try
+        {
+            await GrainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord).ResolveEpochAsync(_data.Range.Id, _epoch).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException or DiMintException)
+        {
+            // Asked again on the next refusal.
+        }
+    }
+
+    /// <summary>
+    /// This activation no longer serves the range: it answers Moved with <paramref name="ring"/> from now on. The copy is
+    /// dropped, unless <paramref name="ring"/> still has this silo hold the range (promoted again here at a newer epoch, or
+    /// a replica of the new master): then it is left for that role, whose grain takes it over.
+    /// </summary>
+    private void Retire(Ring ring)
+    {
+        if (_data is null || _data.RetiredBy is not null || _steppedDownBy is not null)
+        {
+            return;
+        }
+
+        var current = IsCurrent;
+        _steppedDownBy = ring;
+        _replicas?.Stop();
+        _replicas?.FailWaiters(ring);
+        var silo = GrainContext.Address.SiloAddress!;
+        var range = ring.FindById(_data.Range.Id);
+        var heldHere = range is not null && (range.Master.Equals(silo) || range.Replicas.Contains(silo));
+        if (current && !heldHere)
+        {
+            _data.Retire(ring);
+            store.Remove(_data.Range.Id);
+        }
     }
 
     private void CheckKey(string key)
@@ -424,7 +556,6 @@ internal sealed partial class RangeGrain(
         return true;
     }
 
-    /// <summary>A write handed over by the silo's batch service, run as a turn of this activation.</summary>
     private static readonly ReadResult NotFoundRead = new() { Status = RangeStatus.NotFound };
     private static readonly ReadResult FoundRead = new() { Status = RangeStatus.Ok };
 
@@ -437,4 +568,9 @@ internal sealed partial class RangeGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Range grain {GrainKey} is not in ring {RingVersion}; it answers Moved")]
     private static partial void LogStaleActivation(ILogger logger, string grainKey, long ringVersion);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Range {RangeId}: the ring names this silo its master at epoch {Epoch}, but {Reason}; it stays unavailable (an operator can recover it with 'dimint recover')")]
+    private static partial void LogNoCopy(ILogger logger, int rangeId, long epoch, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: a replica was fenced for epoch {FencedEpoch} while the ring still names this master at epoch {Epoch}; asking the overlord to settle it")]
+    private static partial void LogStuckEpoch(ILogger logger, int rangeId, long epoch, long fencedEpoch);
 }

@@ -1,18 +1,30 @@
 using DiMint.Grains.Hosting;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
+using Microsoft.Extensions.Options;
 
 namespace DiMint.Grains.Replication;
 
 /// <summary>
 /// A replica of one range on the silo its key names (<c>rangeId/silo</c>). It applies the master's batches in order,
 /// idempotently, into the silo's <see cref="RangeStore"/>, and refuses masters older than the newest epoch it knows.
+/// Each batch it acknowledges renews its promise to the master (<see cref="ReplicationOptions.LeaseDuration"/>): a fence
+/// for a newer epoch takes effect at once but is answered only once the promise has run out, so the old master has
+/// stopped serving reads before anyone can promote a successor.
 /// </summary>
 [KeepAlive]
 [SiloPinnedPlacement]
-internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, LocalGrains<RangeReplicaGrain> localReplicas, IGrainFactory grains)
+internal sealed class RangeReplicaGrain(
+    RangeStore store,
+    RingCache ringCache,
+    LocalGrains<RangeReplicaGrain> localReplicas,
+    IGrainFactory grains,
+    IOptions<ReplicationOptions> options,
+    TimeProvider time)
     : Grain, IRangeReplicaGrain
 {
+    private readonly long _promise = (long)(options.Value.LeaseDuration.TotalSeconds * time.TimestampFrequency);
+
     /// <summary>
     /// A snapshot being received. The complete copy it will replace stays in the store (and promotable) until the
     /// snapshot ends, so a replica holding acknowledged writes never drops them to take a snapshot.
@@ -82,7 +94,7 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         RangeData data;
         if (batch.Range is { } sent)
         {
-            data = store.GetOrAdd(sent.Id, () => new RangeData(sent, 0, isMaster: false) { SourceEpoch = 0, FencedEpoch = epoch });
+            data = store.GetOrAdd(sent.Id, () => new RangeData(sent, 0, isMaster: false) { SourceEpoch = 0 });
         }
         else if (batch.Kind != ReplicationBatchKind.Ops || !store.TryGet(batch.RangeId, out data))
         {
@@ -92,24 +104,37 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         }
 
         var range = batch.Range ?? data.Range;
+        if (epoch < data.FencedEpoch || (data.IsMaster && epoch <= data.Epoch))
+        {
+            // Fenced for a newer master, or this silo holds the master now (promoted): an older master's writes are refused.
+            return Ack(ReplicaAckStatus.StaleEpoch, data);
+        }
+
         if (data.IsMaster)
         {
-            // This silo holds the master now (promoted): an older master's writes are refused.
-            return Ack(ReplicaAckStatus.StaleEpoch, data);
+            // The copy of an earlier master on this silo (its runtime restarted, or it was replaced while cut off): it
+            // follows the newer master like any replica, from the history it holds.
+            data.SourceEpoch = data.Epoch;
         }
 
-        if (epoch < data.FencedEpoch)
+        data.RaiseFence(epoch);
+        data.ChangeHeader(h => h with { Range = range, Epoch = epoch, IsMaster = false });
+        var ack = ApplyKind(batch, data, range, epoch);
+        if (ack.Status == ReplicaAckStatus.Ok)
         {
-            return Ack(ReplicaAckStatus.StaleEpoch, data);
+            data.PromisedUntil = time.GetTimestamp() + _promise;
+            data.PromisedEpoch = epoch;
         }
 
-        data.FencedEpoch = epoch;
-        data.Epoch = epoch;
-        data.Range = range;
+        return ack;
+    }
+
+    private ReplicaAck ApplyKind(ReplicationBatch batch, RangeData data, RangeInfo range, long epoch)
+    {
         switch (batch.Kind)
         {
             case ReplicationBatchKind.SnapshotStart:
-                _staging = new RangeData(range, data.RingVersion, isMaster: false) { SourceEpoch = epoch, FencedEpoch = epoch, AppliedSeq = batch.FirstSeq };
+                _staging = new RangeData(range, data.RingVersion, isMaster: false) { SourceEpoch = epoch, AppliedSeq = batch.FirstSeq };
                 return Ack(ReplicaAckStatus.Ok, _staging);
 
             case ReplicationBatchKind.SnapshotChunk:
@@ -131,10 +156,12 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
                     return Ack(ReplicaAckStatus.NeedSnapshot, data);
                 }
 
-                // Fenced meanwhile? The store's copy says so; keep the higher fence.
-                _staging.FencedEpoch = Math.Max(_staging.FencedEpoch, data.FencedEpoch);
-                _staging.Epoch = epoch;
+                // Fenced meanwhile? The store's copy says so; keep the higher fence, and the promise.
+                _staging.RaiseFence(data.FencedEpoch);
+                _staging.PromisedUntil = data.PromisedUntil;
+                _staging.PromisedEpoch = data.PromisedEpoch;
                 _staging.Complete = true;
+                _staging.Sessions.Restore(batch.Sessions, time.GetTimestamp());
                 store.Put(_staging);
                 var done = _staging;
                 _staging = null;
@@ -153,10 +180,13 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
                 // Writes already applied are skipped; a gap is reported by answering the last applied sequence number.
                 if (batch.FirstSeq <= data.AppliedSeq + 1)
                 {
+                    var now = time.GetTimestamp();
                     for (var i = (int)(data.AppliedSeq + 1 - batch.FirstSeq); i < batch.Ops.Length; i++)
                     {
-                        data.Apply(batch.Ops[i]);
+                        var op = batch.Ops[i];
+                        data.Apply(op);
                         data.AppliedSeq = batch.FirstSeq + i;
+                        data.Sessions.Record(op.ClientId, op.Oldest, op.WriteId, data.AppliedSeq, now, time.TimestampFrequency);
                     }
                 }
 
@@ -164,30 +194,52 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
         }
     }
 
-    public Task<ReplicaState> FenceAsync(int rangeId, long epoch)
+    public async Task<ReplicaState> FenceAsync(int rangeId, long epoch)
     {
+        long wait = 0;
         lock (_sync)
         {
-            if (store.TryGet(rangeId, out var data) && !data.IsMaster)
+            // Any copy here, a master's too: a master whose copy is fenced past its epoch stops acknowledging and serving.
+            if (store.TryGet(rangeId, out var data))
             {
-                data.FencedEpoch = Math.Max(data.FencedEpoch, epoch);
+                data.RaiseFence(epoch);
+                if (data.PromisedEpoch < epoch)
+                {
+                    wait = data.PromisedUntil - time.GetTimestamp();
+                }
             }
 
-            return Task.FromResult(State(rangeId));
+            _staging?.RaiseFence(epoch);
+        }
+
+        // Answer once the promise to the old master has run out: by then it has stopped serving reads.
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds((double)wait / time.TimestampFrequency), time);
+        }
+
+        lock (_sync)
+        {
+            return State(rangeId, includeMaster: true);
         }
     }
 
-    public Task<ReplicaState> GetStateAsync(int rangeId)
+    public Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster = false)
     {
         lock (_sync)
         {
-            return Task.FromResult(State(rangeId));
+            return Task.FromResult(State(rangeId, includeMaster));
         }
     }
 
-    private ReplicaState State(int rangeId) =>
-        store.TryGet(rangeId, out var data) && !data.IsMaster
-            ? new ReplicaState { RangeId = rangeId, Complete = data.Complete, AppliedSeq = data.AppliedSeq, Epoch = data.SourceEpoch }
+    /// <summary>
+    /// What this silo holds of the range: a replica's copy (the epoch whose writes it holds), or with
+    /// <paramref name="includeMaster"/> (a fence, which stopped it) a master's (its own epoch), which a promotion may take
+    /// too. A master's copy is never offered to a feed as a replica to resume: it may hold writes no other copy has.
+    /// </summary>
+    private ReplicaState State(int rangeId, bool includeMaster) =>
+        store.TryGet(rangeId, out var data) && data.RetiredBy is null && (includeMaster || !data.IsMaster)
+            ? new ReplicaState { RangeId = rangeId, Complete = data.Complete, AppliedSeq = data.AppliedSeq, Epoch = data.IsMaster ? data.Epoch : data.SourceEpoch, FencedEpoch = data.FencedEpoch }
             : new ReplicaState { RangeId = rangeId, Complete = false, AppliedSeq = 0, Epoch = 0 };
 
     public Task DropAsync(int rangeId)
@@ -221,6 +273,10 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
                 (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
             }
 
+            var sessions = data.Sessions.Snapshot(long.MaxValue);
+            low.Sessions.AddCommitted(sessions, time.GetTimestamp());
+            high.Sessions.AddCommitted(sessions, time.GetTimestamp());
+
             store.Put(low);
             store.Put(high);
             return Task.FromResult(true);
@@ -240,6 +296,8 @@ internal sealed class RangeReplicaGrain(RangeStore store, RingCache ringCache, L
             var copy = NewCopy(merged);
             low.CopyInto(merged, isMaster: false, copy);
             high.CopyInto(merged, isMaster: false, copy);
+            copy.Sessions.AddCommitted(low.Sessions.Snapshot(long.MaxValue), time.GetTimestamp());
+            copy.Sessions.AddCommitted(high.Sessions.Snapshot(long.MaxValue), time.GetTimestamp());
             store.Put(copy);
             return Task.FromResult(true);
         }

@@ -1,6 +1,9 @@
 namespace DiMint.Grains.Replication;
 
-/// <summary>A master's view of one of its replicas: how far it has acknowledged, and whether it needs a snapshot.</summary>
+/// <summary>
+/// A master's view of one of its replicas (or of a move's target): how far it has acknowledged, whether it needs a
+/// snapshot, and what it promised. Every mutable field is guarded by its <see cref="MasterReplication"/>'s lock.
+/// </summary>
 internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, ReplicationChannel.Lane lane)
 {
     public SiloAddress Silo { get; } = silo;
@@ -28,8 +31,8 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, 
     public bool Failed { get; set; }
 
     /// <summary>
-    /// A move's target rather than a replica in the ring: it gets the writes but does not count toward acknowledgements
-    /// until the ring names it.
+    /// A move's target (or a replica being added) rather than a replica in the ring: it gets the writes but counts toward
+    /// nothing until the ring names it.
     /// </summary>
     public bool IsLearner { get; set; }
 
@@ -50,13 +53,21 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, 
     public long FailingSinceTimestamp { get; set; }
 
     /// <summary>
+    /// When the newest batch the replica acknowledged was sent: the replica promised, on receiving it, not to let a
+    /// successor be promoted for a lease duration, so this master's lease runs from here.
+    /// </summary>
+    public long PromiseFrom { get; set; }
+
+    /// <summary>When the last batch (writes or heartbeat) left for the replica.</summary>
+    public long LastSentTimestamp { get; set; }
+
+    /// <summary>
     /// Whether the feed is in its steady state, where writes leave and acknowledgements are handled on whichever thread
-    /// records or receives them, under the range grain's replication lock, rather than in turns of the feed's loop. The
-    /// loop waits on <see cref="PumpExit"/> meanwhile.
+    /// records or receives them rather than in the feed's loop. The loop waits on <see cref="PumpExit"/> meanwhile.
     /// </summary>
     public bool Pumping { get; set; }
 
-    /// <summary>Whether a batch of writes of the steady state is on its way to the replica.</summary>
+    /// <summary>Whether a batch of the steady state is on its way to the replica.</summary>
     public bool InFlight { get; set; }
 
     /// <summary>

@@ -2,24 +2,32 @@ namespace DiMint.Grains.Replication;
 
 /// <summary>
 /// A master's recent writes in sequence order, kept until every replica has them. Values are the same byte arrays
-/// the range stores (no copy).
+/// the range stores (no copy). Appending and forgetting the oldest writes are amortised O(1): forgotten writes are
+/// skipped by an offset and compacted away only once they are half of the list.
 /// </summary>
 internal sealed class ReplicationLog
 {
     private readonly List<ReplicationOp> _ops = [];
 
+    /// <summary>How many entries at the front of <see cref="_ops"/> are forgotten.</summary>
+    private int _head;
+
     /// <summary>The sequence number of the oldest write kept (when the log is not empty).</summary>
     public long FirstSeq { get; private set; } = 1;
 
+    /// <summary>The number of writes kept.</summary>
+    public int Count => _ops.Count - _head;
+
     /// <summary>The sequence number of the newest write kept, or FirstSeq - 1 when empty.</summary>
-    public long LastSeq => FirstSeq + _ops.Count - 1;
+    public long LastSeq => FirstSeq + Count - 1;
 
     /// <summary>Appends the write with sequence number <paramref name="seq"/> (always LastSeq + 1, or a fresh start).</summary>
     public void Append(long seq, ReplicationOp op)
     {
-        if (_ops.Count == 0 || seq != LastSeq + 1)
+        if (Count == 0 || seq != LastSeq + 1)
         {
             _ops.Clear();
+            _head = 0;
             FirstSeq = seq;
         }
 
@@ -33,20 +41,30 @@ internal sealed class ReplicationLog
     public ReplicationOp[] Slice(long from, int max)
     {
         var start = (int)(from - FirstSeq);
-        var count = Math.Min(max, _ops.Count - start);
-        return count <= 0 ? [] : _ops.GetRange(start, count).ToArray();
+        var count = Math.Min(max, Count - start);
+        return count <= 0 || start < 0 ? [] : _ops.GetRange(_head + start, count).ToArray();
     }
 
     /// <summary>Forgets writes up to and including <paramref name="seq"/>.</summary>
     public void TruncateThrough(long seq)
     {
-        var drop = (int)Math.Min(_ops.Count, seq - FirstSeq + 1);
+        var drop = (int)Math.Min(Count, seq - FirstSeq + 1);
         if (drop <= 0)
         {
             return;
         }
 
-        _ops.RemoveRange(0, drop);
+        _head += drop;
         FirstSeq += drop;
+        if (_head == _ops.Count)
+        {
+            _ops.Clear();
+            _head = 0;
+        }
+        else if (_head > 1024 && _head > _ops.Count / 2)
+        {
+            _ops.RemoveRange(0, _head);
+            _head = 0;
+        }
     }
 }

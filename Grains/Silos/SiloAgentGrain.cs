@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DiMint.Grains.Hosting;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
 using Microsoft.Extensions.Options;
@@ -8,11 +9,13 @@ namespace DiMint.Grains.Silos;
 
 /// <summary>Reports what its silo holds; pinned to that silo by its key.</summary>
 [SiloPinnedPlacement]
-internal sealed class SiloAgentGrain(RangeStore store, IOptions<EndpointOptions> endpoints) : Grain, ISiloAgentGrain
+internal sealed class SiloAgentGrain(RangeStore store, SiloProcessState process, IOptions<EndpointOptions> endpoints) : Grain, ISiloAgentGrain
 {
     private static readonly DateTimeOffset ProcessStart = new(Process.GetCurrentProcess().StartTime.ToUniversalTime());
 
     public Task PingAsync() => Task.CompletedTask;
+
+    public Task<SiloAddress[]> GetEarlierIncarnationsAsync() => Task.FromResult(process.Incarnations is { Length: > 0 } all ? all[..^1] : []);
 
     public Task<SiloStats> GetStatsAsync()
     {

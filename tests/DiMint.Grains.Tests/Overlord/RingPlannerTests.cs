@@ -100,71 +100,132 @@ public sealed class RingPlannerTests
     }
 
     [Fact]
-    public void Failover_PromotesTheMostAdvancedCompleteReplica_AndRaisesTheEpoch()
+    public void Promote_TakesTheMostAdvancedCompleteCopy_AndKeepsTheOthersThatAnswered()
     {
-        var ring = RingPlanner.Create(Silos[..3], 6, replicationFactor: 3);
-        var failed = new HashSet<SiloAddress> { Silos[0] };
-        var states = new Dictionary<(int, SiloAddress), ReplicaState>();
-        foreach (var range in ring.Ranges.Where(r => r.Master.Equals(Silos[0])))
-        {
-            states[(range.Id, range.Replicas[0])] = new ReplicaState { RangeId = range.Id, Complete = true, AppliedSeq = 10, Epoch = 1 };
-            states[(range.Id, range.Replicas[1])] = new ReplicaState { RangeId = range.Id, Complete = true, AppliedSeq = 12, Epoch = 1 };
-        }
+        var range = Range(master: 0, replicas: [1, 2]);
+        var answers = Answers((1, true, 1, 10), (2, true, 1, 12));
 
-        var next = RingPlanner.Failover(ring, failed, states, Silos[1..3])!;
+        var next = RingPlanner.Promote(range, answers, writeAcks: null, epoch: 2)!;
 
-        next.Validate();
-        Assert.Equal(ring.Version + 1, next.Version);
-        foreach (var range in ring.Ranges)
-        {
-            var after = next.FindById(range.Id)!;
-            Assert.DoesNotContain(Silos[0], after.Replicas.Append(after.Master));
-            if (range.Master.Equals(Silos[0]))
-            {
-                Assert.Equal(range.Replicas[1], after.Master);
-                Assert.Equal(range.Epoch + 1, after.Epoch);
-                Assert.Equal(new[] { range.Replicas[0] }, after.Replicas.ToArray());
-            }
-            else
-            {
-                Assert.Equal(range.Master, after.Master);
-                Assert.Equal(range.Epoch, after.Epoch);
-            }
-        }
+        Assert.Equal(Silos[2], next.Master);
+        Assert.Equal(2, next.Epoch);
+        Assert.Equal([Silos[1]], next.Replicas.ToArray());
     }
 
     [Fact]
-    public void Failover_WaitsForEveryLiveReplicaToAnswer()
+    public void Promote_WithFewerAnswersThanAMajority_PromotesNothing()
     {
-        var ring = RingPlanner.Create(Silos[..3], 3, replicationFactor: 3);
-        var range = ring.Ranges.First(r => r.Master.Equals(Silos[0]));
-        var states = new Dictionary<(int, SiloAddress), ReplicaState>
+        // The master and one replica cut off together may hold acknowledged writes the other replica lacks.
+        var range = Range(master: 0, replicas: [1, 2]);
+
+        Assert.Null(RingPlanner.Promote(range, Answers((2, true, 1, 50)), writeAcks: null, epoch: 2));
+    }
+
+    [Fact]
+    public void Promote_CountsAnIncompleteCopyTowardTheQuorum_ButNeverPromotesIt()
+    {
+        // A copy still receiving its snapshot never acknowledged a write: with it, a majority answered.
+        var range = Range(master: 0, replicas: [1, 2]);
+
+        var next = RingPlanner.Promote(range, Answers((1, false, 0, 0), (2, true, 1, 50)), writeAcks: null, epoch: 2)!;
+
+        Assert.Equal(Silos[2], next.Master);
+        Assert.Equal(0, next.EmptyEpoch);
+    }
+
+    [Fact]
+    public void Promote_WhenNoAnsweringCopyIsComplete_StartsTheRangeEmptyAtTheNewEpoch()
+    {
+        // No complete copy in a promotion quorum: no write of the range was ever acknowledged.
+        var range = Range(master: 0, replicas: [1, 2]);
+
+        var next = RingPlanner.Promote(range, Answers((1, false, 0, 0), (2, false, 0, 0)), writeAcks: null, epoch: 3)!;
+
+        Assert.Equal(3, next.EmptyEpoch);
+        Assert.Equal(3, next.Epoch);
+        Assert.Contains(next.Master, new[] { Silos[1], Silos[2] });
+    }
+
+    [Fact]
+    public void Promote_PrefersANewerEpochOverAHigherSequenceNumber()
+    {
+        var range = Range(master: 0, replicas: [1, 2]) with { Epoch = 3 };
+        var answers = Answers((1, true, 3, 5), (2, true, 2, 100));
+
+        Assert.Equal(Silos[1], RingPlanner.Promote(range, answers, writeAcks: null, epoch: 4)!.Master);
+    }
+
+    [Fact]
+    public void Promote_CountsTheOldMastersCopyWhenItAnswers_AndKeepsItAsAReplica()
+    {
+        var range = Range(master: 0, replicas: [1, 2]);
+        var answers = Answers((0, true, 1, 40), (1, true, 1, 30));
+
+        var next = RingPlanner.Promote(range, answers, writeAcks: null, epoch: 2)!;
+
+        Assert.Equal(Silos[0], next.Master);
+        Assert.Equal([Silos[1], Silos[2]], next.Replicas.Order().ToArray());
+    }
+
+    [Fact]
+    public void Promote_WithFiveCopies_NeedsThree_AndKeepsTheOneThatDidNotAnswer()
+    {
+        var range = Range(master: 0, replicas: [1, 2, 3, 4]);
+
+        Assert.Null(RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9)), writeAcks: null, epoch: 2));
+        var next = RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9), (3, true, 1, 8)), writeAcks: null, epoch: 2)!;
+        Assert.Equal(Silos[2], next.Master);
+        Assert.Equal([Silos[1], Silos[3], Silos[4]], next.Replicas.Order().ToArray());
+    }
+
+    [Fact]
+    public void Promote_WithEveryReplicaAcknowledging_NeedsOnlyOne()
+    {
+        var range = Range(master: 0, replicas: [1, 2]);
+
+        Assert.Equal(Silos[2], RingPlanner.Promote(range, Answers((2, true, 1, 9)), writeAcks: 2, epoch: 2)!.Master);
+    }
+
+    [Fact]
+    public void PlanRepairs_ReplacesReplicasOnFailedSilos_AndAddsMissingOnes_OnTheLeastLoadedSilo()
+    {
+        var ring = new Ring
         {
-            [(range.Id, range.Replicas[0])] = new ReplicaState { RangeId = range.Id, Complete = true, AppliedSeq = 5, Epoch = 1 },
+            Version = 5,
+            Ranges =
+            [
+                Range(master: 0, replicas: [1, 2]) with { Id = 1, Start = 0, End = 1UL << 62 },
+                Range(master: 1, replicas: [0]) with { Id = 2, Start = 1UL << 62, End = 1UL << 63 },
+                Range(master: 2, replicas: [0, 1]) with { Id = 3, Start = 1UL << 63, End = 0 },
+            ],
+            NextRangeId = 4,
         };
+        var failed = new HashSet<SiloAddress> { Silos[2] };
 
-        var next = RingPlanner.Failover(ring, new HashSet<SiloAddress> { Silos[0] }, states, Silos[1..3]);
+        var plan = RingPlanner.PlanRepairs(ring, [Silos[0], Silos[1], Silos[3]], failed, replicationFactor: 3, busy: new HashSet<int>());
 
-        Assert.Equal(range.Master, next?.FindById(range.Id)!.Master ?? range.Master);
+        // Range 1: its replica on the failed silo 2 moves to silo 3, the only live silo without the range. Range 2 lacks a
+        // replica: silo 3 again (it then holds one, silos 0 and 1 hold two). Range 3's master failed: a promotion's business.
+        Assert.Equal([(1, Silos[2], Silos[3]), (2, (SiloAddress?)null, (SiloAddress?)Silos[3])], plan.Select(p => (p.RangeId, p.From, p.To)).ToArray());
+        Assert.Empty(RingPlanner.PlanRepairs(ring, [Silos[0], Silos[1], Silos[3]], failed, replicationFactor: 3, busy: new HashSet<int> { 1, 2 }));
+
+        // With no live silo left to take it, the copy on the failed silo is dropped.
+        var dropped = RingPlanner.PlanRepairs(ring, [Silos[0], Silos[1]], failed, replicationFactor: 3, busy: new HashSet<int>());
+        Assert.Equal([(1, Silos[2], (SiloAddress?)null)], dropped.Select(p => (p.RangeId, p.From, p.To)).ToArray());
     }
 
-    [Fact]
-    public void FillReplicas_GivesEveryRangeReplicasOnOtherSilos_SpreadEvenly()
+    private static RangeInfo Range(int master, int[] replicas) => new()
     {
-        var ring = RingPlanner.Create(Silos[..2], 8, replicationFactor: 3);
-        Assert.All(ring.Ranges, r => Assert.Single(r.Replicas));
+        Id = 1,
+        Start = 0,
+        End = 0,
+        Master = Silos[master],
+        Replicas = [.. replicas.Select(i => Silos[i])],
+        Epoch = 1,
+    };
 
-        var filled = RingPlanner.FillReplicas(ring, Silos[..4], replicationFactor: 3)!;
-
-        filled.Validate();
-        Assert.All(filled.Ranges, r =>
-        {
-            Assert.Equal(2, r.Replicas.Length);
-            Assert.DoesNotContain(r.Master, r.Replicas);
-            Assert.Equal(2, r.Replicas.Distinct().Count());
-        });
-        var perSilo = Silos[..4].Select(s => filled.Ranges.Count(r => r.Replicas.Contains(s))).ToArray();
-        Assert.True(perSilo.Max() - perSilo.Min() <= 4, string.Join(",", perSilo));
-        Assert.Null(RingPlanner.FillReplicas(filled, Silos[..4], replicationFactor: 3));
-    }
+    private static Dictionary<SiloAddress, (SiloAddress At, ReplicaState State)> Answers(params (int Silo, bool Complete, long Epoch, long Seq)[] answers) =>
+        answers.ToDictionary(
+            a => Silos[a.Silo],
+            a => (Silos[a.Silo], new ReplicaState { RangeId = 1, Complete = a.Complete, Epoch = a.Epoch, AppliedSeq = a.Seq }));
 }

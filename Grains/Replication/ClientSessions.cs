@@ -1,0 +1,117 @@
+namespace DiMint.Grains.Replication;
+
+/// <summary>
+/// The writes of each client a copy of a range has applied, by write id, with their sequence numbers: a write that comes
+/// again (the client retried after losing the answer) is not applied twice, and its answer waits for the first one's
+/// commit. Kept with the copy (<see cref="Ranges.RangeData.Sessions"/>) and built the same way on every copy (replicas
+/// record the ids that travel with each write, snapshots carry them), so a promoted copy knows what its predecessor
+/// applied. A client's ids below its oldest write in flight are dropped; a client silent for <see cref="IdleExpiry"/> is
+/// forgotten (it retries for at most its request timeout).
+/// </summary>
+/// <remarks>Not thread-safe: its owner is the copy's role (the master's replication lock, or the replica grain's lock).</remarks>
+internal sealed class ClientSessions
+{
+    /// <summary>How long a client's session is kept after its last write.</summary>
+    public static readonly TimeSpan IdleExpiry = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most write ids kept per client (a client that never reports its oldest write in flight).</summary>
+    private const int MaxIdsPerClient = 65_536;
+
+    private readonly Dictionary<long, Session> _sessions = [];
+    private long _nextExpiryCheck;
+
+    public int Count => _sessions.Count;
+
+    /// <summary>Whether write <paramref name="writeId"/> of <paramref name="clientId"/> was applied here, and at which sequence number.</summary>
+    public bool TryGetApplied(long clientId, long writeId, out long seq)
+    {
+        seq = 0;
+        return _sessions.TryGetValue(clientId, out var session) && session.Applied.TryGetValue(writeId, out seq);
+    }
+
+    /// <summary>Records an applied write; drops the client's ids below <paramref name="oldest"/>.</summary>
+    public void Record(long clientId, long oldest, long writeId, long seq, long now, long timestampFrequency)
+    {
+        if (clientId == 0)
+        {
+            return;
+        }
+
+        if (!_sessions.TryGetValue(clientId, out var session))
+        {
+            _sessions[clientId] = session = new Session();
+        }
+
+        session.LastSeen = now;
+        session.Applied[writeId] = seq;
+        if (oldest > session.Oldest)
+        {
+            session.Oldest = oldest;
+            session.Applied.Keys.Where(id => id < oldest).ToList().ForEach(id => session.Applied.Remove(id));
+        }
+
+        if (session.Applied.Count > MaxIdsPerClient)
+        {
+            var cut = session.Applied.Keys.Order().Skip(session.Applied.Count - (MaxIdsPerClient / 2)).First();
+            session.Applied.Keys.Where(id => id < cut).ToList().ForEach(id => session.Applied.Remove(id));
+        }
+
+        if (now >= _nextExpiryCheck)
+        {
+            var idle = (long)(IdleExpiry.TotalSeconds * timestampFrequency);
+            _nextExpiryCheck = now + (idle / 10);
+            foreach (var (id, s) in _sessions.Where(s => now - s.Value.LastSeen > idle).ToList())
+            {
+                _sessions.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>The sessions with the writes applied up to <paramref name="maxSeq"/>, for a snapshot at that sequence number.</summary>
+    public ClientSession[] Snapshot(long maxSeq) =>
+        [.. _sessions.Select(s =>
+        {
+            var applied = s.Value.Applied.Where(a => a.Value <= maxSeq).ToArray();
+            return new ClientSession { ClientId = s.Key, Oldest = s.Value.Oldest, Ids = [.. applied.Select(a => a.Key)], Seqs = [.. applied.Select(a => a.Value)] };
+        })];
+
+    /// <summary>Takes the sessions a snapshot carried (what this copy held before is replaced with the snapshot's data).</summary>
+    public void Restore(IEnumerable<ClientSession> sessions, long now)
+    {
+        _sessions.Clear();
+        Merge(sessions, now, seqOverride: null);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="sessions"/> to these, every write at sequence number 0 (committed, in another numbering): for
+    /// the halves of a split and a merged range, which start from data every write quorum holds.
+    /// </summary>
+    public void AddCommitted(IEnumerable<ClientSession> sessions, long now) => Merge(sessions, now, seqOverride: 0);
+
+    private void Merge(IEnumerable<ClientSession> sessions, long now, long? seqOverride)
+    {
+        foreach (var s in sessions)
+        {
+            if (!_sessions.TryGetValue(s.ClientId, out var session))
+            {
+                _sessions[s.ClientId] = session = new Session();
+            }
+
+            session.Oldest = Math.Max(session.Oldest, s.Oldest);
+            session.LastSeen = now;
+            for (var i = 0; i < s.Ids.Length; i++)
+            {
+                session.Applied[s.Ids[i]] = seqOverride ?? s.Seqs[i];
+            }
+        }
+    }
+
+    private sealed class Session
+    {
+        public long Oldest { get; set; }
+
+        public long LastSeen { get; set; }
+
+        public Dictionary<long, long> Applied { get; } = [];
+    }
+}
