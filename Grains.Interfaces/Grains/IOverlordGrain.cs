@@ -24,8 +24,17 @@ public interface IOverlordGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task WakeAsync();
 
+    /// <summary>
+    /// The ring as stored, re-read: asked when someone holds a newer ring than this overlord gave (another overlord
+    /// activation published it, across a partition).
+    /// </summary>
+    [Alias("ReloadRing")]
+    [AlwaysInterleave]
+    Task<Ring> ReloadRingAsync();
+
     /// <summary>Silos, ranges and what each holds.</summary>
     [Alias("GetStatus")]
+    [AlwaysInterleave]
     Task<ClusterStatus> GetStatusAsync();
 
     /// <summary>

@@ -39,8 +39,10 @@ public sealed class RingCache(IGrainFactory grainFactory)
         var ring = await RefreshAsync();
         if (ring.Version < minVersion)
         {
-            // A shared refresh may have started before the overlord published the version asked for: ask once more.
-            ring = await RefreshAsync();
+            // A shared refresh may have started before the overlord published the version asked for: ask once more,
+            // and have it read the stored ring (an overlord that was cut off may not know what another one published).
+            Offer(await grainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord).ReloadRingAsync());
+            ring = Current!;
             if (ring.Version < minVersion)
             {
                 throw new RingVersionException(minVersion, ring.Version);

@@ -17,6 +17,9 @@ internal sealed partial class OverlordGrain
     /// <summary>At most this many repairs (replicas copied to restore the replication factor) run at once.</summary>
     private const int MaxConcurrentRepairs = 4;
 
+    /// <summary>How often the health check re-reads the stored ring.</summary>
+    private static readonly TimeSpan ReloadEvery = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a range whose repair was rolled back waits before the next try.</summary>
     private static readonly TimeSpan RepairBackoff = TimeSpan.FromSeconds(5);
 
@@ -32,6 +35,13 @@ internal sealed partial class OverlordGrain
     /// <summary>The newest epoch this activation fenced copies of a range for, until a promotion to it is published.</summary>
     private readonly Dictionary<int, long> _fencedEpochs = [];
 
+    /// <summary>
+    /// Ranges whose master reported replicas fenced for an epoch the ring never got (<see cref="ResolveEpochAsync"/>), with
+    /// the epoch the ring named then: the health check promotes them again if the ring still names it. A report that
+    /// raced a promotion (its fence reached the replicas before its ring was published) is moot once the ring moved on.
+    /// </summary>
+    private readonly Dictionary<int, long> _stuckEpochs = [];
+
     /// <summary>Silos whose process restarted its Orleans runtime, and the silo that is that process now (it holds their copies).</summary>
     private readonly Dictionary<SiloAddress, SiloAddress> _carriers = [];
 
@@ -42,35 +52,23 @@ internal sealed partial class OverlordGrain
     private readonly HashSet<int> _waitingForCopies = [];
     private IGrainTimer? _healthTimer;
     private int _repairsRunning;
+    private DateTimeOffset _lastReload;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var interval = replication.Value.ProbeInterval;
-        _healthTimer = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(interval, interval));
+        // Interleaved: a slow request (a status report waiting for an unreachable silo) must not hold up failover.
+        _healthTimer = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(interval, interval) { Interleave = true });
         StartBalancing();
         return Task.CompletedTask;
     }
 
     public async Task ResolveEpochAsync(int rangeId, long epoch)
     {
-        await GetRingAsync();
-        await _ringGate.WaitAsync();
-        try
+        var ring = await GetRingAsync();
+        if (ring.FindById(rangeId) is { } range && range.Epoch == epoch && _stuckEpochs.TryAdd(rangeId, epoch))
         {
-            if (_ring!.FindById(rangeId) is { } range && range.Epoch == epoch && !_busy.ContainsKey(rangeId))
-            {
-                LogResolvingEpoch(logger, rangeId, epoch);
-                await PromoteAsync([range], "a replica was fenced for an epoch the ring never got");
-            }
-        }
-        finally
-        {
-            _ringGate.Release();
-        }
-
-        if (_unconfigured.Count > 0)
-        {
-            await ConfigureMastersAsync();
+            LogResolvingEpoch(logger, rangeId, epoch);
         }
     }
 
@@ -136,10 +134,27 @@ internal sealed partial class OverlordGrain
         await _ringGate.WaitAsync(cancellationToken);
         try
         {
+            if (time.GetUtcNow() - _lastReload >= ReloadEvery)
+            {
+                // Another activation of the overlord (across a partition) may have published since.
+                _lastReload = time.GetUtcNow();
+                await TryReloadAsync();
+            }
+
             var orphaned = _ring!.Ranges.Where(r => failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
             if (orphaned.Length > 0)
             {
                 await PromoteAsync(orphaned, $"silo(s) {string.Join(", ", failed.Where(f => orphaned.Any(r => r.Master.Equals(f))))} failed");
+            }
+
+            // Replicas fenced for an epoch that was never published (by this activation, or reported by their master)
+            // refuse a master the ring still names: promote the best copy again, at a newer epoch.
+            var stuck = _ring!.Ranges.Where(r => (_stuckEpochs.GetValueOrDefault(r.Id, -1) == r.Epoch || _fencedEpochs.GetValueOrDefault(r.Id) > r.Epoch)
+                && !failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
+            _stuckEpochs.Clear();
+            if (stuck.Length > 0)
+            {
+                await PromoteAsync(stuck, "a replica was fenced for an epoch the ring never got");
             }
         }
         finally

@@ -195,9 +195,13 @@ internal sealed partial class OverlordGrain(
             // The storage ETag makes this a compare-and-swap: a second overlord activation cannot overwrite a newer ring.
             await state.WriteStateAsync();
         }
-        catch
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             state.State.Ring = previous;
+            LogPublishFailed(logger, ring.Version, ex.Message);
+
+            // Another activation may have published meanwhile (its compare-and-swap won): take the ring it stored.
+            await TryReloadAsync();
             throw;
         }
 
@@ -205,7 +209,61 @@ internal sealed partial class OverlordGrain(
         ringCache.Offer(ring);
     }
 
+    /// <summary>
+    /// Re-reads the stored ring and takes it when it is newer than this activation's (another activation of the overlord
+    /// published it: on the other side of a partition, or while this one's silo was thought dead). Callers hold
+    /// <c>_ringGate</c> or publish under it, so no read overtakes a write.
+    /// </summary>
+    private async Task TryReloadAsync()
+    {
+        try
+        {
+            await state.ReadStateAsync();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogReloadFailed(logger, ex.Message);
+            return;
+        }
+
+        if (state.State.Ring is { } stored && (_ring is null || stored.Version > _ring.Version))
+        {
+            LogStaleRing(logger, _ring?.Version ?? 0, stored.Version);
+            if (_ring is { } mine)
+            {
+                MarkChanged(mine, stored);
+            }
+
+            _ring = stored;
+            ringCache.Offer(stored);
+        }
+    }
+
+    public async Task<Ring> ReloadRingAsync()
+    {
+        await GetRingAsync();
+        await _ringGate.WaitAsync();
+        try
+        {
+            await TryReloadAsync();
+            return _ring!;
+        }
+        finally
+        {
+            _ringGate.Release();
+        }
+    }
+
     private static ulong Midpoint(RangeInfo range) => (ulong)(range.Start + (range.Size / 2));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ring version {Version} was not published: {Reason}")]
+    private static partial void LogPublishFailed(ILogger logger, long version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The stored ring could not be read: {Reason}")]
+    private static partial void LogReloadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This overlord held ring version {Held}, but version {Stored} is stored (another overlord published it); taking it")]
+    private static partial void LogStaleRing(ILogger logger, long held, long stored);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ring created: {RangeCount} ranges over {SiloCount} silos")]
     private static partial void LogBootstrapped(ILogger logger, int rangeCount, int siloCount);

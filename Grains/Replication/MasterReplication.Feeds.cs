@@ -65,6 +65,7 @@ internal sealed partial class MasterReplication
                     feed.RangeSent = null;
                     first = !feed.Failed;
                     feed.Failed = true;
+                    ReportLocked();
                     if (feed.FailingSinceTimestamp == 0)
                     {
                         feed.FailingSinceTimestamp = _time.GetTimestamp();
@@ -269,6 +270,7 @@ internal sealed partial class MasterReplication
                     feed.RangeSent = null;
                     feed.InSync = false;
                     feed.AckedSeq = -1;
+                    ReportLocked();
                 }
 
                 break;
@@ -281,6 +283,7 @@ internal sealed partial class MasterReplication
                     feed.Failed = true;
                     feed.InSync = false;
                     feed.AckedSeq = -1;
+                    ReportLocked();
                 }
 
                 _onDeposed(ack);

@@ -333,6 +333,10 @@ internal sealed partial class MasterReplication : IDisposable
         }
     }
 
+    /// <summary>Publishes the lag and the replicas in sync for status reports; under <see cref="_lock"/>.</summary>
+    private void ReportLocked() =>
+        _store.ReportReplication(RangeId, ReplicaLagLocked(), _feeds.Values.Count(f => !f.IsLearner && f.InSync && !f.Failed));
+
     private long ReplicaLagLocked()
     {
         long lag = 0;
@@ -413,7 +417,7 @@ internal sealed partial class MasterReplication : IDisposable
 
         _progress.TrySetResult();
         _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        _store.ReportReplication(RangeId, ReplicaLagLocked(), _feeds.Values.Count(f => !f.IsLearner && f.InSync));
+        ReportLocked();
 
         // Waiters are in write order: the committed ones lead.
         List<AckWaiter>? done = null;
