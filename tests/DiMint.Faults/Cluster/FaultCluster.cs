@@ -162,7 +162,8 @@ public sealed class FaultCluster : IAsyncDisposable
                     return up.Count >= running && unhealthy.Length == 0;
                 },
                 timeout,
-                "every silo up and every range with its replicas in sync");
+                "every silo up and every range with its replicas in sync",
+                TimeSpan.FromMilliseconds(500));
         }
         catch (TimeoutException ex)
         {

@@ -128,8 +128,8 @@ public sealed class NetworkLab : IDisposable
     /// <summary>Cuts <paramref name="host"/> off from every other host.</summary>
     public void Isolate(LabHost host) => Cut([host], Hosts.Where(h => h != host));
 
-    /// <summary>Restores every cut link.</summary>
-    public void HealAll()
+    /// <summary>Restores every cut link; false when none was cut.</summary>
+    public bool HealAll()
     {
         (LabHost Host, LabHost Peer)[] cuts;
         lock (_lock)
@@ -143,6 +143,8 @@ public sealed class NetworkLab : IDisposable
             var commands = string.Concat(group.Select(c => $"route del blackhole {c.Peer.Address}/32\n"));
             Shell.Run("ip", ["-n", group.Key.Namespace, "-batch", "-"], commands);
         }
+
+        return cuts.Length > 0;
     }
 
     /// <summary>Whether the link from <paramref name="host"/> to <paramref name="peer"/> is cut.</summary>

@@ -58,13 +58,16 @@ public sealed class FaultContext(FaultCluster cluster, Random random, Action<str
     /// <summary>Heals every cut link and resumes every paused silo.</summary>
     public void HealAll()
     {
-        Cluster.Lab.HealAll();
+        var anything = Cluster.Lab.HealAll() | Cluster.Silos.Any(s => s.Paused);
         foreach (var silo in Cluster.Silos)
         {
             Cluster.Resume(silo);
         }
 
-        Note("healed");
+        if (anything)
+        {
+            Note("healed");
+        }
     }
 
     /// <summary>Waits while the load runs (the load, not a state, is what the schedule waits for).</summary>

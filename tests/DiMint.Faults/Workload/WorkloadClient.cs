@@ -28,6 +28,7 @@ internal sealed class WorkloadClient
     private readonly List<string> _acknowledgedKeys = [];
     private readonly Lock _acknowledgedLock = new();
     private long _operations;
+    private long _failures;
 
     private WorkloadClient(DimintClient client, string prefix, int clientNumber, Ring ring, int registersPerRange)
     {
@@ -159,6 +160,7 @@ internal sealed class WorkloadClient
         {
             // Whatever the error, the write may have taken effect (it was sent, or may have been).
             outcome = OperationOutcome.Unknown;
+            Report(key, ex);
         }
 
         Record(new Operation(process, key, OperationKind.Write, value, invoked, Stopwatch.GetTimestamp(), outcome));
@@ -177,6 +179,7 @@ internal sealed class WorkloadClient
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Record(new Operation(process, key, OperationKind.Read, null, invoked, Stopwatch.GetTimestamp(), OperationOutcome.Unknown));
+            Report(key, ex);
             return false;
         }
     }
@@ -232,6 +235,15 @@ internal sealed class WorkloadClient
         }
 
         return (read, 0);
+    }
+
+    /// <summary>Prints a failed operation's error (every 20th per client, so the log shows what went wrong without flooding).</summary>
+    private void Report(string key, Exception ex)
+    {
+        if (Interlocked.Increment(ref _failures) % 20 == 1)
+        {
+            Console.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {key}: {ex.GetType().Name}: {ex.Message}");
+        }
     }
 
     private void Record(Operation operation)
