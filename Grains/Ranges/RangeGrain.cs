@@ -39,6 +39,7 @@ internal sealed partial class RangeGrain(
     private RangeData? _data;
     private MasterReplication? _replicas;
     private Ring? _staleBy;
+    private long _ownFenceReported;
 
     /// <summary>Set when this activation stopped serving but left the copy to this silo's next role in the range.</summary>
     private Ring? _steppedDownBy;
@@ -76,10 +77,23 @@ internal sealed partial class RangeGrain(
             range = ring.FindById(id);
         }
 
-        if (range is null || range.GrainKey != grainKey || (data is not null && data.FencedEpoch > epoch))
+        if (range is null || range.GrainKey != grainKey)
         {
             _staleBy = ring;
             LogStaleActivation(logger, grainKey, ring.Version);
+            return;
+        }
+
+        if (data is not null && data.FencedEpoch > epoch)
+        {
+            // The ring names this master, but its copy was fenced for a newer epoch that was never published (a promotion
+            // that could not publish: an overlord cut off by a partition). Nobody else will notice: the overlord settles
+            // it with a promotion at a newer epoch, which may keep this copy.
+            _unavailable = $"its copy was fenced for epoch {data.FencedEpoch}, which the ring never got; it is being promoted again";
+            LogStuckEpoch(logger, id, epoch, data.FencedEpoch);
+
+            // From the thread pool: the overlord may call this grain, which is still activating.
+            _ = Task.Run(() => AskToResolveEpochAsync(id, epoch));
             return;
         }
 
@@ -305,6 +319,7 @@ internal sealed partial class RangeGrain(
     {
         if (!IsCurrent || range.GrainKey != this.GetPrimaryKeyString())
         {
+            StartOverIfNamed(range);
             throw _unavailable is not null
                 ? new RangeUnavailableException(ParseKey(this.GetPrimaryKeyString()).Id, _unavailable)
                 : new RingOperationException(DiMintErrorCode.InvalidRingOperation, $"Range grain {this.GetPrimaryKeyString()} is not the master of {range.GrainKey}.");
@@ -363,7 +378,13 @@ internal sealed partial class RangeGrain(
 
         if (_data is null)
         {
-            return await NewerRingAsync(ringVersion, _staleBy!);
+            var newer = await NewerRingAsync(ringVersion, _staleBy!);
+            if (newer.FindById(ParseKey(this.GetPrimaryKeyString()).Id) is { } named)
+            {
+                StartOverIfNamed(named);
+            }
+
+            return newer;
         }
 
         if ((_data.RetiredBy ?? _steppedDownBy) is { } retiredBy)
@@ -398,6 +419,20 @@ internal sealed partial class RangeGrain(
         }
 
         return _data.Range.Contains(KeyHash.Of(key)) ? null : ringCache.Current ?? await ringCache.GetAsync(ringVersion);
+    }
+
+    /// <summary>
+    /// An activation that never served (the ring it read did not name it, or its copy was not here) although
+    /// <paramref name="range"/> names it now: it started before that ring reached it (it asked an overlord that had not
+    /// seen it; two activations of the overlord overlap after a partition heals) or before its copy arrived. It goes, so
+    /// that the next call starts one that looks again.
+    /// </summary>
+    private void StartOverIfNamed(RangeInfo range)
+    {
+        if (_data is null && range.GrainKey == this.GetPrimaryKeyString())
+        {
+            this.DeactivateOnIdle();
+        }
     }
 
     private async Task<Ring> NewerRingAsync(long ringVersion, Ring known) =>
@@ -436,6 +471,7 @@ internal sealed partial class RangeGrain(
 
         if (!await _replicas.RenewLeaseAsync(_replication.AckTimeout))
         {
+            ReportOwnFence();
             throw new RangeUnavailableException(_data!.Range.Id, "its master could not confirm with enough replicas that it still holds the range");
         }
 
@@ -484,13 +520,37 @@ internal sealed partial class RangeGrain(
         // The ring still names this master, but a replica was fenced for a newer epoch that was never published (a
         // promotion that did not gather its quorum): the overlord settles it with a promotion that may keep this copy.
         LogStuckEpoch(logger, _data.Range.Id, _epoch, ack.Epoch);
+        await AskToResolveEpochAsync(_data.Range.Id, _epoch);
+    }
+
+    /// <summary>
+    /// This master's own copy was fenced for an epoch the ring never got (the overlord that fenced it lost its ring's
+    /// compare-and-swap, or went with its silo, as a partition healed): it can no longer renew its lease, and nothing else
+    /// notices. Asks the overlord to settle it, at most once a second.
+    /// </summary>
+    private void ReportOwnFence()
+    {
+        if (_data!.FencedEpoch > _epoch && time.GetElapsedTime(_ownFenceReported) >= TimeSpan.FromSeconds(1))
+        {
+            _ownFenceReported = time.GetTimestamp();
+            LogStuckEpoch(logger, _data.Range.Id, _epoch, _data.FencedEpoch);
+            _ = AskToResolveEpochAsync(_data.Range.Id, _epoch);
+        }
+    }
+
+    /// <summary>
+    /// Tells the overlord that copies of the range were fenced for an epoch the ring never got while it names this master
+    /// at <paramref name="epoch"/>; asked again on the next refusal or activation when the overlord cannot be reached.
+    /// </summary>
+    private async Task AskToResolveEpochAsync(int rangeId, long epoch)
+    {
         try
         {
-            await GrainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord).ResolveEpochAsync(_data.Range.Id, _epoch).WaitAsync(TimeSpan.FromSeconds(10));
+            await grains.GetGrain<IOverlordGrain>(GrainKeys.Overlord).ResolveEpochAsync(rangeId, epoch).WaitAsync(TimeSpan.FromSeconds(10));
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException or DiMintException)
         {
-            // Asked again on the next refusal.
+            // Asked again later.
         }
     }
 
@@ -571,6 +631,6 @@ internal sealed partial class RangeGrain(
     [LoggerMessage(Level = LogLevel.Error, Message = "Range {RangeId}: the ring names this silo its master at epoch {Epoch}, but {Reason}; it stays unavailable (an operator can recover it with 'dimint recover')")]
     private static partial void LogNoCopy(ILogger logger, int rangeId, long epoch, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: a replica was fenced for epoch {FencedEpoch} while the ring still names this master at epoch {Epoch}; asking the overlord to settle it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: a copy was fenced for epoch {FencedEpoch} while the ring still names this master at epoch {Epoch}; asking the overlord to settle it")]
     private static partial void LogStuckEpoch(ILogger logger, int rangeId, long epoch, long fencedEpoch);
 }
