@@ -130,13 +130,17 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
 
         orleans.AddDiMint(state);
 
-        // Declare a silo that stopped answering dead in about six seconds rather than Orleans' default ~15 s: until then a
-        // grain that lived there (the overlord, for one) cannot start anywhere else. Shorter probes declare busy silos
-        // dead on a loaded machine. DiMint's own failover of ranges does not wait for this, and a silo declared dead
-        // keeps its data: it restarts its runtime (see docs/architecture.md).
+        // Declare a silo that stopped answering dead in about ten seconds rather than Orleans' default of about a minute:
+        // until then a grain that lived there (the overlord, for one) cannot start anywhere else. Orleans suppresses
+        // votes against a silo it heard from within MaxProbeTimeout x NumMissedProbesLimit (by default 4 x ProbeTimeout
+        // x 3, 24 s here: a partition that cut the overlord off left the other side without one for that long), so
+        // MaxProbeTimeout is capped too. Shorter probes declare busy silos dead on a loaded machine. DiMint's own
+        // failover of ranges does not wait for this, and a silo declared dead keeps its data: it restarts its runtime
+        // (see docs/architecture.md).
         orleans.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.MaxProbeTimeout = TimeSpan.FromSeconds(3);
             o.NumMissedProbesLimit = 3;
             o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
         });
