@@ -2,14 +2,24 @@ namespace DiMint;
 
 /// <summary>
 /// The newest ring known locally, shared by a silo's range grains or by a client. A refresh asks the overlord;
-/// concurrent refreshes share one call.
+/// concurrent refreshes share one call, unless it has been waiting for longer than <see cref="ShareFor"/>.
 /// </summary>
 /// <param name="grainFactory">Reaches the overlord.</param>
-public sealed class RingCache(IGrainFactory grainFactory)
+/// <param name="time">The clock that says how long a refresh has been waiting; the system's by default.</param>
+public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = null)
 {
+    /// <summary>
+    /// How long a refresh is shared. A call can hang far longer (Orleans' response timeout, 30 s by default: the
+    /// gateway it went through was cut off by a partition, or the overlord's silo was): later callers then ask again
+    /// rather than wait with it.
+    /// </summary>
+    public static readonly TimeSpan ShareFor = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
     private Ring? _current;
     private Task<Ring>? _refresh;
+    private long _refreshStarted;
 
     /// <summary>The newest ring known, or null before the first refresh.</summary>
     public Ring? Current => Volatile.Read(ref _current);
@@ -57,7 +67,13 @@ public sealed class RingCache(IGrainFactory grainFactory)
     {
         lock (_lock)
         {
-            return _refresh is { IsCompleted: false } pending ? pending : _refresh = FetchAsync();
+            if (_refresh is { IsCompleted: false } pending && _time.GetElapsedTime(_refreshStarted) < ShareFor)
+            {
+                return pending;
+            }
+
+            _refreshStarted = _time.GetTimestamp();
+            return _refresh = FetchAsync();
         }
     }
 

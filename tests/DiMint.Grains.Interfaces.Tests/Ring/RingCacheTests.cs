@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Net;
+using System.Reflection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DiMint.Tests.Ring;
+
+/// <summary>A ring refresh is shared while it is young, and not waited on once it hangs (a cut-off gateway or overlord).</summary>
+[Trait("Category", "Unit")]
+public sealed class RingCacheTests
+{
+    private static readonly SiloAddress Silo = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11111), 1);
+
+    [Fact]
+    public async Task RefreshAsync_WhileACallIsYoung_SharesIt()
+    {
+        var overlord = new Overlord();
+        var time = new FakeTimeProvider();
+        var cache = new RingCache(Factory.For(overlord), time);
+
+        var first = cache.RefreshAsync();
+        time.Advance(RingCache.ShareFor / 2);
+        var second = cache.RefreshAsync();
+
+        Assert.Same(first, second);
+        Assert.Equal(1, overlord.Calls);
+        overlord.Answer(0, RingAt(7));
+        Assert.Equal(7, (await second).Version);
+    }
+
+    [Fact]
+    public async Task RefreshAsync_WhileACallHangs_AsksAgain_AndTheNewAnswerServesTheCache()
+    {
+        var overlord = new Overlord();
+        var time = new FakeTimeProvider();
+        var cache = new RingCache(Factory.For(overlord), time);
+
+        var hung = cache.RefreshAsync();
+        time.Advance(RingCache.ShareFor);
+        var fresh = cache.RefreshAsync();
+
+        Assert.NotSame(hung, fresh);
+        Assert.Equal(2, overlord.Calls);
+        overlord.Answer(1, RingAt(9));
+        Assert.Equal(9, (await fresh).Version);
+        Assert.False(hung.IsCompleted);
+
+        // The late answer of the hung call (an older ring) does not replace the newer one.
+        overlord.Answer(0, RingAt(8));
+        Assert.Equal(9, (await hung).Version);
+        Assert.Equal(9, cache.Current!.Version);
+    }
+
+    private static DiMint.Ring RingAt(long version) => new()
+    {
+        Version = version,
+        Ranges = [new RangeInfo { Id = 1, Start = 0, End = 0, Master = Silo }],
+        NextRangeId = 2,
+    };
+
+    /// <summary>An overlord whose ring calls wait until the test answers them, in the order they were made.</summary>
+    internal sealed class Overlord
+    {
+        private readonly ConcurrentDictionary<int, TaskCompletionSource<DiMint.Ring>> _calls = new();
+
+        public int Calls => _calls.Count;
+
+        public Task<DiMint.Ring> GetRingAsync()
+        {
+            var call = new TaskCompletionSource<DiMint.Ring>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _calls[_calls.Count] = call;
+            return call.Task;
+        }
+
+        public void Answer(int call, DiMint.Ring ring) => _calls[call].SetResult(ring);
+    }
+
+    /// <summary>A grain factory that hands out only the overlord, as a proxy onto <see cref="Overlord"/>.</summary>
+    public class Factory : DispatchProxy
+    {
+        private Overlord? _overlord;
+
+        internal static IGrainFactory For(Overlord overlord)
+        {
+            var factory = Create<IGrainFactory, Factory>();
+            ((Factory)(object)factory)._overlord = overlord;
+            return factory;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            targetMethod is { Name: nameof(IGrainFactory.GetGrain), IsGenericMethod: true } && targetMethod.GetGenericArguments()[0] == typeof(IOverlordGrain)
+                ? OverlordProxy.For(_overlord!)
+                : throw new NotSupportedException(targetMethod?.Name);
+    }
+
+    /// <summary>The overlord grain reference: only <see cref="IOverlordGrain.GetRingAsync"/> is asked.</summary>
+    public class OverlordProxy : DispatchProxy
+    {
+        private Overlord? _overlord;
+
+        internal static IOverlordGrain For(Overlord overlord)
+        {
+            var proxy = Create<IOverlordGrain, OverlordProxy>();
+            ((OverlordProxy)(object)proxy)._overlord = overlord;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            targetMethod?.Name == nameof(IOverlordGrain.GetRingAsync) ? _overlord!.GetRingAsync() : throw new NotSupportedException(targetMethod?.Name);
+    }
+}
