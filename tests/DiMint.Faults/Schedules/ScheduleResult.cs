@@ -26,6 +26,9 @@ public sealed record ScheduleResult
     /// <summary>The longest time a range that kept a quorum of copies on the serving side completed no operation; null when not measured.</summary>
     public TimeSpan? LongestUnavailability { get; init; }
 
+    /// <summary>The range that was unavailable for <see cref="LongestUnavailability"/>.</summary>
+    public int? LongestUnavailableRange { get; init; }
+
     /// <summary>How long after the faults ended the cluster was whole again (every range replicated and in sync).</summary>
     public required TimeSpan Recovery { get; init; }
 
@@ -40,7 +43,7 @@ public sealed record ScheduleResult
     /// <summary>A markdown table row: schedule, acknowledged writes, lost, violations, longest unavailability, recovery.</summary>
     public string Row() => string.Create(
         CultureInfo.InvariantCulture,
-        $"| {Name} | {Operations:N0} | {AcknowledgedWrites:N0} | {Lost} | {Violations}{(Undecided > 0 ? $" (+{Undecided} undecided)" : "")} | {(LongestUnavailability is { } u ? $"{u.TotalSeconds:0.00} s" : "n/a")} | {Recovery.TotalSeconds:0.0} s | {(Passed ? "pass" : "FAIL")} |");
+        $"| {Name} | {Operations:N0} | {AcknowledgedWrites:N0} | {Lost} | {Violations}{(Undecided > 0 ? $" (+{Undecided} undecided)" : "")} | {(LongestUnavailability is { } u ? $"{u.TotalSeconds:0.00} s (range {LongestUnavailableRange})" : "n/a")} | {Recovery.TotalSeconds:0.0} s | {(Passed ? "pass" : "FAIL")} |");
 
     public const string Header = "| schedule | operations | acknowledged writes | lost | linearizability violations | longest unavailability (quorum kept) | recovery | |\n|---|---|---|---|---|---|---|---|";
 

@@ -114,6 +114,7 @@ public static class ScheduleRunner
             details.AppendLine(check.Describe());
         }
 
+        var (longest, longestRange) = LongestUnavailability(context, history, recovered);
         return new ScheduleResult
         {
             Name = schedule.Name,
@@ -122,7 +123,8 @@ public static class ScheduleRunner
             Lost = lost.Length,
             Violations = check.Violations.Count,
             Undecided = check.KeysTimedOut.Count,
-            LongestUnavailability = LongestUnavailability(context, history, recovered),
+            LongestUnavailability = longest,
+            LongestUnavailableRange = longestRange,
             Recovery = Stopwatch.GetElapsedTime(faultsEnded, recovered),
             Error = error,
             Details = details.ToString(),
@@ -131,13 +133,13 @@ public static class ScheduleRunner
 
     /// <summary>
     /// Over the ranges that kept a quorum of their copies on the serving side: the longest stretch, from the first fault
-    /// until the cluster was whole again, in which no client completed an operation on the range.
+    /// until the cluster was whole again, in which no client completed an operation on the range; and which range.
     /// </summary>
-    private static TimeSpan? LongestUnavailability(FaultContext context, IReadOnlyList<Operation> history, long recovered)
+    private static (TimeSpan? Longest, int? RangeId) LongestUnavailability(FaultContext context, IReadOnlyList<Operation> history, long recovered)
     {
         if (context.RingAtStart is not { } ring || context.FaultsStarted == 0 || context.ServingSide is not { } side)
         {
-            return null;
+            return (null, null);
         }
 
         var kept = ring.Ranges
@@ -149,16 +151,22 @@ public static class ScheduleRunner
             .GroupBy(o => ring.Find(KeyHash.Of(o.Key)).Id)
             .ToDictionary(g => g.Key, g => g.Select(o => o.CompletedAt).Order().ToArray());
         long longest = 0;
+        int? longestRange = null;
         foreach (var id in kept)
         {
             var previous = context.FaultsStarted;
             foreach (var at in completions.GetValueOrDefault(id, []).Append(recovered))
             {
-                longest = Math.Max(longest, at - previous);
+                if (at - previous > longest)
+                {
+                    longest = at - previous;
+                    longestRange = id;
+                }
+
                 previous = at;
             }
         }
 
-        return TimeSpan.FromSeconds((double)longest / Stopwatch.Frequency);
+        return (TimeSpan.FromSeconds((double)longest / Stopwatch.Frequency), longestRange);
     }
 }
