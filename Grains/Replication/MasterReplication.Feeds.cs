@@ -14,7 +14,7 @@ internal sealed partial class MasterReplication
     private async Task RunFeedAsync(ReplicaFeed feed)
     {
         var backoff = TimeSpan.FromMilliseconds(50);
-        while (!feed.Stopped && _data.RetiredBy is null)
+        while (!feed.Stopped && IsServing())
         {
             try
             {

@@ -333,9 +333,18 @@ internal sealed partial class MasterReplication : IDisposable
         }
     }
 
-    /// <summary>Publishes the lag and the replicas in sync for status reports; under <see cref="_lock"/>.</summary>
-    private void ReportLocked() =>
-        _store.ReportReplication(RangeId, ReplicaLagLocked(), _feeds.Values.Count(f => !f.IsLearner && f.InSync && !f.Failed));
+    /// <summary>
+    /// Publishes the lag and the replicas in sync for status reports; under <see cref="_lock"/>. Only while this is the
+    /// range's master here: the report is the silo's for the range, and a superseded master (its copy promoted again, or
+    /// left by a runtime that stopped) must not overwrite the current one's.
+    /// </summary>
+    private void ReportLocked()
+    {
+        if (IsServingLocked())
+        {
+            _store.ReportReplication(RangeId, ReplicaLagLocked(), _feeds.Values.Count(f => !f.IsLearner && f.InSync && !f.Failed));
+        }
+    }
 
     private long ReplicaLagLocked()
     {
@@ -361,6 +370,14 @@ internal sealed partial class MasterReplication : IDisposable
     }
 
     /// <summary>Whether the copy is still this epoch's master, unfenced: only then may this object move its commit point or lease.</summary>
+    private bool IsServing()
+    {
+        lock (_lock)
+        {
+            return IsServingLocked();
+        }
+    }
+
     private bool IsServingLocked() =>
         _data.Header is { IsMaster: true, RetiredBy: null } header && header.Epoch == _epoch && _data.FencedEpoch <= _epoch;
 
