@@ -98,7 +98,11 @@ public sealed class ZooKeeperClusterTests(ITestOutputHelper output)
             Assert.Contains("dimint recover --all --empty", restarted.Output, StringComparison.Ordinal);
             await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zk, RequestTimeout = TimeSpan.FromSeconds(3) });
             var stored = await client.GetRingAsync(refresh: true);
-            Assert.Equal(before.Ranges.Select(r => (r.Id, r.Start, r.End, r.Epoch)), stored.Ranges.Select(r => (r.Id, r.Start, r.End, r.Epoch)));
+            // The split's ranges survived. Their epochs may have moved on: silos stopping one by one is a failover for
+            // the overlord, which may promote a replica before its own silo stops.
+            Assert.Equal(before.Ranges.Select(r => (r.Id, r.Start, r.End)), stored.Ranges.Select(r => (r.Id, r.Start, r.End)));
+            Assert.True(stored.Version >= before.Version, $"stored ring version {stored.Version}, {before.Version} before the restart");
+            Assert.All(stored.Ranges, r => Assert.True(r.Epoch >= before.FindById(r.Id)!.Epoch));
             await Assert.ThrowsAnyAsync<DiMintException>(() => client.SetAsync("zk:before-recovery", 1));
 
             var recover = await restarted.Cli.RunAsync("--zookeeper", zk, "recover", "--all", "--empty");
@@ -107,8 +111,8 @@ public sealed class ZooKeeperClusterTests(ITestOutputHelper output)
 
             var after = await client.GetRingAsync(refresh: true);
             Assert.Equal(before.Ranges.Select(r => (r.Id, r.Start, r.End)), after.Ranges.Select(r => (r.Id, r.Start, r.End)));
-            Assert.True(after.Version > before.Version, $"ring version {after.Version} after the restart, {before.Version} before");
-            Assert.All(after.Ranges, r => Assert.True(r.Epoch > before.FindById(r.Id)!.Epoch));
+            Assert.True(after.Version > stored.Version, $"ring version {after.Version} after the recovery, {stored.Version} before");
+            Assert.All(after.Ranges, r => Assert.True(r.Epoch > stored.FindById(r.Id)!.Epoch));
             var up = (await client.GetNodeStatusAsync()).Where(s => s.IsUp).Select(s => s.Address).ToHashSet();
             Assert.All(after.Ranges, r => Assert.Contains(r.Master, up));
             await using var patient = await DimintClient.ConnectAsync(clientOptions);
