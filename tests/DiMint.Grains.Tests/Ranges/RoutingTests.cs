@@ -47,17 +47,30 @@ public sealed class RoutingTests(InProcessClusterFixture fixture)
         await client.SetManyAsync(entries);
         var ring = await client.GetRingAsync(refresh: true);
         var range = ring.Find(KeyHash.Of(entries.Keys.First()));
-        var inRange = entries.Keys.Count(k => range.Contains(KeyHash.Of(k)));
+        var inRange = entries.Keys.Where(k => range.Contains(KeyHash.Of(k))).ToArray();
+        // The range also holds keys of earlier tests: its own count is what the halves must add up to.
+        var held = (await client.GetClusterStatusAsync()).Ranges.Single(r => r.Range.Id == range.Id).Keys;
 
         var next = await client.SplitRangeAsync(range.Id);
 
         var status = await client.GetClusterStatusAsync();
-        var halves = status.Ranges.Where(r => r.Range.Start >= range.Start && (range.End == 0 || (r.Range.End != 0 && r.Range.End <= range.End))).ToArray();
+        var halves = status.Ranges.Where(r => range.Contains(r.Range.Start)).ToArray();
         Assert.Equal(2, halves.Length);
         Assert.True(halves.All(h => h.Keys > 0), "the default split point divides the data");
-        Assert.True(halves.Sum(h => h.Keys) >= inRange);
+        Assert.Equal(held, halves.Sum(h => h.Keys));
         Assert.Equal(next.Version, status.RingVersion);
-        Assert.Equal(entries.Count, (await client.GetManyAsync(entries.Keys)).Count);
+
+        // Each of our keys is served by one half, and the other half answers Moved.
+        var grains = halves.Select(h => fixture.Cluster.Client.GetGrain<IRangeGrain>(h.Range.GrainKey)).ToArray();
+        foreach (var key in inRange)
+        {
+            var answers = await Task.WhenAll(grains.Select(g => g.GetAsync(key, next.Version)));
+            Assert.Equal([RangeStatus.Ok, RangeStatus.Moved], answers.Select(a => a.Status).Order());
+        }
+
+        var back = await client.GetManyAsync<string>(entries.Keys);
+        Assert.Equal(entries.Count, back.Count);
+        Assert.All(entries, e => Assert.Equal(e.Value, back[e.Key]));
     }
 
     [Fact]
