@@ -6,6 +6,7 @@ using DiMint.Grains.Batching;
 using DiMint.Testing;
 using DiMint.Testing.Cluster;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using Orleans.TestingHost;
 
 namespace DiMint.Grains.Tests.Batching;
@@ -167,27 +168,53 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     {
         var listener = Listeners().First();
         var prefix = TestKeys.Prefix();
+        var client = fixture.NewClient();
+        await client.SetAsync(prefix + "kept", "before");
+        var ring = await client.GetRingAsync(refresh: true);
+        var before = await StateAsync();
+
+        // Each malformed frame is followed, on the same connection, by a well-formed write: nothing after a malformed
+        // frame may run.
+        var write = WriteFrame(ring, new() { [prefix + "kept"] = "overwritten", [prefix + "new"] = "written" });
 
         // A frame of the right shape whose payload is not a request.
         var garbage = new byte[64];
         BinaryPrimitives.WriteInt32LittleEndian(garbage, garbage.Length - 4);
         BinaryPrimitives.WriteInt64LittleEndian(garbage.AsSpan(4), 1);
         new Random(7).NextBytes(garbage.AsSpan(12));
-        Assert.True(await IsClosedAfterAsync(listener.Port, garbage));
 
         // A length far over the limit.
         var huge = new byte[12];
         BinaryPrimitives.WriteInt32LittleEndian(huge, int.MaxValue);
-        Assert.True(await IsClosedAfterAsync(listener.Port, huge));
 
         // A length too short to hold a request id.
         var tiny = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(tiny, 3);
-        Assert.True(await IsClosedAfterAsync(listener.Port, tiny));
 
-        var client = fixture.NewClient();
-        await client.SetAsync(prefix + "after", "still served");
-        Assert.Equal("still served", await client.GetAsync<string>(prefix + "after"));
+        // A request whose batches hold a null beside a write.
+        var nullBatch = Frame(2, new DataPortRequest { Batches = [.. WriteRequest(ring, new() { [prefix + "new"] = "written" }).Batches, null!], RingVersion = ring.Version });
+
+        var closed = new List<bool>();
+        foreach (var malformed in new[] { garbage, huge, tiny, nullBatch })
+        {
+            closed.Add(await IsClosedAfterAsync(listener.Port, [.. malformed, .. write]));
+        }
+
+        Assert.Equal(before, await StateAsync());
+        Assert.Equal("before", await client.GetAsync<string>(prefix + "kept"));
+        Assert.False(await client.ExistsAsync(prefix + "new"));
+        Assert.All(closed, Assert.True);
+
+        // The same write on its own is served: the frames above were refused for what came before it.
+        Assert.False(await IsClosedAfterAsync(listener.Port, write));
+        Assert.Equal("overwritten", await client.GetAsync<string>(prefix + "kept"));
+        Assert.Equal("written", await client.GetAsync<string>(prefix + "new"));
+
+        async Task<string[]> StateAsync()
+        {
+            var status = await client.GetClusterStatusAsync();
+            return [$"ring {status.RingVersion}", .. status.Ranges.Select(r => $"range {r.Range.Id}: {r.Keys} keys, {r.Bytes} bytes")];
+        }
     }
 
     [Fact]
@@ -216,6 +243,31 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
         {
             return true;
         }
+    }
+
+    /// <summary>A request that writes <paramref name="entries"/>, one batch per range, routed with <paramref name="ring"/>.</summary>
+    private static DataPortRequest WriteRequest(Ring ring, Dictionary<string, string> entries) => new()
+    {
+        Batches = [.. entries.GroupBy(e => ring.Find(KeyHash.Of(e.Key)).GrainKey).Select(g => new RangeBatch
+        {
+            GrainKey = g.Key,
+            WriteKeys = [.. g.Select(e => e.Key)],
+            WriteValues = [.. g.Select(e => ValueCodec.Encode(e.Value))],
+        })],
+        RingVersion = ring.Version,
+    };
+
+    private byte[] WriteFrame(Ring ring, Dictionary<string, string> entries) => Frame(3, WriteRequest(ring, entries));
+
+    /// <summary>A frame as <see cref="FramedSocket"/> sends it: length, request id, serialized request.</summary>
+    private byte[] Frame(long id, DataPortRequest request)
+    {
+        var payload = fixture.Cluster.Client.ServiceProvider.GetRequiredService<Serializer<DataPortRequest>>().SerializeToArray(request);
+        var frame = new byte[12 + payload.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length + 8);
+        BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(4), id);
+        payload.CopyTo(frame, 12);
+        return frame;
     }
 
     private long ClientRequests() => Listeners().Sum(l => l.ClientRequests);
