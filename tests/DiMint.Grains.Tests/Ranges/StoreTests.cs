@@ -1,5 +1,9 @@
+using DiMint.Client;
+using DiMint.Grains.Batching;
 using DiMint.Testing;
 using DiMint.Testing.Cluster;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 
 namespace DiMint.Grains.Tests.Ranges;
 
@@ -99,6 +103,35 @@ public sealed class StoreTests(InProcessClusterFixture fixture)
 
         Assert.Equal(16 * 1024 * 1024, ex.Maximum);
         Assert.False(await client.ExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task OversizeValue_OnTheDataPort_IsRefusedByTheSilo_AndNothingIsStored()
+    {
+        // The client's fast path: the write goes to the master's data port, not as an Orleans call.
+        var client = fixture.NewClient(new DimintClientOptions { MaxValueBytes = int.MaxValue });
+        var key = TestKeys.Key("huge");
+        var master = (await client.GetRingAsync(refresh: true)).Find(KeyHash.Of(key)).Master;
+        var port = ((InProcessSiloHandle)fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(master)))
+            .SiloHost.Services.GetRequiredService<DataPortListener>();
+        var before = port.ClientRequests;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                // The client connects to a data port on first use and sends as Orleans calls until it is up.
+                await client.TryGetAsync<string>(key);
+                return port.ClientRequests > before;
+            },
+            TimeSpan.FromSeconds(30),
+            "the client's reads on the master's data port");
+        var sent = port.ClientRequests;
+
+        var ex = await Assert.ThrowsAsync<LimitExceededException>(() => client.SetAsync(key, new byte[(16 * 1024 * 1024) + 1]));
+
+        Assert.Equal((LimitKind.ValueSize, 16L * 1024 * 1024), (ex.Limit, ex.Maximum));
+        Assert.True(port.ClientRequests > sent, "the write did not go on the data port");
+        Assert.False(await client.ExistsAsync(key));
+        Assert.False((await fixture.NewClient().TryGetAsync<byte[]>(key)).Found);
     }
 
     [Fact]
