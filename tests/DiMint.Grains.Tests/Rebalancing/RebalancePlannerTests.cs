@@ -21,22 +21,32 @@ public sealed class RebalancePlannerTests
     [Fact]
     public void RandomOperations_NeverLeaveAGapOrOverlap_AndKeepRangesOnDistinctSilos()
     {
-        Gen.Int[0, 3].Array[1, 40].Select(Gen.ULong, Gen.Int[0, 1000]).Sample((kinds, hash, pick) =>
+        var mostSplits = 0;
+        var gate = new Lock();
+        Gen.Select(Gen.Int[0, 3], Gen.ULong, Gen.Int[0, 1000]).Array[1, 40].Sample(operations =>
         {
             var ring = RingPlanner.Create(Silos[..4], 8, replicationFactor: 3);
-            foreach (var kind in kinds)
+            var (splits, merges) = (0, 0);
+            foreach (var (kind, hash, pick) in operations)
             {
                 var range = ring.Ranges[pick % ring.Ranges.Length];
                 var other = Silos[pick % Silos.Length];
                 Ring next;
                 switch (kind)
                 {
-                    case 0 when range.Contains(hash) && hash != range.Start:
-                        next = RingPlanner.Split(ring, range.Id, hash).Ring;
+                    case 0 when hash != ring.Find(hash).Start:
+                        // Each operation splits at its own hash, in whichever range holds it.
+                        var (split, lower, upper) = RingPlanner.Split(ring, ring.Find(hash).Id, hash);
+                        Assert.Equal((ring.Find(hash).Start, hash, hash, ring.Find(hash).End), (lower.Start, lower.End, upper.Start, upper.End));
+                        next = split;
+                        splits++;
                         break;
                     case 1 when ring.Ranges.IndexOf(range) + 1 < ring.Ranges.Length:
-                        var upper = ring.Ranges[ring.Ranges.IndexOf(range) + 1];
-                        next = RingPlanner.Merge(ring, range.Id, upper.Id, RingPlanner.PlanMerge(ring, range.Id, upper.Id));
+                        var above = ring.Ranges[ring.Ranges.IndexOf(range) + 1];
+                        var merged = RingPlanner.PlanMerge(ring, range.Id, above.Id);
+                        Assert.Equal((range.Start, above.End), (merged.Start, merged.End));
+                        next = RingPlanner.Merge(ring, range.Id, above.Id, merged);
+                        merges++;
                         break;
                     case 2 when !range.Master.Equals(other):
                         next = RingPlanner.MoveMaster(ring, range.Id, other);
@@ -48,14 +58,22 @@ public sealed class RebalancePlannerTests
                         continue;
                 }
 
-                next.Validate();
+                AssertCoversTheRingOnce(next);
                 Assert.Equal(ring.Version + 1, next.Version);
-                Assert.All(next.Ranges, r => Assert.Equal(r.Replicas.Length + 1, r.Replicas.Append(r.Master).Distinct().Count()));
+                Assert.Equal(8 + splits - merges, next.Ranges.Length);
+                Assert.All(next.Ranges, r => Assert.Equal(3, r.Replicas.Append(r.Master).Distinct().Count()));
                 Assert.Equal(next.Ranges.Length, next.Ranges.Select(r => r.Id).Distinct().Count());
                 ring = next;
-                pick = ((pick * 31) + 7) & 0xFFFF;
+            }
+
+            lock (gate)
+            {
+                mostSplits = Math.Max(mostSplits, splits);
             }
         }, iter: 300);
+
+        // The samples are sequences of splits, not one split each.
+        Assert.True(mostSplits >= 5, $"at most {mostSplits} splits in a sample");
     }
 
     [Fact]
@@ -111,33 +129,40 @@ public sealed class RebalancePlannerTests
     [Fact]
     public void Policy_SkewedKeys_SplitUntilTheTwoXRuleHolds()
     {
-        // All data in one narrow region: splitting at the byte median, as the masters do, converges to the rule.
+        // All data in one range, 64 MiB of 128-byte entries; the other five are empty, so the smallest counts as the 1 MiB
+        // floor (8192 entries): a range is split while it holds more than 2 MiB or 16384 entries. Splitting at the byte
+        // median, as the masters do, halves it five times: 32 ranges of exactly 2 MiB, which the rule leaves alone.
         var options = new RebalanceOptions { SplitFloorBytes = 1 * MiB };
-        var ring = RingPlanner.Create(Silos[..3], 6);
-        var sizes = Sizes(ring, 64 * MiB, 0, 0, 0, 0, 0);
-        for (var round = 0; round < 50; round++)
+        var created = RingPlanner.Create(Silos[..3], 6);
+        var (ring, hot) = (created, created.Ranges[0]);
+        var sizes = ring.Ranges.ToDictionary(r => r.Id, r => r.Id == hot.Id ? new RangeSize(64 * MiB / 128, 64 * MiB) : new RangeSize(0, 0));
+        for (var round = 0; ; round++)
         {
+            Assert.True(round < 40, "the splits settle");
             var plan = RebalancePlanner.Plan(ring, sizes, Silos[..3], options, NoneBusy, slots: 2);
-            if (plan.Count == 0)
+            if (!plan.Any(p => p.Kind == RingOperationKind.Split))
             {
                 break;
             }
 
+            Assert.All(plan, p => Assert.Equal(RingOperationKind.Split, p.Kind));
             foreach (var split in plan)
             {
                 var range = ring.FindById(split.RangeId)!;
                 var (next, lower, upper) = RingPlanner.Split(ring, range.Id, (ulong)(range.Start + (range.Size / 2)));
-                var half = sizes[range.Id].Bytes / 2;
+                var half = new RangeSize(sizes[range.Id].Keys / 2, sizes[range.Id].Bytes / 2);
                 sizes.Remove(range.Id);
-                sizes[lower.Id] = new RangeSize(half / 100, half);
-                sizes[upper.Id] = new RangeSize(half / 100, half);
+                sizes[lower.Id] = half;
+                sizes[upper.Id] = half;
                 ring = next;
             }
         }
 
-        var (bytesLimit, keysLimit) = RebalancePlanner.SplitLimits(sizes.Values, options);
-        Assert.All(sizes.Values, s => Assert.True(s.Bytes <= bytesLimit && s.Keys <= keysLimit, $"{s} over {bytesLimit} bytes / {keysLimit} keys"));
-        Assert.True(ring.Ranges.Length > 6);
+        var fromHot = ring.Ranges.Where(r => hot.Contains(r.Start)).ToArray();
+        Assert.Equal(32, fromHot.Length);
+        Assert.All(fromHot, r => Assert.Equal(new RangeSize(16384, 2 * MiB), sizes[r.Id]));
+        Assert.Equal(hot.End, fromHot[^1].End);
+        Assert.Equal(created.Ranges[1..].Select(r => r.Id), ring.Ranges.Except(fromHot).Select(r => r.Id));
     }
 
     [Fact]
@@ -224,6 +249,18 @@ public sealed class RebalancePlannerTests
         var ring = RingPlanner.Create(Silos[..3], 24, replicationFactor: 3);
 
         Assert.Empty(RebalancePlanner.Plan(ring, Sizes(ring, [.. Enumerable.Repeat(5 * MiB, 24)]), Silos[..3], new RebalanceOptions(), NoneBusy, slots: 2));
+    }
+
+    /// <summary>Ranges in order from 0, each starting where the one before ends, the last ending at 2^64 (End 0).</summary>
+    private static void AssertCoversTheRingOnce(Ring ring)
+    {
+        Assert.Equal(0UL, ring.Ranges[0].Start);
+        Assert.Equal(0UL, ring.Ranges[^1].End);
+        for (var i = 0; i + 1 < ring.Ranges.Length; i++)
+        {
+            Assert.True(ring.Ranges[i].Start < ring.Ranges[i].End, $"range {ring.Ranges[i].Id} {ring.Ranges[i].BoundsText} is empty or reaches the end");
+            Assert.Equal(ring.Ranges[i].End, ring.Ranges[i + 1].Start);
+        }
     }
 
     private static Dictionary<int, RangeSize> Sizes(Ring ring, params long[] bytes) =>
