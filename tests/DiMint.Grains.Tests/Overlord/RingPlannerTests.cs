@@ -214,6 +214,24 @@ public sealed class RingPlannerTests
         Assert.Equal([(1, Silos[2], (SiloAddress?)null)], dropped.Select(p => (p.RangeId, p.From, p.To)).ToArray());
     }
 
+    [Fact]
+    public void PlanRepairs_OnJoiningSilos_AddsTheMissingReplicas_SpreadEvenly()
+    {
+        // Two silos hold eight ranges with one replica each. With four live silos and a replication factor of 3, every
+        // range lacks a replica, and the least-loaded silo without the range takes it: the two new silos alternate, so
+        // every silo ends with exactly four replicas.
+        var ring = RingPlanner.Create(Silos[..2], 8, replicationFactor: 3);
+
+        var plan = RingPlanner.PlanRepairs(ring, Silos[..4], new HashSet<SiloAddress>(), replicationFactor: 3, busy: new HashSet<int>());
+
+        Assert.Equal(ring.Ranges.Select(r => r.Id), plan.Select(p => p.RangeId));
+        Assert.All(plan, p => Assert.Null(p.From));
+        var repaired = plan.Aggregate(ring, (r, p) => RingPlanner.AddReplica(r, p.RangeId, p.To!));
+        Assert.All(repaired.Ranges, r => Assert.Equal(3, r.Replicas.Append(r.Master).Distinct().Count()));
+        Assert.All(Silos[..4], s => Assert.Equal(4, repaired.Ranges.Count(r => r.Replicas.Contains(s))));
+        Assert.Empty(RingPlanner.PlanRepairs(repaired, Silos[..4], new HashSet<SiloAddress>(), replicationFactor: 3, busy: new HashSet<int>()));
+    }
+
     private static RangeInfo Range(int master, int[] replicas) => new()
     {
         Id = 1,
