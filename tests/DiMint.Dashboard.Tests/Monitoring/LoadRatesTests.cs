@@ -31,12 +31,32 @@ public sealed class LoadRatesTests
         Assert.Null(LoadRates.Percentile(new long[15], 0.99));
     }
 
-    [Fact]
-    public void Between_ACounterThatWentBack_ASiloRestart_GivesNoRates()
+    [Theory]
+    [InlineData(5, 300)]
+    [InlineData(300, 5)]
+    public void Between_ACounterThatWentBack_ASiloRestart_GivesNoRates(long readsAfter, long writesAfter)
     {
-        var before = Load(reads: 100, writes: 0, cpuSeconds: 1, at: T0, buckets: new long[15]);
-        var after = Load(reads: 5, writes: 0, cpuSeconds: 0.1, at: T0.AddSeconds(1), buckets: new long[15]);
-        Assert.Equal(0, LoadRates.Between(before, after).Reads);
+        // Before the restart: 100 reads and 100 writes. After it, one counter is back near zero while the other has
+        // already grown past its old value: no rate, CPU or latency may come from the difference.
+        var before = Load(reads: 100, writes: 100, cpuSeconds: 1, at: T0, buckets: Buckets(fast: 150, slow: 50));
+        var after = Load(reads: readsAfter, writes: writesAfter, cpuSeconds: 3, at: T0.AddSeconds(1), buckets: Buckets(fast: 300, slow: 5));
+
+        var (reads, writes, cpu, p50, p99) = LoadRates.Between(before, after);
+
+        Assert.Equal(0, reads);
+        Assert.Equal(0, writes);
+        Assert.Null(cpu);
+        Assert.Null(p50);
+        Assert.Null(p99);
+    }
+
+    /// <summary>A latency histogram with <paramref name="fast"/> calls of at most 1 ms and <paramref name="slow"/> of at most 50 ms.</summary>
+    private static long[] Buckets(long fast, long slow)
+    {
+        var buckets = new long[15];
+        buckets[4] = fast;
+        buckets[9] = slow;
+        return buckets;
     }
 
     private static SiloLoad Load(long reads, long writes, double cpuSeconds, DateTimeOffset at, long[] buckets) => new()
