@@ -65,19 +65,36 @@ public sealed class AutoBatchingTests(InProcessClusterFixture fixture)
     [Fact]
     public async Task OversizeValueInABurst_FailsOnlyItsCaller()
     {
-        var client = fixture.NewClient();
+        // A client whose value limit is above the silos' (16 MiB), with room for the value in a batch: the silo, not the
+        // client's encoder, refuses it, inside a batch it shares with the burst.
+        var client = fixture.NewClient(new DimintClientOptions { MaxValueBytes = 32 * 1024 * 1024, MaxAutoBatchBytes = 64 * 1024 * 1024 });
+        var ring = await client.GetRingAsync(refresh: true);
         var prefix = TestKeys.Prefix();
-        var small = Enumerable.Range(0, 50).Select(i => client.SetAsync(prefix + i, i)).ToList();
-        var big = client.SetAsync(prefix + "big", new byte[client.Options.MaxValueBytes]);
-        small.AddRange(Enumerable.Range(50, 50).Select(i => client.SetAsync(prefix + i, i)));
+        var range = ring.Find(KeyHash.Of(prefix + 0));
+        var keys = Enumerable.Range(0, 5000).Select(i => prefix + i).Where(k => ring.Find(KeyHash.Of(k)).Id == range.Id).Take(100).ToArray();
+
+        // The big value's range is another one of the same master: one call to that silo carries both ranges' writes.
+        var bigKey = Enumerable.Range(0, 5000).Select(i => prefix + "big" + i)
+            .First(k => ring.Find(KeyHash.Of(k)) is var other && other.Id != range.Id && other.Master.Equals(range.Master));
+        var callsBefore = await WriteCallsAsync();
+
+        var small = keys[..50].Select((k, i) => client.SetAsync(k, i)).ToList();
+        var big = client.SetAsync(bigKey, new byte[16 * 1024 * 1024]);
+        small.AddRange(keys[50..].Select((k, i) => client.SetAsync(k, 50 + i)));
 
         var error = await Assert.ThrowsAsync<LimitExceededException>(() => big);
         await Task.WhenAll(small);
+        var calls = await WriteCallsAsync() - callsBefore;
 
         Assert.Equal(LimitKind.ValueSize, error.Limit);
-        Assert.False(await client.ExistsAsync(prefix + "big"));
-        var stored = await client.GetManyAsync<long>(Enumerable.Range(0, 100).Select(i => (object)(prefix + i)));
-        Assert.Equal(100, stored.Count);
+        Assert.Equal(16 * 1024 * 1024, error.Maximum);
+        Assert.False(await client.ExistsAsync(bigKey));
+        var stored = await client.GetManyAsync<long>(keys);
+        Assert.Equal(Enumerable.Range(0, keys.Length).Select(i => (long)i), keys.Select(k => stored[k]));
+
+        // The 101 writes left together: the first alone, the rest as one call per range once it returned (a few more if
+        // a batch came back before the burst was queued). One call per write, or per pair, would be over 50.
+        Assert.True(calls <= 10, $"The silos served {calls} write calls for a burst of {keys.Length + 1} writes.");
     }
 
     [Fact]
@@ -184,5 +201,12 @@ public sealed class AutoBatchingTests(InProcessClusterFixture fixture)
             },
             TimeSpan.FromSeconds(10),
             $"every replica to hold '{stored}', the master's value");
+    }
+
+    /// <summary>The range-grain write calls the silos have served (each a single write or one range's part of a batch).</summary>
+    private async Task<long> WriteCallsAsync()
+    {
+        var loads = await Task.WhenAll(fixture.Cluster.Silos.Select(s => fixture.Cluster.Client.GetGrain<ISiloMetricsGrain>(s.SiloAddress.ToParsableString()).GetLoadAsync()));
+        return loads.Sum(l => l.Writes);
     }
 }
