@@ -40,17 +40,22 @@ public sealed class ZooKeeperSessionTests
     public async Task DroppedConnection_ReconnectsWithTheSameSession_AndFailsInFlightRequestsWithConnectionLoss()
     {
         var path = TestPaths.Unique();
-        await using var client = await ConnectAsync();
+        await using var proxy = ReplyHoldingProxy.Start(_zooKeeper.ConnectionString);
+        await using var client = await ConnectAsync(connectionString: proxy.ConnectionString);
         var sessionId = client.SessionId;
         await client.CreateAsync(path, Encoding.UTF8.GetBytes("kept"), CreateMode.Ephemeral);
 
+        // The server answers every request, but the answers are held on the way: all of them are in flight at the drop.
+        proxy.HoldReplies();
         var inFlight = Enumerable.Range(0, 100).Select(_ => client.GetDataAsync(path)).ToArray();
+        await Wait.UntilAsync(() => proxy.HeldReplies == inFlight.Length, Deadline, "the server to answer every request", poll: TimeSpan.FromMilliseconds(25));
+        Assert.All(inFlight, t => Assert.False(t.IsCompleted));
         client.DropConnection();
         var outcomes = await Task.WhenAll(inFlight.Select(async t =>
         {
             try
             {
-                await t;
+                await t.WaitAsync(Deadline);
                 return null;
             }
             catch (Exception e)
@@ -59,7 +64,7 @@ public sealed class ZooKeeperSessionTests
             }
         }));
 
-        Assert.All(outcomes.Where(e => e is not null), e => Assert.IsType<ConnectionLossException>(e));
+        Assert.All(outcomes, e => Assert.IsType<ConnectionLossException>(e));
         var data = await client.GetDataAsync(path);
         Assert.Equal("kept", Encoding.UTF8.GetString(data.Data));
         Assert.Equal(sessionId, client.SessionId);
@@ -153,10 +158,10 @@ public sealed class ZooKeeperSessionTests
         return changes;
     }
 
-    private Task<ZooKeeperClient> ConnectAsync(TimeSpan? sessionTimeout = null) =>
+    private Task<ZooKeeperClient> ConnectAsync(TimeSpan? sessionTimeout = null, string? connectionString = null) =>
         ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
         {
-            ConnectionString = _zooKeeper.ConnectionString,
+            ConnectionString = connectionString ?? _zooKeeper.ConnectionString,
             SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(10),
         });
 }
