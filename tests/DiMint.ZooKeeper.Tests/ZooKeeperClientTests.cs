@@ -1,4 +1,5 @@
 using System.Text;
+using DiMint.Testing;
 using DiMint.Testing.ZooKeeper;
 
 namespace DiMint.ZooKeeper.Tests;
@@ -7,6 +8,7 @@ namespace DiMint.ZooKeeper.Tests;
 [Trait("Category", "Process")]
 public sealed class ZooKeeperClientTests : IAsyncLifetime
 {
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
     private readonly ZooKeeperStandaloneFixture _zooKeeper;
     private ZooKeeperClient _client = null!;
 
@@ -167,9 +169,23 @@ public sealed class ZooKeeperClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Sync_Completes()
+    public async Task Sync_AnswersOnlyOnceTheServerHas_AndAReadAfterItSeesAnotherSessionsWrite()
     {
-        await _client.SyncAsync("/");
+        var path = TestPaths.Unique();
+        await using var proxy = ReplyHoldingProxy.Start(_zooKeeper.ConnectionString);
+        await using var reader = await ZooKeeperClient.ConnectAsync(proxy.ConnectionString);
+        await _client.CreateAsync(path, Bytes("written by another session"));
+
+        // The server's answer to the sync is held on its way: the sync must still be waiting for it.
+        proxy.HoldReplies();
+        var sync = reader.SyncAsync(path);
+        await Wait.UntilAsync(() => proxy.HeldReplies == 1, Deadline, "the server to answer the sync", poll: TimeSpan.FromMilliseconds(25));
+        Assert.False(sync.IsCompleted);
+        await proxy.ReleaseRepliesAsync();
+        await sync.WaitAsync(Deadline);
+
+        var read = await reader.GetDataAsync(path);
+        Assert.Equal("written by another session", Encoding.UTF8.GetString(read.Data));
     }
 
     [Fact]
