@@ -176,6 +176,7 @@ public sealed class DashboardPageTests(DashboardClusterFixture fixture, ITestOut
         await Wait.UntilAsync(async () => long.TryParse(await total.TextContentAsync(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out _), Deadline, "a key count");
         using var http = new HttpClient { BaseAddress = fixture.Url };
         var before = await KeysAsync(http);
+        var writesBefore = PrometheusText.Parse(await http.GetStringAsync("metrics")).Sum("dimint_silo_operations_total", ("kind", "write"));
 
         for (var i = 0; i < 3; i++)
         {
@@ -191,11 +192,41 @@ public sealed class DashboardPageTests(DashboardClusterFixture fixture, ITestOut
         Assert.Equal(cluster.GetProperty("silos").GetArrayLength(), JsonDocument.Parse(await http.GetStringAsync("api/silos")).RootElement.GetArrayLength());
         Assert.True(JsonDocument.Parse(await http.GetStringAsync("api/stats")).RootElement.GetProperty("history").GetArrayLength() > 0);
 
-        var metrics = await http.GetStringAsync("metrics");
-        Assert.Contains("dimint_silo_up{", metrics, StringComparison.Ordinal);
-        Assert.Contains("dimint_silo_operations_total{", metrics, StringComparison.Ordinal);
-        Assert.Contains("dimint_silo_latency_bucket", metrics, StringComparison.Ordinal);
-        Assert.Contains("dimint_range_keys{", metrics, StringComparison.Ordinal);
+        // The exported figures are the cluster's: the three writes counted (each silo's histogram holding exactly its
+        // reads and writes), the three keys in the ranges. Both come in with the dashboard's next samples.
+        var scraped = "";
+        var metrics = PrometheusText.Parse(scraped);
+        try
+        {
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    scraped = await http.GetStringAsync("metrics");
+                    metrics = PrometheusText.Parse(scraped);
+                    return metrics.Sum("dimint_silo_operations_total", ("kind", "write")) >= writesBefore + 3
+                        && metrics.Sum("dimint_range_keys") == before + 3
+                        && metrics.Silos("dimint_silo_operations_total").All(s => metrics.Sum("dimint_silo_operations_total", ("silo", s)) == LatencyCount(metrics, s));
+                },
+                Deadline,
+                "metrics counting the three writes and keys");
+        }
+        catch (TimeoutException)
+        {
+            output.WriteLine($"{writesBefore} writes before; the last scrape:\n{scraped}");
+            throw;
+        }
+
+        var up = metrics.Samples("dimint_silo_up");
+        Assert.Equal(DashboardClusterFixture.Silos, up.Count);
+        Assert.All(up, s => Assert.Equal(1, s.Value));
+        Assert.Equal(DashboardClusterFixture.Silos, metrics.Silos("dimint_silo_operations_total").Count);
+        foreach (var silo in metrics.Silos("dimint_silo_operations_total"))
+        {
+            // Cumulative, as a Prometheus histogram: never smaller at a larger bound.
+            var buckets = metrics.Samples("dimint_silo_latency_bucket_total", ("silo", silo)).OrderBy(b => LatencyBound(b.Labels["le"])).Select(b => b.Value).ToArray();
+            Assert.Equal(SiloLoad.LatencyBoundsMicroseconds.Length + 1, buckets.Length);
+            Assert.Equal(buckets.Order(), buckets);
+        }
 
         var orleans = await http.GetAsync("orleans/");
         Assert.Equal(HttpStatusCode.OK, orleans.StatusCode);
@@ -226,6 +257,13 @@ public sealed class DashboardPageTests(DashboardClusterFixture fixture, ITestOut
         Assert.Equal(victim.Length, await page.Locator("#silos tbody tr").CountAsync());
         SaveArtifact("dashboard-silo-down.png", await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true }));
     }
+
+    /// <summary>The calls in <paramref name="silo"/>'s latency histogram: its <c>+Inf</c> bucket.</summary>
+    private static double LatencyCount(PrometheusText metrics, string silo) =>
+        metrics.Sum("dimint_silo_latency_bucket_total", ("silo", silo), ("le", "+Inf"));
+
+    private static double LatencyBound(string le) =>
+        le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
 
     private static async Task<long> KeysAsync(HttpClient http)
     {
