@@ -14,6 +14,7 @@ internal static class SiloCommandLine
         ["--ranges-per-silo"] = "DiMint:Ring:InitialRangesPerSilo",
         ["--zookeeper"] = "DiMint:ZooKeeper:ConnectionString",
         ["--advertise"] = "DiMint:Silo:AdvertisedAddress",
+        ["--replication-factor"] = "DiMint:Replication:ReplicationFactor",
     };
 
     public const string Usage = """
@@ -35,6 +36,8 @@ internal static class SiloCommandLine
           --cluster-id ID         Orleans cluster id (default dimint)
           --service-id ID         Orleans service id (default dimint)
           --ranges-per-silo N     ranges per silo when the ring is first created (default 8)
+          --replication-factor N  copies of each range, the master's included (default 3; 5 survives
+                                  two faults; DiMint:Replication:ReplicationFactor)
           --parent-pid PID        stop when process PID exits
           -h, --help              show this help
         """;

@@ -19,8 +19,9 @@ public static class FaultRun
                 ?? throw new ArgumentException($"Unknown schedule '{n}'. Known: {string.Join(", ", all.Select(x => x.Name))}, random-N."))]
             : options.GetValueOrDefault("--set", "long") == "short" ? Schedules.Schedules.Short : all;
 
-        log($"fault run: {chosen.Count} schedules, seed {seed}");
-        var results = await RunAsync(chosen, seed, log);
+        var replicationFactor = options.TryGetValue("--replication-factor", out var rf) ? int.Parse(rf, CultureInfo.InvariantCulture) : 3;
+        log($"fault run: {chosen.Count} schedules, seed {seed}, replication factor {replicationFactor}");
+        var results = await RunAsync(chosen, seed, log, replicationFactor);
         log(ScheduleResult.Header);
         foreach (var result in results)
         {
@@ -35,10 +36,18 @@ public static class FaultRun
         return results.All(x => x.Passed) ? 0 : 1;
     }
 
-    /// <summary>Runs <paramref name="schedules"/> on one new cluster, in order; a schedule that throws is reported as failed.</summary>
-    public static async Task<IReadOnlyList<ScheduleResult>> RunAsync(IReadOnlyList<Schedule> schedules, int seed, Action<string> log)
+    /// <summary>
+    /// Runs <paramref name="schedules"/> on one new cluster whose ranges have <paramref name="replicationFactor"/> copies,
+    /// in order; a schedule that throws is reported as failed.
+    /// </summary>
+    public static async Task<IReadOnlyList<ScheduleResult>> RunAsync(IReadOnlyList<Schedule> schedules, int seed, Action<string> log, int replicationFactor = 3)
     {
-        await using var cluster = await FaultCluster.StartAsync(new FaultClusterOptions(), log);
+        var options = new FaultClusterOptions
+        {
+            ReplicationFactor = replicationFactor,
+            SiloArguments = ["--replication-factor", replicationFactor.ToString(CultureInfo.InvariantCulture)],
+        };
+        await using var cluster = await FaultCluster.StartAsync(options, log);
         log($"lab cluster ready; logs and histories in {cluster.Directory}");
         var results = new List<ScheduleResult>();
         foreach (var schedule in schedules)
