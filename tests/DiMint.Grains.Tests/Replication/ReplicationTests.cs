@@ -59,11 +59,44 @@ public sealed class ReplicationTests(InProcessClusterFixture fixture)
         var key = TestKeys.Key("offloaded");
         await client.SetAsync(key, "copy");
 
-        await Wait.UntilAsync(async () => (await client.TryGetAsync<string>(key)).Value == "copy", TimeSpan.FromSeconds(10), "every replica to hold the write");
+        // A replica read is stale by the replication lag, and goes to either replica: wait until both hold the write.
+        var ring = await client.GetRingAsync(refresh: true);
+        var range = ring.Find(KeyHash.Of(key));
+        await Wait.UntilAsync(
+            async () =>
+            {
+                foreach (var silo in range.Replicas)
+                {
+                    var answer = await Grains.GetGrain<IRangeReplicaGrain>($"{range.Id}/{silo.ToParsableString()}").GetAsync(key, ring.Version);
+                    if (answer.Status != RangeStatus.Ok || ValueCodec.Decode(answer.Value) is not "copy")
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            TimeSpan.FromSeconds(10),
+            "every replica to hold the write");
+
+        // Masters count every read they serve: none of the replica reads, and the one master read after them.
+        var before = await MasterReadsAsync();
         for (var i = 0; i < 10; i++)
         {
             Assert.Equal("copy", await client.GetAsync<string>(key, ReadPreference.Replica));
         }
+
+        var afterReplicaReads = await MasterReadsAsync();
+        Assert.Equal("copy", await client.GetAsync<string>(key, ReadPreference.Master));
+        Assert.Equal(before, afterReplicaReads);
+        Assert.Equal(before + 1, await MasterReadsAsync());
+    }
+
+    /// <summary>The reads the silos' masters served so far (their call counters).</summary>
+    private async Task<long> MasterReadsAsync()
+    {
+        var loads = await Task.WhenAll(fixture.Cluster.Silos.Select(s => Grains.GetGrain<ISiloMetricsGrain>(s.SiloAddress.ToParsableString()).GetLoadAsync()));
+        return loads.Sum(l => l.Reads);
     }
 
     [Fact]
