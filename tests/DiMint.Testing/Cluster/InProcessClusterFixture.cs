@@ -8,7 +8,8 @@ namespace DiMint.Testing.Cluster;
 /// <summary>
 /// Three in-process silos (Orleans TestingHost) with DiMint's grains, shared by a test collection, and a
 /// <see cref="DimintClient"/> over the test cluster's client. Automatic balancing is off here, so the ring changes only
-/// when a test changes it; fixtures for balancing tests turn it on through <see cref="Settings"/>.
+/// when a test changes it; fixtures for balancing tests turn it on through <see cref="Settings"/>. The silos run
+/// <see cref="CallGate"/>, so a test can hold one grain's calls.
 /// </summary>
 public class InProcessClusterFixture : IAsyncLifetime
 {
@@ -49,6 +50,6 @@ public class InProcessClusterFixture : IAsyncLifetime
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddDiMint().AddDiMintMemoryRingStorage();
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddDiMint().AddDiMintMemoryRingStorage().AddIncomingGrainCallFilter<CallGate>();
     }
 }
