@@ -8,8 +8,8 @@ using Xunit.Abstractions;
 namespace DiMint.Cli.Tests;
 
 /// <summary>
-/// Silo processes killed (SIGKILL) in the middle of a move, under a client load: the move is rolled back (or completed),
-/// the ring stays consistent, and no acknowledged write is lost. Moves are throttled so that the kill lands mid-copy.
+/// Silo processes killed (SIGKILL) in the middle of a move, under a client load: the move is rolled back, the ring stays
+/// consistent, and no acknowledged write is lost. Moves are throttled so that the kill lands mid-copy.
 /// </summary>
 [Trait("Category", "Process")]
 public sealed class MoveFailureTests(ITestOutputHelper output)
@@ -36,6 +36,7 @@ public sealed class MoveFailureTests(ITestOutputHelper output)
         var target = (await client.GetNodeStatusAsync()).Select(s => s.Address).First(s => !range.Master.Equals(s) && !range.Replicas.Contains(s));
         await FillAsync(client, range, "target");
         var first = await KillMidCopyAsync(client, range, target);
+        Assert.True(first is DiMintErrorCode.OperationRolledBack or DiMintErrorCode.UnknownOperation, $"the move with its target killed ended {first?.ToString() ?? "completed"}, not rolled back");
         ring = await client.GetRingAsync(refresh: true);
         Assert.Equal(range.Master, ring.FindById(range.Id)!.Master);
         Assert.DoesNotContain(ring.Ranges, r => r.Master.Equals(target) || r.Replicas.Contains(target));
@@ -46,6 +47,7 @@ public sealed class MoveFailureTests(ITestOutputHelper output)
         target = silos.First(s => !range.Master.Equals(s) && !range.Replicas.Contains(s));
         await FillAsync(client, range, "source");
         var second = await KillMidCopyAsync(client, range, range.Master);
+        Assert.True(second is DiMintErrorCode.OperationRolledBack or DiMintErrorCode.UnknownOperation, $"the move with its source killed ended {second?.ToString() ?? "completed"}, not rolled back");
         ring = await client.GetRingAsync(refresh: true);
         Assert.NotEqual(range.Master, ring.FindById(range.Id)!.Master);
         Assert.Contains(range.Replicas[0], ring.FindById(range.Id)!.Replicas.Prepend(ring.FindById(range.Id)!.Master));
@@ -65,7 +67,9 @@ public sealed class MoveFailureTests(ITestOutputHelper output)
         ring = await client.GetRingAsync(refresh: true);
         ring.Validate();
 
-        async Task<string> KillMidCopyAsync(DimintClient client, RangeInfo range, SiloAddress victim)
+        // How the move ended: OperationRolledBack, UnknownOperation (the overlord lived on the killed silo and forgot it,
+        // the ring unchanged by it), or null when it completed.
+        async Task<DiMintErrorCode?> KillMidCopyAsync(DimintClient client, RangeInfo range, SiloAddress victim)
         {
             var started = await client.StartMoveAsync(range.Id, target);
             await Wait.UntilAsync(
@@ -80,11 +84,10 @@ public sealed class MoveFailureTests(ITestOutputHelper output)
                 await process.WaitForExitAsync();
             }
 
-            // Rolled back, or (when the overlord lived on the killed silo) forgotten with the ring unchanged by it.
             try
             {
                 await client.WaitForOperationAsync(started.Id).WaitAsync(TimeSpan.FromSeconds(90));
-                return "completed";
+                return null;
             }
             catch (RingOperationException ex)
             {
@@ -92,7 +95,8 @@ public sealed class MoveFailureTests(ITestOutputHelper output)
                     async () => (await client.GetRingAsync(refresh: true)).Ranges.All(r => !r.Master.Equals(victim) && !r.Replicas.Contains(victim)),
                     TimeSpan.FromSeconds(60),
                     $"the ranges of {victim} to fail over");
-                return ex.Message;
+                output.WriteLine($"{victim} killed: {ex.Message}");
+                return ex.Code;
             }
         }
     }
