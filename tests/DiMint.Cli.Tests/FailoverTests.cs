@@ -112,12 +112,13 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
             Assert.Empty(lost);
 
-            // Outage detectors, not speed checks (the benchmark keeps the figures; a failover takes a few seconds, about 12
-            // when the overlord died too): generous bounds that still catch a failover of tens of seconds. A write gives
-            // up after the client's RequestTimeout (15 s), so a longer outage shows as failed writes, not longer waits:
-            // a run without outages has none, and writes failing fast would number thousands.
+            // Outage detectors, not speed checks (the benchmark keeps the figures): generous bounds that still catch a
+            // failover of tens of seconds. A failover takes a few seconds, up to about 15 when the overlord died too. A
+            // write gives up after the client's RequestTimeout (15 s), so a longer outage shows as failed writes rather
+            // than longer waits: a slow failover may fail one write per writer, a 30 s outage fails about two per writer
+            // at every kill (36 in a run), and writes failing fast would number thousands.
             Assert.All(windows, window => Assert.True(window < 20, $"a write waited {window:0.00} s for a failover"));
-            Assert.True(failures.Count <= 5, $"{failures.Count} writes failed (retried for the client's RequestTimeout) of {acknowledged.Count + failures.Count}");
+            Assert.True(failures.Count <= 2 * Writers, $"{failures.Count} writes failed (retried for the client's RequestTimeout) of {acknowledged.Count + failures.Count}");
         }
         finally
         {
