@@ -342,9 +342,12 @@ internal sealed partial class MasterReplication : IDisposable
     {
         if (IsServingLocked())
         {
-            _store.ReportReplication(RangeId, ReplicaLagLocked(), _feeds.Values.Count(f => !f.IsLearner && f.InSync && !f.Failed));
+            _store.ReportReplication(RangeId, ReplicaLagLocked(), InSyncLocked());
         }
     }
+
+    /// <summary>Replicas (not a move's targets) in sync whose feed is not failing; under <see cref="_lock"/>.</summary>
+    private int InSyncLocked() => _feeds.Values.Count(f => !f.IsLearner && f.InSync && !f.Failed);
 
     private long ReplicaLagLocked()
     {
@@ -365,7 +368,7 @@ internal sealed partial class MasterReplication : IDisposable
     {
         lock (_lock)
         {
-            return _feeds.Values.Count(f => !f.IsLearner && f.InSync);
+            return InSyncLocked();
         }
     }
 
