@@ -222,6 +222,38 @@ public sealed class ReplicationTests(InProcessClusterFixture fixture)
         await WaitForRangeAsync(client, range.Id, r => r.ReplicaLag == 0 && r.ReplicasInSync == 2, "the replica to catch up (lag 0, both in sync)");
     }
 
+    [Fact]
+    public async Task Write_NoReplicaAcknowledgesWithinAckTimeout_FailsWithNotEnoughReplicas_OutcomeUnknown()
+    {
+        // A client that gives up after its first attempt, so the write's own answer is what it throws.
+        var client = fixture.NewClient(new DimintClientOptions { RequestTimeout = TimeSpan.FromSeconds(1) });
+        var key = TestKeys.Key("unconfirmed");
+        var ring = await client.GetRingAsync(refresh: true);
+        var range = ring.Find(KeyHash.Of(key));
+        await client.SetAsync(key, "before");
+        await HeldReplicas.WaitInSyncAsync(client, range.Id);
+
+        NotEnoughReplicasException refused;
+        using (await HeldReplicas.HoldAsync(fixture, range))
+        {
+            // Neither replica acknowledges: the master applies the write, but no write quorum (1 replica of 2) confirms it.
+            refused = await Assert.ThrowsAsync<NotEnoughReplicasException>(() => client.SetAsync(key, "unconfirmed"));
+        }
+
+        Assert.Equal(DiMintErrorCode.NotEnoughReplicas, refused.Code);
+        Assert.Equal(range.Id, refused.RangeId);
+        Assert.Equal(1, refused.Required);
+        Assert.Equal(0, refused.Available);
+
+        // Released, the range recovers: a later write is acknowledged. The refused one was not undone (its outcome was
+        // unknown, not a failure): the master had applied it, and the replicas got it once they answered again.
+        var other = Enumerable.Range(0, 10_000).Select(i => TestKeys.Key($"later{i}")).First(k => range.Contains(KeyHash.Of(k)));
+        var later = fixture.NewClient();
+        await later.SetAsync(other, "after");
+        Assert.Equal("after", await later.GetAsync<string>(other));
+        Assert.Equal("unconfirmed", await later.GetAsync<string>(key));
+    }
+
     private static async Task WaitForRangeAsync(DimintClient client, int rangeId, Func<RangeStatusInfo, bool> condition, string what)
     {
         RangeStatusInfo? last = null;
