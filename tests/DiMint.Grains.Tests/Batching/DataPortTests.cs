@@ -218,6 +218,33 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ARequestFromAFutureRing_IsRefusedWithRingVersionException_AndChangesNothing()
+    {
+        var client = fixture.NewClient();
+        var key = TestKeys.Key("future");
+        await client.SetAsync(key, "before");
+        var ring = await client.GetRingAsync(refresh: true);
+        var master = fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(ring.Find(KeyHash.Of(key)).Master));
+
+        // A write and a read routed with a ring version no overlord published, sent to the key's master's data port.
+        var future = ring.Version + 1_000;
+        var request = WriteRequest(ring, new() { [key] = "from the future" }) with { RingVersion = future };
+        request = request with { Batches = [request.Batches[0] with { ReadKeys = [key] }] };
+        var answer = await ExchangeAsync(ListenerOf(master).Port, Frame(5, request));
+
+        Assert.Null(answer.Error);
+        var result = Assert.Single(answer.Results!);
+        foreach (var error in new[] { result.WriteError, result.ReadError })
+        {
+            var refused = Assert.IsType<RingVersionException>(error);
+            Assert.Equal(future, refused.Requested);
+            Assert.True(refused.Current < future, $"the silo claimed to know ring {refused.Current}");
+        }
+
+        Assert.Equal("before", await client.GetAsync<string>(key));
+    }
+
+    [Fact]
     public async Task EachSilo_TellsItsDataPort()
     {
         foreach (var silo in fixture.Cluster.Silos)
@@ -242,6 +269,33 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
         catch (SocketException)
         {
             return true;
+        }
+    }
+
+    /// <summary>Sends one request frame on a new connection and reads its answer frame.</summary>
+    private async Task<DataPortAnswer> ExchangeAsync(int port, byte[] frame)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+        await socket.SendAsync(frame, SocketFlags.None);
+        using var deadline = new CancellationTokenSource(Timeout);
+        var header = await ReceiveExactlyAsync(4);
+        var body = await ReceiveExactlyAsync(BinaryPrimitives.ReadInt32LittleEndian(header));
+        Assert.Equal(BinaryPrimitives.ReadInt64LittleEndian(frame.AsSpan(4)), BinaryPrimitives.ReadInt64LittleEndian(body));
+        return fixture.Cluster.Client.ServiceProvider.GetRequiredService<Serializer<DataPortAnswer>>().Deserialize(body.AsMemory(8))
+            ?? throw new InvalidDataException("The silo answered an empty frame.");
+
+        async Task<byte[]> ReceiveExactlyAsync(int count)
+        {
+            var buffer = new byte[count];
+            for (var read = 0; read < count;)
+            {
+                var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, deadline.Token);
+                Assert.True(n > 0, "the silo closed the connection instead of answering");
+                read += n;
+            }
+
+            return buffer;
         }
     }
 
