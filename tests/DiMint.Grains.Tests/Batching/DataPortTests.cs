@@ -245,6 +245,31 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ConcurrentReads_WhoseAnswersTogetherExceedAFrame_EachGetTheirValue()
+    {
+        var client = fixture.NewClient();
+        var ring = await client.GetRingAsync(refresh: true);
+        var master = ring.Ranges[0].Master;
+        var keys = Enumerable.Range(0, 100_000).Select(i => TestKeys.Key($"big{i}")).Where(k => ring.Find(KeyHash.Of(k)).Master.Equals(master)).Take(12).ToArray();
+        var values = keys.Select((_, i) => Enumerable.Repeat((byte)i, 15 * 1024 * 1024).ToArray()).ToArray();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            await client.SetAsync(keys[i], values[i]);
+        }
+
+        // Once the client's batches go on the data port, read them all at once: the reads that wait for the first one
+        // leave together, and their answer (11 x 15 MiB) is over the 128 MiB a frame may hold.
+        var before = ClientRequests();
+        await Wait.UntilAsync(async () => await client.GetAsync<byte[]>(keys[0]) is not null && ClientRequests() > before, Timeout, "the client's batches to go on the data port");
+        var read = await Task.WhenAll(keys.Select(k => client.GetAsync<byte[]>(k)));
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            Assert.True(values[i].AsSpan().SequenceEqual(read[i]), $"{keys[i]} read back other bytes");
+        }
+    }
+
+    [Fact]
     public async Task EachSilo_TellsItsDataPort()
     {
         foreach (var silo in fixture.Cluster.Silos)
