@@ -134,6 +134,22 @@ public sealed class RingPlannerTests
     }
 
     [Fact]
+    public void Promote_NeverPromotesAnIncompleteCopy_EvenWithTheNewestEpochAndHighestSequenceNumber()
+    {
+        // Silo 1 is taking a snapshot from the epoch-3 master: it is ahead on paper but acknowledged nothing. Silo 2 is
+        // complete at epoch 2, so it holds every acknowledged write and becomes master; the range keeps its data.
+        var range = Range(master: 0, replicas: [1, 2]) with { Epoch = 3 };
+        var answers = Answers((1, false, 3, 900), (2, true, 2, 40));
+
+        var next = RingPlanner.Promote(range, answers, writeAcks: null, epoch: 4)!;
+
+        Assert.Equal(Silos[2], next.Master);
+        Assert.Equal(4, next.Epoch);
+        Assert.Equal(0, next.EmptyEpoch);
+        Assert.Equal([Silos[1]], next.Replicas.ToArray());
+    }
+
+    [Fact]
     public void Promote_WhenNoAnsweringCopyIsComplete_StartsTheRangeEmptyAtTheNewEpoch()
     {
         // No complete copy in a promotion quorum: no write of the range was ever acknowledged.
@@ -176,6 +192,19 @@ public sealed class RingPlannerTests
         var next = RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9), (3, true, 1, 8)), writeAcks: null, epoch: 2)!;
         Assert.Equal(Silos[2], next.Master);
         Assert.Equal([Silos[1], Silos[3], Silos[4]], next.Replicas.Order().ToArray());
+    }
+
+    [Fact]
+    public void Promote_WithOneReplicaAcknowledgingOfFive_NeedsFourAnswers_NotAMajority()
+    {
+        // WriteAcks 1 on five copies: a write is acknowledged by the master and any one replica (2 copies), so only
+        // 5 - 2 + 1 = 4 answers are sure to include one of them. Three answers, a majority, are too few.
+        var range = Range(master: 0, replicas: [1, 2, 3, 4]);
+
+        Assert.Null(RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9), (3, true, 1, 8)), writeAcks: 1, epoch: 2));
+        var next = RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9), (3, true, 1, 8), (4, true, 1, 11)), writeAcks: 1, epoch: 2)!;
+        Assert.Equal(Silos[4], next.Master);
+        Assert.Equal([Silos[1], Silos[2], Silos[3]], next.Replicas.Order().ToArray());
     }
 
     [Fact]
