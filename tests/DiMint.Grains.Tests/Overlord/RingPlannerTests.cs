@@ -216,7 +216,7 @@ public sealed class RingPlannerTests
     }
 
     [Fact]
-    public void PlanRepairs_ReplacesReplicasOnFailedSilos_AndAddsMissingOnes_OnTheLeastLoadedSilo()
+    public void PlanRepairs_ReplacesReplicasOnFailedSilos_AndAddsMissingOnes()
     {
         var ring = new Ring
         {
@@ -241,6 +241,31 @@ public sealed class RingPlannerTests
         // With no live silo left to take it, the copy on the failed silo is dropped.
         var dropped = RingPlanner.PlanRepairs(ring, [Silos[0], Silos[1]], failed, replicationFactor: 3, busy: new HashSet<int>());
         Assert.Equal([(1, Silos[2], (SiloAddress?)null)], dropped.Select(p => (p.RangeId, p.From, p.To)).ToArray());
+    }
+
+    [Fact]
+    public void PlanRepairs_MovesEachCopy_ToTheLeastLoadedCandidate_CountingTheMovesAlreadyPlanned()
+    {
+        // Silo 0 failed; ranges 1 and 4 each had a replica there. Replicas held by the live silos: 1 holds two, 3 holds
+        // one, 2 and 4 none.
+        var ring = new Ring
+        {
+            Version = 5,
+            Ranges =
+            [
+                Range(master: 4, replicas: [0]) with { Id = 1, Start = 0, End = 1UL << 62 },
+                Range(master: 2, replicas: [1, 3]) with { Id = 2, Start = 1UL << 62, End = 1UL << 63 },
+                Range(master: 3, replicas: [1]) with { Id = 3, Start = 1UL << 63, End = 3UL << 62 },
+                Range(master: 1, replicas: [0]) with { Id = 4, Start = 3UL << 62, End = 0 },
+            ],
+            NextRangeId = 5,
+        };
+
+        var plan = RingPlanner.PlanRepairs(ring, Silos[1..], new HashSet<SiloAddress> { Silos[0] }, replicationFactor: 2, busy: new HashSet<int>());
+
+        // Range 1 (master on 4) may go to 1 (two replicas), 2 (none) or 3 (one): silo 2. Range 4 (master on 1) may go to
+        // 2 (one now, with range 1's), 3 (one) or 4 (none): silo 4.
+        Assert.Equal([(1, Silos[0], Silos[2]), (4, Silos[0], Silos[4])], plan.Select(p => (p.RangeId, p.From, p.To)).ToArray());
     }
 
     [Fact]
