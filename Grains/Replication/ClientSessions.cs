@@ -29,6 +29,13 @@ internal sealed class ClientSessions
         return _sessions.TryGetValue(clientId, out var session) && session.Applied.TryGetValue(writeId, out seq);
     }
 
+    /// <summary>
+    /// Whether the client had moved past write <paramref name="writeId"/> (it said its oldest write in flight is newer):
+    /// the write was answered, or given up, so a copy of it arriving now (delayed in the network, or a retry sent on
+    /// another path) must not be applied, even though its id may have been dropped from those remembered.
+    /// </summary>
+    public bool IsBehind(long clientId, long writeId) => _sessions.TryGetValue(clientId, out var session) && writeId < session.Oldest;
+
     /// <summary>Records an applied write; drops the client's ids below <paramref name="oldest"/>.</summary>
     public void Record(long clientId, long oldest, long writeId, long seq, long now, long timestampFrequency)
     {

@@ -187,7 +187,7 @@ internal sealed partial class MasterReplication : IDisposable
     /// Applies checked writes (a null value deletes), gives each the next sequence number, keeps them in the log for the
     /// replicas and sends them; answers the sequence number to wait for (the last one's), or 0 when nothing changed
     /// (deletes of absent keys). A write whose id (<paramref name="ids"/>) this copy applied already is not applied again:
-    /// its answer waits for the first one's commit.
+    /// its answer waits for the first one's commit; nor is one the client had moved past (a late copy).
     /// </summary>
     /// <exception cref="RangeUnavailableException">This copy was fenced for a newer master (nothing, or only part of
     /// the batch, was applied; none of it will be acknowledged).</exception>
@@ -204,6 +204,13 @@ internal sealed partial class MasterReplication : IDisposable
                 if (id != 0 && _data.Sessions.TryGetApplied(ids!.ClientId, id, out var earlier))
                 {
                     seq = Math.Max(seq, earlier);
+                    continue;
+                }
+
+                if (id != 0 && _data.Sessions.IsBehind(ids!.ClientId, id))
+                {
+                    // Nobody waits for it: applying it now would write an old value over newer ones (it may even have
+                    // been applied already, before its id was dropped).
                     continue;
                 }
 

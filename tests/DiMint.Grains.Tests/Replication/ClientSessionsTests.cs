@@ -34,6 +34,23 @@ public sealed class ClientSessionsTests
     }
 
     [Fact]
+    public void IsBehind_AWriteTheClientMovedPast_EvenOnceItsIdIsForgotten_ButNotOneInFlight()
+    {
+        var sessions = new ClientSessions();
+        sessions.Record(7, oldest: 1, writeId: 1, seq: 10, now: 0, Frequency);
+        sessions.Record(7, oldest: 1, writeId: 2, seq: 11, now: 0, Frequency);
+        sessions.Record(7, oldest: 3, writeId: 3, seq: 12, now: 0, Frequency);
+
+        // Write 1 was applied and its id dropped; write 2 the client gave up on: a late copy of either must not apply.
+        Assert.False(sessions.TryGetApplied(7, 1, out _));
+        Assert.True(sessions.IsBehind(7, 1));
+        Assert.True(sessions.IsBehind(7, 2));
+        Assert.False(sessions.IsBehind(7, 3));
+        Assert.False(sessions.IsBehind(7, 4));
+        Assert.False(sessions.IsBehind(8, 1));
+    }
+
+    [Fact]
     public void Snapshot_CarriesOnlyWritesUpToItsSequenceNumber_AndRestoreTakesThem()
     {
         var sessions = new ClientSessions();
