@@ -42,12 +42,7 @@ public static class FaultRun
     /// </summary>
     public static async Task<IReadOnlyList<ScheduleResult>> RunAsync(IReadOnlyList<Schedule> schedules, int seed, Action<string> log, int replicationFactor = 3)
     {
-        var options = new FaultClusterOptions
-        {
-            ReplicationFactor = replicationFactor,
-            SiloArguments = ["--replication-factor", replicationFactor.ToString(CultureInfo.InvariantCulture)],
-        };
-        await using var cluster = await FaultCluster.StartAsync(options, log);
+        await using var cluster = await FaultCluster.StartAsync(new FaultClusterOptions { ReplicationFactor = replicationFactor }, log);
         log($"lab cluster ready; logs and histories in {cluster.Directory}");
         var results = new List<ScheduleResult>();
         foreach (var schedule in schedules)

@@ -7,7 +7,7 @@ using DiMint.Faults.Workload;
 //   client --zookeeper Z --history FILE --prefix P --client N [--workers W] [--registers R]
 //                                                            one workload client (the harness starts these on client hosts)
 const string Usage = """
-    Usage: tests/faults.sh [--set short|long] [--seed N] [--schedule NAME]...
+    Usage: tests/faults.sh [--set short|long] [--seed N] [--schedule NAME]... [--replication-factor N]
            dotnet tests/DiMint.Faults/bin/Debug/net10.0/DiMint.Faults.dll run [same options]
 
     Runs DiMint's fault schedules on a cluster of 5 silos, a 3-server ZooKeeper ensemble and 2 clients, each
@@ -19,13 +19,15 @@ const string Usage = """
       --seed N           the seed of the randomised schedules (default: the time; printed for replay)
       --random N         how many randomised schedules the long set adds (default 3)
       --schedule NAME    run only these schedules (repeatable; random-N replays one)
+      --replication-factor N   copies of each range (default 3; 5 to check two faults)
     """;
 
-var (mode, options, parent) = Arguments.Parse(args);
+// --parent-pid (every process the harness starts gets one) is not needed: a client stops when its input closes.
+var (mode, options, _) = Arguments.Parse(args);
 switch (mode)
 {
     case "client":
-        return await WorkloadClient.RunAsync(options, parent);
+        return await WorkloadClient.RunAsync(options);
     case "run":
         return await FaultRun.RunAsync(options, Console.WriteLine);
     default:

@@ -205,7 +205,7 @@ public sealed class FaultCluster : IAsyncDisposable
         var zkHosts = new List<LabHost>();
         for (var i = 1; i <= _options.ZooKeepers; i++)
         {
-            var host = Lab.AddHost($"zk{i}");
+            var host = await Lab.AddHostAsync($"zk{i}");
             zkHosts.Add(host);
             quorum.Add((i, host.Address.ToString(), 2888, 3888));
         }
@@ -232,12 +232,12 @@ public sealed class FaultCluster : IAsyncDisposable
 
         for (var i = 1; i <= _options.Silos; i++)
         {
-            _silos.Add(new FaultSilo(Lab.AddHost($"silo{i}"), Path.Combine(Directory, $"silo{i}.log")));
+            _silos.Add(new FaultSilo(await Lab.AddHostAsync($"silo{i}"), Path.Combine(Directory, $"silo{i}.log")));
         }
 
         for (var i = 1; i <= _options.Clients; i++)
         {
-            _clientHosts.Add(Lab.AddHost($"client{i}"));
+            _clientHosts.Add(await Lab.AddHostAsync($"client{i}"));
         }
 
         // One at a time: on two cores, silos started together take longer to join than one after another.
@@ -266,6 +266,7 @@ public sealed class FaultCluster : IAsyncDisposable
             "--silo-port", FaultSilo.SiloPort.ToString(CultureInfo.InvariantCulture),
             "--gateway-port", FaultSilo.GatewayPort.ToString(CultureInfo.InvariantCulture),
             "--ranges-per-silo", _options.RangesPerSilo.ToString(CultureInfo.InvariantCulture),
+            "--replication-factor", _options.ReplicationFactor.ToString(CultureInfo.InvariantCulture),
             .. _options.SiloArguments,
         ];
         var (process, _) = await DotnetProcess.StartAsync("DiMint.Silo.dll", "DiMint silo ready", TimeSpan.FromSeconds(120), silo.Host.Launcher, silo.LogFile, args);

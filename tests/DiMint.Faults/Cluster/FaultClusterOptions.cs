@@ -15,7 +15,7 @@ public sealed class FaultClusterOptions
     /// <summary>Ranges per silo when the ring is created. Default 4.</summary>
     public int RangesPerSilo { get; init; } = 4;
 
-    /// <summary>The silos' replication factor (their default). Default 3.</summary>
+    /// <summary>The silos' replication factor (<c>--replication-factor</c>). Default 3.</summary>
     public int ReplicationFactor { get; init; } = 3;
 
     /// <summary>More arguments for every silo.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using DiMint.Testing;
 
 namespace DiMint.Faults.Lab;
 
@@ -82,7 +83,7 @@ public sealed class NetworkLab : IDisposable
     public IPAddress Address(int index) => IPAddress.Parse($"10.77.{Subnet}.{index}");
 
     /// <summary>Adds a host (its namespace, its link to the bridge, its address) and waits until it reaches the orchestrator.</summary>
-    public LabHost AddHost(string name)
+    public async Task<LabHost> AddHostAsync(string name)
     {
         int index;
         lock (_lock)
@@ -104,7 +105,7 @@ public sealed class NetworkLab : IDisposable
         Shell.Run("ip", ["link", "set", outside, "netns", _bridgeNamespace]);
         Shell.Run("ip", ["-n", _bridgeNamespace, "-batch", "-"], $"link set {outside} master br0\nlink set {outside} up\n");
         Shell.Run("ip", ["-n", host.Namespace, "-batch", "-"], $"addr add {host.Address}/24 dev {inside}\nlink set {inside} up\nlink set lo up\n");
-        WaitUntilConnected(host);
+        await WaitUntilConnectedAsync(host);
         return host;
     }
 
@@ -202,27 +203,16 @@ public sealed class NetworkLab : IDisposable
     /// Waits until <paramref name="host"/> opens a TCP connection to the orchestrator: a bridge port may take a moment to
     /// forward, and a silo started before that would fail to join.
     /// </summary>
-    private void WaitUntilConnected(LabHost host)
+    private async Task WaitUntilConnectedAsync(LabHost host)
     {
         using var listener = new TcpListener(OrchestratorAddress, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var (exitCode, _, error) = Shell.TryRun("ip", ["netns", "exec", host.Namespace, "bash", "-c", $"exec 3<>/dev/tcp/{OrchestratorAddress}/{port}"]);
-            if (exitCode == 0)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"Host {host.Name} ({host.Address}) cannot reach {OrchestratorAddress}: {error.Trim()}");
-            }
-
-            Thread.Sleep(50);
-        }
+        await Wait.UntilAsync(
+            () => Shell.TryRun("ip", ["netns", "exec", host.Namespace, "bash", "-c", $"exec 3<>/dev/tcp/{OrchestratorAddress}/{port}"]).ExitCode == 0,
+            TimeSpan.FromSeconds(20),
+            $"host {host.Name} ({host.Address}) reaching {OrchestratorAddress}",
+            poll: TimeSpan.FromMilliseconds(50));
     }
 
     /// <summary>Deletes the namespaces of labs whose owner process no longer runs.</summary>

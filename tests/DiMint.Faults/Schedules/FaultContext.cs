@@ -70,6 +70,9 @@ public sealed class FaultContext(FaultCluster cluster, Random random, Action<str
         }
     }
 
-    /// <summary>Waits while the load runs (the load, not a state, is what the schedule waits for).</summary>
+    /// <summary>
+    /// Keeps a fault in place for <paramref name="duration"/> while the load runs: how long a partition or a pause lasts
+    /// is the schedule itself (the issue asks for at least 20 s of load under it), not a wait for a state.
+    /// </summary>
     public static Task HoldAsync(TimeSpan duration) => Task.Delay(duration);
 }

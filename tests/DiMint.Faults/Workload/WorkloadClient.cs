@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using DiMint.Client;
 using DiMint.Faults.History;
+using DiMint.Testing;
 
 namespace DiMint.Faults.Workload;
 
@@ -62,7 +63,7 @@ internal sealed class WorkloadClient
     private int IndexOf(string key) => Ring.IndexOf(KeyHash.Of(key));
 
     /// <summary>Runs the client mode: <c>client --zookeeper Z --history FILE --prefix P --client N --workers W --registers R</c>.</summary>
-    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options, int? parentProcessId)
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options)
     {
         var zooKeeper = options["--zookeeper"];
         var historyPath = options["--history"];
@@ -88,16 +89,10 @@ internal sealed class WorkloadClient
         var load = Enumerable.Range(0, ranges * workersPerRange).Select(w => Task.Run(() => workload.WorkAsync(w, w % ranges, stop.Token))).ToArray();
         Console.WriteLine($"{ReadyMarker}: client {clientNumber}, {load.Length} workers over {ranges} ranges, {registers} registers per range");
 
-        // The orchestrator says when to stop; if it dies, stop anyway.
-        var command = Console.In.ReadLineAsync();
-        while (!command.IsCompleted)
+        // The orchestrator says when to stop. If it dies, its end of this input closes: stop, without reading back.
+        if (await Console.In.ReadLineAsync() is null)
         {
-            if (parentProcessId is { } parent && !IsRunning(parent))
-            {
-                return 3;
-            }
-
-            await Task.WhenAny(command, Task.Delay(1000));
+            return 3;
         }
 
         await stop.CancelAsync();
@@ -196,14 +191,14 @@ internal sealed class WorkloadClient
         var registers = _registersByRange.SelectMany(r => r).ToArray();
         for (var i = 0; i < registers.Length; i++)
         {
-            while (!await ReadAsync(process, registers[i]))
+            var register = registers[i];
+            try
             {
-                if (clock.Elapsed > timeout)
-                {
-                    return (read, registers.Length - i + _acknowledgedKeys.Count);
-                }
-
-                await Task.Delay(100);
+                await Wait.UntilAsync(() => ReadAsync(process, register), Left(), $"a read of {register}");
+            }
+            catch (TimeoutException)
+            {
+                return (read, registers.Length - i + _acknowledgedKeys.Count);
             }
 
             read++;
@@ -211,30 +206,37 @@ internal sealed class WorkloadClient
 
         foreach (var chunk in _acknowledgedKeys.Chunk(500))
         {
-            while (true)
-            {
-                var invoked = Stopwatch.GetTimestamp();
-                try
-                {
-                    var values = await _client.GetManyAsync<string>(chunk);
-                    var completed = Stopwatch.GetTimestamp();
-                    foreach (var key in chunk)
-                    {
-                        Record(new Operation(process, key, OperationKind.Read, values.TryGetValue(key, out var value) ? value : null, invoked, completed, OperationOutcome.Ok));
-                    }
-
-                    read += chunk.Length;
-                    break;
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException && clock.Elapsed < timeout)
-                {
-                    Console.WriteLine($"final read retried: {ex.GetType().Name}: {ex.Message}");
-                    await Task.Delay(100);
-                }
-            }
+            // Past the deadline the last error ends the client (as the inner exception of the timeout).
+            await Wait.UntilAsync(() => ReadChunkAsync(process, chunk), Left(), "the final read of the acknowledged keys");
+            read += chunk.Length;
         }
 
         return (read, 0);
+
+        // Each read is tried at least once, even past the deadline.
+        TimeSpan Left() => TimeSpan.FromTicks(Math.Max((timeout - clock.Elapsed).Ticks, TimeSpan.TicksPerMillisecond));
+    }
+
+    /// <summary>Reads <paramref name="keys"/> in one call and records each read; false (and says why) when it failed.</summary>
+    private async Task<bool> ReadChunkAsync(int process, string[] keys)
+    {
+        var invoked = Stopwatch.GetTimestamp();
+        try
+        {
+            var values = await _client.GetManyAsync<string>(keys);
+            var completed = Stopwatch.GetTimestamp();
+            foreach (var key in keys)
+            {
+                Record(new Operation(process, key, OperationKind.Read, values.TryGetValue(key, out var value) ? value : null, invoked, completed, OperationOutcome.Ok));
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Console.WriteLine($"final read retried: {ex.GetType().Name}: {ex.Message}");
+            return false;
+        }
     }
 
     /// <summary>Prints a failed operation's error (every 20th per client, so the log shows what went wrong without flooding).</summary>
@@ -266,18 +268,5 @@ internal sealed class WorkloadClient
         }
 
         await file.FlushAsync();
-    }
-
-    private static bool IsRunning(int processId)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(processId);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }
