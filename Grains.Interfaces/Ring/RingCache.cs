@@ -16,6 +16,8 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     public static readonly TimeSpan ShareFor = TimeSpan.FromSeconds(1);
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    // Callers on any thread (grain turns, socket threads, the client's callers): _current is written under _lock and read
+    // without it (Volatile); _refresh and _refreshStarted are read and written under _lock only.
     private readonly Lock _lock = new();
     private Ring? _current;
     private Task<Ring>? _refresh;

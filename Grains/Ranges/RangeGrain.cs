@@ -39,6 +39,8 @@ internal sealed partial class RangeGrain(
     private RangeData? _data;
     private MasterReplication? _replicas;
     private Ring? _staleBy;
+
+    /// <summary>When <see cref="ReportOwnFence"/> last asked the overlord (a <see cref="TimeProvider"/> timestamp); grain turns only.</summary>
     private long _ownFenceReported;
 
     /// <summary>Set when this activation stopped serving but left the copy to this silo's next role in the range.</summary>

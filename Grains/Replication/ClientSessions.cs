@@ -54,7 +54,14 @@ internal sealed class ClientSessions
         if (oldest > session.Oldest)
         {
             session.Oldest = oldest;
-            session.Applied.Keys.Where(id => id < oldest).ToList().ForEach(id => session.Applied.Remove(id));
+            // On the write path, under the copy's lock: no allocation (a Dictionary may remove while it is enumerated).
+            foreach (var id in session.Applied.Keys)
+            {
+                if (id < oldest)
+                {
+                    session.Applied.Remove(id);
+                }
+            }
         }
 
         if (session.Applied.Count > MaxIdsPerClient)
