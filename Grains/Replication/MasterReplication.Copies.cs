@@ -193,6 +193,8 @@ internal sealed partial class MasterReplication
         KeysSent = feed.SnapshotKeysSent,
         InSync = feed.InSync && !feed.Failed,
         Lag = feed.AckedSeq < 0 ? _data.AppliedSeq : _data.AppliedSeq - feed.AckedSeq,
-        Failed = feed.Stopped || (feed.FailingSinceTimestamp != 0 && _time.GetElapsedTime(feed.FailingSinceTimestamp) >= _rebalance.CopyStallTimeout),
+        // The copy cannot end while this master is deposed, or fenced (its own copy or the target's) for a newer epoch.
+        Failed = feed.Stopped || !IsServingLocked() || feed.FencedPastEpoch != 0
+            || (feed.FailingSinceTimestamp != 0 && _time.GetElapsedTime(feed.FailingSinceTimestamp) >= _rebalance.CopyStallTimeout),
     };
 }

@@ -53,6 +53,7 @@ internal sealed partial class MasterReplication
                 {
                     feed.Failed = false;
                     feed.FailingSinceTimestamp = 0;
+                    feed.FencedPastEpoch = 0;
                 }
 
                 backoff = TimeSpan.FromMilliseconds(50);
@@ -72,12 +73,13 @@ internal sealed partial class MasterReplication
                     }
                 }
 
-                if (first)
+                if (first && ex is not FencedPastException)
                 {
                     LogFeedFailed(_logger, RangeId, feed.Silo.ToString(), ex.Message);
                 }
 
-                await Task.Delay(backoff, _time);
+                // A replica of a newer epoch is asked again once a second: its answer only changes when the epoch is settled.
+                await Task.Delay(ex is FencedPastException ? MaxBackoff : backoff, _time);
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
             }
         }
@@ -280,15 +282,15 @@ internal sealed partial class MasterReplication
                 LogDeposed(_logger, RangeId, _epoch, ack.Epoch);
                 lock (_lock)
                 {
-                    feed.Failed = true;
                     feed.InSync = false;
                     feed.AckedSeq = -1;
-                    ReportLocked();
+                    feed.FencedPastEpoch = ack.Epoch;
                 }
 
                 _onDeposed(ack);
-                await Task.Delay(MaxBackoff, _time);
-                break;
+
+                // A failure of the feed's loop, so the feed stays failed (and a copy to it fails) until the epoch is settled.
+                throw new FencedPastException(ack.Epoch);
         }
     }
 
@@ -453,4 +455,7 @@ internal sealed partial class MasterReplication
         /// <summary>A heartbeat now (a read waits for the lease).</summary>
         Now,
     }
+
+    /// <summary>A replica answered that it follows (or was fenced for) a newer epoch than this master's.</summary>
+    private sealed class FencedPastException(long epoch) : Exception($"the replica follows epoch {epoch}");
 }

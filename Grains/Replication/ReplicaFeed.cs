@@ -53,6 +53,12 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, 
     public long FailingSinceTimestamp { get; set; }
 
     /// <summary>
+    /// The newer epoch the replica follows or was fenced for (0 while none): this master cannot feed it until that epoch
+    /// is settled, and a move's copy to it has failed.
+    /// </summary>
+    public long FencedPastEpoch { get; set; }
+
+    /// <summary>
     /// When the newest batch the replica acknowledged was sent: the replica promised, on receiving it, not to let a
     /// successor be promoted for a lease duration, so this master's lease runs from here.
     /// </summary>
