@@ -56,7 +56,15 @@ while (true)
         // ZooKeeper or the other silos unreachable: keep trying, so a data center restarting in any order comes back.
         var delay = TimeSpan.FromSeconds(Math.Min(10, 1 << Math.Min(failures++, 4)));
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss.fff} warn: DiMint silo could not join the cluster (attempt {failures}): {ex.GetBaseException().Message}; trying again in {delay.TotalSeconds:0} s"));
+        var parent = host.Services.GetRequiredService<ParentProcess>();
         await DisposeAsync(host);
+        if (parent.ProcessId is { } pid && !ParentProcess.IsRunning(pid))
+        {
+            // Its watcher only runs in a started host: an orphan must not keep trying for ever.
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss.fff} warn: parent process {pid} is gone; the silo stops trying"));
+            return 1;
+        }
+
         await Task.Delay(delay);
         continue;
     }

@@ -268,7 +268,7 @@ internal sealed partial class OverlordGrain
             {
                 try
                 {
-                    var copy = GrainFactory.GetGrain<IRangeReplicaGrain>(MasterReplication.ReplicaKey(c.Range.Id, c.At!));
+                    var copy = ReplicaOn(c.Range.Id, c.At!);
                     var call = fenceEpoch is null ? copy.GetStateAsync(c.Range.Id, includeMaster: true) : copy.FenceAsync(c.Range.Id, fenceEpoch[c.Range.Id]);
                     var state = await call.WaitAsync(timeout);
                     return (c.Range.Id, c.Member, At: c.At!, State: (ReplicaState?)state);

@@ -208,7 +208,7 @@ internal sealed partial class OverlordGrain
                 Reason = reason,
             },
             rangeId);
-        _ = RunAsync(op, () => replica ? MoveReplicaStepAsync(op, rangeId, from!, target) : MoveMasterStepAsync(op, rangeId, target));
+        _ = RunAsync(op, () => replica ? ChangeReplicaStepAsync(op, rangeId, from!, target) : MoveMasterStepAsync(op, rangeId, target));
         return op.Info;
     }
 
@@ -321,9 +321,6 @@ internal sealed partial class OverlordGrain
         await AfterChangeAsync(ring.Before, ring.After);
     }
 
-    private Task MoveReplicaStepAsync(RingOperation op, int rangeId, SiloAddress from, SiloAddress target) =>
-        ChangeReplicaStepAsync(op, rangeId, from, target);
-
     /// <summary>
     /// Changes one of a range's replicas: <paramref name="target"/> gets a copy (fed like a replica, counted toward nothing)
     /// unless it is null, then the master is fenced until a write quorum of the new configuration holds every write, the
@@ -430,7 +427,7 @@ internal sealed partial class OverlordGrain
                 .FirstOrDefault();
             if (target is not null)
             {
-                await MoveReplicaStepAsync(op, rangeId, silo, target);
+                await ChangeReplicaStepAsync(op, rangeId, silo, target);
             }
             else
             {

@@ -15,7 +15,8 @@ namespace DiMint.Grains.Ranges;
 /// <see cref="_sync"/>. <see cref="Header"/> is swapped whole under <see cref="_sync"/> and read without it. A master's
 /// uncommitted writes and its lease are set by its <c>MasterReplication</c>, from whichever thread received the
 /// acknowledgement that moved them. The replica fields (<see cref="SourceEpoch"/>, <see cref="Complete"/>, the promise)
-/// belong to the replica grain's lock.
+/// belong to the replica grain's lock while the copy is a replica; a promotion's activation sets <see cref="SourceEpoch"/>
+/// once, before the master's replication starts, which from then on only reads it.
 /// </remarks>
 internal sealed class RangeData
 {
@@ -66,6 +67,13 @@ internal sealed class RangeData
     /// copy alike (a master whose copy was fenced past its epoch neither acknowledges nor serves). Never lowered.
     /// </summary>
     public long FencedEpoch => Interlocked.Read(ref _fencedEpoch);
+
+    /// <summary>
+    /// Whether this copy is the master of <paramref name="epoch"/>, not retired and not fenced past it: only such a copy
+    /// takes writes and moves its commit point or lease. Safe from any thread (one header, read once).
+    /// </summary>
+    public bool IsUnfencedMasterOf(long epoch) =>
+        _header is { IsMaster: true, RetiredBy: null } header && header.Epoch == epoch && FencedEpoch <= epoch;
 
     /// <summary>The last write sequence number applied.</summary>
     public long AppliedSeq { get; set; }
@@ -146,8 +154,7 @@ internal sealed class RangeData
     {
         lock (_sync)
         {
-            var header = _header;
-            if (!header.IsMaster || header.Epoch != epoch || header.RetiredBy is not null || FencedEpoch > epoch)
+            if (!IsUnfencedMasterOf(epoch))
             {
                 return StoreOutcome.Refused;
             }

@@ -63,7 +63,7 @@ internal sealed partial class RangeGrain(
         var grainKey = this.GetPrimaryKeyString();
         var (id, epoch) = ParseKey(grainKey);
         _epoch = epoch;
-        if (store.TryGet(id, out var data) && data.IsMaster && data.Epoch == epoch && data.RetiredBy is null && data.FencedEpoch <= epoch)
+        if (store.TryGet(id, out var data) && data.IsUnfencedMasterOf(epoch))
         {
             // A new activation of the same master (Orleans deactivated the old one).
             Serve(data);

@@ -388,8 +388,7 @@ internal sealed partial class MasterReplication : IDisposable
         }
     }
 
-    private bool IsServingLocked() =>
-        _data.Header is { IsMaster: true, RetiredBy: null } header && header.Epoch == _epoch && _data.FencedEpoch <= _epoch;
+    private bool IsServingLocked() => _data.IsUnfencedMasterOf(_epoch);
 
     private ReplicaFeed NewFeed(SiloAddress silo) =>
         new(silo, _grains.GetGrain<IRangeReplicaGrain>(ReplicaKey(RangeId, silo)), _channel.LaneTo(silo));

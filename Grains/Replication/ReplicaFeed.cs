@@ -25,6 +25,10 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, 
     /// <summary>Whether the replica holds a complete copy following this master (it may count toward acknowledgements).</summary>
     public bool InSync { get; set; }
 
+    /// <summary>
+    /// Whether the feed was stopped (the replica left the configuration, or the master stopped replicating). Set under the
+    /// lock; a snapshot being sent also reads it without, between chunks (a stale read sends one chunk more).
+    /// </summary>
     public bool Stopped { get; set; }
 
     /// <summary>Whether the last exchange with the replica failed (it does not count as reachable).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using DiMint.Client;
 using DiMint.Testing;
@@ -44,6 +45,31 @@ public sealed class SiloStartupTests
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Silo_WaitingForZooKeeper_StopsTrying_WhenTheProcessThatStartedItIsGone()
+    {
+        using var parent = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
+        var (silo, _) = await DotnetProcess.StartAsync(
+            "DiMint.Silo.dll",
+            "could not join the cluster",
+            TimeSpan.FromSeconds(90),
+            [
+                "--zookeeper", $"127.0.0.1:{FreePorts.Block(1)}",
+                "--silo-port", FreePorts.Block(1).ToString(CultureInfo.InvariantCulture),
+                "--gateway-port", FreePorts.Block(1).ToString(CultureInfo.InvariantCulture),
+                "--parent-pid", parent.Id.ToString(CultureInfo.InvariantCulture),
+            ]);
+        await using (silo)
+        {
+            parent.Kill();
+            await parent.WaitForExitAsync();
+
+            // The next failed attempt (ZooKeeper's connect timeout, then at most the backoff) ends it.
+            Assert.Equal(1, await silo.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Contains($"parent process {parent.Id} is gone", silo.Output, StringComparison.Ordinal);
         }
     }
 }
