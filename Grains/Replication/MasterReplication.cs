@@ -354,7 +354,20 @@ internal sealed partial class MasterReplication : IDisposable
     }
 
     /// <summary>Replicas (not a move's targets) in sync whose feed is not failing; under <see cref="_lock"/>.</summary>
-    private int InSyncLocked() => _feeds.Values.Count(f => !f.IsLearner && f.InSync && !f.Failed);
+    private int InSyncLocked()
+    {
+        // A loop, not LINQ: it runs with each acknowledgement's status report.
+        var count = 0;
+        foreach (var feed in _feeds.Values)
+        {
+            if (!feed.IsLearner && feed.InSync && !feed.Failed)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
 
     private long ReplicaLagLocked()
     {

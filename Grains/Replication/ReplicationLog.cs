@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DiMint.Grains.Replication;
 
 /// <summary>
@@ -42,7 +44,7 @@ internal sealed class ReplicationLog
     {
         var start = (int)(from - FirstSeq);
         var count = Math.Min(max, Count - start);
-        return count <= 0 || start < 0 ? [] : _ops.GetRange(_head + start, count).ToArray();
+        return count <= 0 || start < 0 ? [] : CollectionsMarshal.AsSpan(_ops).Slice(_head + start, count).ToArray();
     }
 
     /// <summary>Forgets writes up to and including <paramref name="seq"/>.</summary>
