@@ -6,7 +6,11 @@ namespace DiMint.Client;
 
 public sealed partial class DimintClient
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// The longest pause between attempts: short, because a failover publishes the new master within about a second and
+    /// a pause is all that stands between a waiting request and it (each retry first asks for the ring, one shared call).
+    /// </summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long a call may wait before the client checks whether its range changed hands.</summary>
     private static readonly TimeSpan SlowCall = TimeSpan.FromSeconds(1);

@@ -43,7 +43,7 @@ public sealed class DimintClientOptions
     /// <summary>Where reads go by default: the master (the default), or a replica (query offloading, possibly stale by the replication lag).</summary>
     public ReadPreference ReadPreference { get; set; } = ReadPreference.Master;
 
-    /// <summary>The pause before retrying after a failed call (doubles each time, up to 1 s). Default 20 ms.</summary>
+    /// <summary>The pause before retrying after a failed call (doubles each time, up to 250 ms). Default 20 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>How long <see cref="DimintClient.ConnectAsync(DimintClientOptions?, CancellationToken)"/> keeps trying to reach a gateway. Default 30 s.</summary>

@@ -16,6 +16,18 @@ public interface IReplicationService : IGrainService
     /// </summary>
     [Alias("Apply")]
     Task<ReplicationAnswer[]> ApplyAsync(ReplicationBatch[] batches);
+
+    /// <summary>
+    /// <see cref="IRangeReplicaGrain.FenceAsync"/> on this silo's copy of <paramref name="rangeId"/>. Through the service
+    /// (addressed by silo) rather than the grain (found through Orleans' directory), so a promotion does not wait for
+    /// Orleans to declare a dead silo dead when that silo held the directory entries of live replicas.
+    /// </summary>
+    [Alias("Fence")]
+    Task<ReplicaState> FenceAsync(int rangeId, long epoch);
+
+    /// <summary><see cref="IRangeReplicaGrain.GetStateAsync"/> on this silo's copy of <paramref name="rangeId"/>, through the service.</summary>
+    [Alias("GetState")]
+    Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster);
 }
 
 /// <summary>What one replica answered to its batch in an <see cref="IReplicationService"/> call.</summary>

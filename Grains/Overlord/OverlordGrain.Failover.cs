@@ -6,7 +6,8 @@ namespace DiMint.Grains.Overlord;
 
 /// <summary>
 /// Health checks, promotions and repairs. The overlord probes every silo the ring names; a silo Orleans declares dead,
-/// or one that fails the probes for <see cref="ReplicationOptions.FailoverTimeout"/>, has failed. A range whose master
+/// one whose silo port refuses connections (its process is gone), or one that fails the probes for
+/// <see cref="ReplicationOptions.FailoverTimeout"/>, has failed. A range whose master
 /// failed is promoted only when a promotion quorum of its copies answers a fence (<see cref="RingPlanner.Promote"/>):
 /// the most advanced of them then holds every acknowledged write. Otherwise the range waits, unavailable, for copies to
 /// come back; it is never recreated empty (only an operator may, with <c>dimint recover</c>). Replicas on failed silos
@@ -98,7 +99,18 @@ internal sealed partial class OverlordGrain
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                return (Silo: silo, Up: false, Dead: !members.ContainsKey(silo) && !active.Contains(silo));
+                // Gone from the membership, or its process is (a kill seen at once rather than after FailoverTimeout).
+                var gone = !members.ContainsKey(silo) && !active.Contains(silo);
+                if (!gone && await SiloPortCheck.RefusesAsync(silo.Endpoint, options.ProbeTimeout, cancellationToken))
+                {
+                    gone = true;
+                    if (!_suspects.ContainsKey(silo))
+                    {
+                        LogPortRefused(logger, silo.ToString());
+                    }
+                }
+
+                return (Silo: silo, Up: false, Dead: gone);
             }
         }));
 
@@ -179,7 +191,9 @@ internal sealed partial class OverlordGrain
     {
         var options = replication.Value;
         var writeAcks = options.WriteAcks;
+        var started = time.GetTimestamp();
         var asked = await AskCopiesAsync(ranges, fenceEpoch: null);
+        var askedAfter = time.GetElapsedTime(started);
         var promotable = new List<RangeInfo>();
         foreach (var range in ranges)
         {
@@ -211,6 +225,7 @@ internal sealed partial class OverlordGrain
         }
 
         var fenced = await AskCopiesAsync(promotable, epochs);
+        var fencedAfter = time.GetElapsedTime(started);
         var promoted = new Dictionary<int, RangeInfo>();
         foreach (var range in promotable)
         {
@@ -248,12 +263,15 @@ internal sealed partial class OverlordGrain
             LogPromoted(logger, next.Id, old.Master.ToString(), next.Master.ToString(), next.Epoch, reason);
         }
 
+        LogPromotionTimes(logger, promoted.Count, askedAfter.TotalMilliseconds, fencedAfter.TotalMilliseconds, time.GetElapsedTime(started).TotalMilliseconds);
+
         MarkChanged(before, after);
     }
 
     /// <summary>
     /// Every reachable copy of each range, as what it holds: with <paramref name="fenceEpoch"/>, each copy is fenced for
-    /// that range's epoch first (and answers once its promise to the old master has run out); without, only asked.
+    /// that range's epoch first (and answers once its promise to the old master has run out); without, only asked. Asked
+    /// through each silo's <see cref="IReplicationService"/>.
     /// Copies on silos Orleans declared dead are not asked; copies that do not answer in time are left out.
     /// </summary>
     private async Task<Dictionary<int, Dictionary<SiloAddress, (SiloAddress At, ReplicaState State)>>> AskCopiesAsync(
@@ -268,8 +286,10 @@ internal sealed partial class OverlordGrain
             {
                 try
                 {
-                    var copy = ReplicaOn(c.Range.Id, c.At!);
-                    var call = fenceEpoch is null ? copy.GetStateAsync(c.Range.Id, includeMaster: true) : copy.FenceAsync(c.Range.Id, fenceEpoch[c.Range.Id]);
+                    // Through the silo's replication service, not the replica grain: a grain is found through Orleans'
+                    // directory, whose entries on a dead silo are only handed over once Orleans declares it dead.
+                    var copies = GrainFactory.GetGrain<IReplicationService>(ReplicationServiceId.At(c.At!));
+                    var call = fenceEpoch is null ? copies.GetStateAsync(c.Range.Id, includeMaster: true) : copies.FenceAsync(c.Range.Id, fenceEpoch[c.Range.Id]);
                     var state = await call.WaitAsync(timeout);
                     return (c.Range.Id, c.Member, At: c.At!, State: (ReplicaState?)state);
                 }
@@ -450,6 +470,12 @@ internal sealed partial class OverlordGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: its master at epoch {Epoch} reports replicas fenced past it; promoting the best copy again")]
     private static partial void LogResolvingEpoch(ILogger logger, int rangeId, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} refuses connections (its process is gone): it has failed")]
+    private static partial void LogPortRefused(ILogger logger, string silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Ranges} ranges promoted: copies asked in {AskedMs:0} ms, fenced by {FencedMs:0} ms, the ring published by {PublishedMs:0} ms")]
+    private static partial void LogPromotionTimes(ILogger logger, int ranges, double askedMs, double fencedMs, double publishedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} restarted its runtime as {Carrier}, which holds its range copies")]
     private static partial void LogCarrierFound(ILogger logger, string silo, string carrier);

@@ -4,7 +4,8 @@ namespace DiMint.Grains.Replication;
 
 /// <summary>
 /// Takes the write batches a master silo sends to the replicas on this silo, for the <see cref="ReplicationService"/>
-/// (batches that came as an Orleans call) and the data port (batches that came on a silo's connection) alike. Each batch
+/// (batches that came as an Orleans call) and the data port (batches that came on a silo's connection) alike, and the
+/// overlord's fences and questions before a promotion. Each batch
 /// goes to its range's replica grain here: applied on the calling thread under the grain's lock when it is active
 /// (<see cref="RangeReplicaGrain.ApplyFromSiloAsync"/>), else as a grain call, which activates it.
 /// </summary>
@@ -48,6 +49,23 @@ internal sealed class ReplicationReceiver(ILocalSiloDetails silo, IGrainFactory 
         }
 
         return answers;
+    }
+
+    /// <summary>
+    /// Fences this silo's copy of <paramref name="rangeId"/> on the calling thread when its replica grain is active here
+    /// (the fence takes the grain's lock, as batches do), else through a grain call, which activates it.
+    /// </summary>
+    public Task<ReplicaState> FenceAsync(int rangeId, long epoch)
+    {
+        var (key, grain) = Replica(rangeId);
+        return local.TryGet(key, out var active) ? active.FenceAsync(rangeId, epoch) : grain.FenceAsync(rangeId, epoch);
+    }
+
+    /// <summary>What this silo's copy of <paramref name="rangeId"/> holds; like <see cref="FenceAsync"/>, on the calling thread when its grain is active.</summary>
+    public Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster)
+    {
+        var (key, grain) = Replica(rangeId);
+        return local.TryGet(key, out var active) ? active.GetStateAsync(rangeId, includeMaster) : grain.GetStateAsync(rangeId, includeMaster);
     }
 
     private (string Key, IRangeReplicaGrain Grain) Replica(int rangeId) =>

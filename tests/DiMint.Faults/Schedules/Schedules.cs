@@ -91,21 +91,32 @@ public static class Schedules
             context.HealAll();
         });
 
-    /// <summary>The silo holding the most masters killed with SIGKILL under load, and a new one started on its host 10 s later.</summary>
+    /// <summary>
+    /// The silo holding the most masters, other than the overlord's, killed with SIGKILL under load, and a new one started
+    /// on its host 10 s later: the overlord sees the kill and fails its ranges over.
+    /// </summary>
     public static Schedule KillMaster { get; } = new(
         "kill9-master",
-        "kill -9 of the silo holding the most masters; a new silo process on its host 10 s later; 20 s of load in all",
+        "kill -9 of the silo holding the most masters, not the overlord's; a new silo process on its host 10 s later; 20 s of load in all",
         async context =>
         {
             await context.BeginAsync();
-            var victim = MostMasters(context);
-            context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
-            await context.Cluster.KillAsync(victim);
-            context.Note($"killed {victim.Host.Name}");
-            await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
-            await context.Cluster.RestartAsync(victim);
-            context.Note($"restarted {victim.Host.Name} (pid {victim.Process?.ProcessId})");
-            await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
+            var overlord = await OverlordSiloAsync(context);
+            await KillAndRestartAsync(context, MostMasters(context, except: overlord));
+        });
+
+    /// <summary>
+    /// The overlord's silo (holding masters too) killed with SIGKILL under load, and a new one started on its host 10 s
+    /// later: the overlord must start elsewhere before anything fails over.
+    /// </summary>
+    public static Schedule KillOverlord { get; } = new(
+        "kill9-overlord",
+        "kill -9 of the overlord's silo, which holds masters too; a new silo process on its host 10 s later; 20 s of load in all",
+        async context =>
+        {
+            await context.BeginAsync();
+            var overlord = await OverlordSiloAsync(context) ?? throw new InvalidOperationException("No silo hosts the overlord.");
+            await KillAndRestartAsync(context, overlord);
         });
 
     /// <summary>The short set: what CI runs on every change.</summary>
@@ -114,7 +125,7 @@ public static class Schedules
     /// <summary>The long set: every schedule, then <paramref name="randomized"/> random ones from <paramref name="seed"/>.</summary>
     public static IReadOnlyList<Schedule> Long(int seed, int randomized = 3) =>
     [
-        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, ZooKeeperLeaderIsolated, KillMaster,
+        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, ZooKeeperLeaderIsolated, KillMaster, KillOverlord,
         .. Enumerable.Range(0, randomized).Select(i => Random(seed + i)),
     ];
 
@@ -173,8 +184,7 @@ public static class Schedules
     {
         var cluster = context.Cluster;
         await context.BeginAsync();
-        var overlord = (await cluster.Observer.GetClusterStatusAsync()).Overlord;
-        var overlordSilo = overlord is null ? null : cluster.SiloOf(overlord);
+        var overlordSilo = await OverlordSiloAsync(context);
         var others = cluster.Silos.Where(s => s != overlordSilo).ToArray();
         var minority = overlordInMinority && overlordSilo is not null ? new[] { overlordSilo, others[0] } : others.Take(2).ToArray();
         context.ServingSide = cluster.Silos.Except(minority).ToHashSet();
@@ -183,6 +193,22 @@ public static class Schedules
         context.HealAll();
     }
 
-    private static FaultSilo MostMasters(FaultContext context) =>
-        context.RingAtStart!.Ranges.GroupBy(r => r.Master).OrderByDescending(g => g.Count()).Select(g => context.Cluster.SiloOf(g.Key)).First(s => s is not null)!;
+    private static FaultSilo MostMasters(FaultContext context, FaultSilo? except = null) =>
+        context.RingAtStart!.Ranges.GroupBy(r => r.Master).OrderByDescending(g => g.Count()).Select(g => context.Cluster.SiloOf(g.Key)).First(s => s is not null && s != except)!;
+
+    /// <summary>The silo hosting the overlord, as the cluster's status names it (null when none does yet).</summary>
+    private static async Task<FaultSilo?> OverlordSiloAsync(FaultContext context) =>
+        (await context.Cluster.Observer.GetClusterStatusAsync()).Overlord is { } overlord ? context.Cluster.SiloOf(overlord) : null;
+
+    /// <summary>Kills <paramref name="victim"/> with SIGKILL, and 10 s later starts a new process on its host.</summary>
+    private static async Task KillAndRestartAsync(FaultContext context, FaultSilo victim)
+    {
+        context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
+        await context.Cluster.KillAsync(victim);
+        context.Note($"killed {victim.Host.Name}");
+        await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
+        await context.Cluster.RestartAsync(victim);
+        context.Note($"restarted {victim.Host.Name} (pid {victim.Process?.ProcessId})");
+        await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
+    }
 }
