@@ -225,13 +225,7 @@ internal sealed partial class MasterReplication
     /// <summary>Holds a snapshot back to <see cref="RebalanceOptions.TransferBytesPerSecond"/>, so foreground requests keep their latency.</summary>
     private async Task ThrottleAsync(long sent, long startedTimestamp)
     {
-        var rate = _rebalance.TransferBytesPerSecond;
-        if (rate <= 0)
-        {
-            return;
-        }
-
-        var due = TimeSpan.FromSeconds((double)sent / rate) - _time.GetElapsedTime(startedTimestamp);
+        var due = TransferThrottle.Delay(sent, _rebalance.TransferBytesPerSecond, _time.GetElapsedTime(startedTimestamp));
         if (due > TimeSpan.Zero)
         {
             await Task.Delay(due, _time);
