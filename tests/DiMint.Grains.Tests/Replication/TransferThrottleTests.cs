@@ -4,7 +4,7 @@ using DiMint.Grains.Replication;
 namespace DiMint.Grains.Tests.Replication;
 
 /// <summary>
-/// How long a copy waits between chunks to keep to <c>TransferBytesPerSecond</c>; <c>CopyLeaseAndThrottleTests</c>
+/// How long a copy waits between chunks to keep to <c>TransferBytesPerSecond</c>; <see cref="CopyTests"/>
 /// shows a real copy held to it.
 /// </summary>
 [Trait("Category", "Unit")]
