@@ -32,6 +32,9 @@ public sealed class ZooKeeperGatewayListProvider : IGatewayListProvider, IAsyncD
         MaxStaleness = gatewayOptions.Value.GatewayListRefreshPeriod;
     }
 
+    /// <summary>The session this provider uses (tests expire it from outside).</summary>
+    internal ZooKeeperSessionHolder Session => _session;
+
     /// <inheritdoc />
     public TimeSpan MaxStaleness { get; }
 

@@ -31,6 +31,9 @@ public sealed partial class ZooKeeperMembershipTable : IMembershipTable, IAsyncD
         _store = new ZooKeeperMembershipStore(_session, clusterOptions.Value.ClusterId);
     }
 
+    /// <summary>The session this provider uses (tests expire it from outside).</summary>
+    internal ZooKeeperSessionHolder Session => _session;
+
     /// <inheritdoc />
     [Obsolete("Use InitializeMembershipTableAsync instead.")]
     public Task InitializeMembershipTable(bool tryInitTableVersion) => InitializeMembershipTableAsync(tryInitTableVersion);

@@ -20,6 +20,9 @@ internal sealed class ZooKeeperSessionHolder : IAsyncDisposable
         _logger = logger;
     }
 
+    /// <summary>The client of the session in use, or null before the first call (tests expire its session from outside).</summary>
+    internal ZooKeeperClient? Current => Volatile.Read(ref _client);
+
     public async Task<ZooKeeperClient> GetClientAsync(CancellationToken cancellationToken = default)
     {
         var client = Volatile.Read(ref _client);

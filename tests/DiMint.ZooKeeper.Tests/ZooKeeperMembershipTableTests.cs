@@ -219,6 +219,56 @@ public sealed class ZooKeeperMembershipTableTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionExpired_TheTableOpensANewSession_KeepsEveryRow_AndTakesWritesWithTheETagsReadBefore()
+    {
+        var first = MembershipEntries.New(SiloStatus.Active);
+        Assert.True(await _table.InsertRowAsync(first, (await _table.ReadAllAsync()).Version.Next()));
+        var before = await _table.ReadAllAsync();
+
+        var expired = await SessionExpiry.ExpireAsync(_table.Session, _zooKeeper.ConnectionString);
+        var after = await _table.ReadAllAsync();
+
+        // The rows are persistent nodes: the session that wrote them is gone, the rows, versions and ETags are not.
+        Assert.NotEqual(expired, _table.Session.Current!.SessionId);
+        Assert.Equal(before.Version, after.Version);
+        var (kept, keptETag) = Assert.Single(after.Members);
+        Assert.Equal(before.Members[0].Item2, keptETag);
+        AssertSameEntry(first, kept);
+
+        // Orleans keeps the ETags it read and writes with them after the expiry: they still match.
+        first.Status = SiloStatus.ShuttingDown;
+        Assert.True(await _table.UpdateRowAsync(first, before.Members[0].Item2, before.Version.Next()));
+        var second = MembershipEntries.New(SiloStatus.Active);
+        Assert.True(await _table.InsertRowAsync(second, (await _table.ReadAllAsync()).Version.Next()));
+        second.IAmAliveTime = second.IAmAliveTime.AddSeconds(30);
+        await _table.UpdateIAmAliveAsync(second);
+        var final = await _table.ReadAllAsync();
+
+        Assert.Equal(before.Version.Version + 2, final.Version.Version);
+        Assert.Equal(2, final.Members.Count);
+        AssertSameEntry(first, final.Members.Single(m => m.Item1.SiloAddress.Equals(first.SiloAddress)).Item1);
+        AssertSameEntry(second, final.Members.Single(m => m.Item1.SiloAddress.Equals(second.SiloAddress)).Item1);
+    }
+
+    [Fact]
+    public async Task GatewayListProvider_AfterItsSessionExpired_OpensANewOne_AndServesTheCurrentGateways()
+    {
+        var first = MembershipEntries.New(SiloStatus.Active);
+        Assert.True(await _table.InsertRowAsync(first, (await _table.ReadAllAsync()).Version.Next()));
+        await using var provider = NewGatewayListProvider();
+        await provider.InitializeGatewayListProviderAsync();
+        Assert.Equal([GatewayOf(first)], await provider.GetGatewaysAsync());
+
+        var expired = await SessionExpiry.ExpireAsync(provider.Session, _zooKeeper.ConnectionString);
+        var second = MembershipEntries.New(SiloStatus.Active);
+        Assert.True(await _table.InsertRowAsync(second, (await _table.ReadAllAsync()).Version.Next()));
+        var gateways = await provider.GetGatewaysAsync();
+
+        Assert.NotEqual(expired, provider.Session.Current!.SessionId);
+        Assert.Equal(new[] { GatewayOf(first), GatewayOf(second) }.OrderBy(g => g.ToString()), gateways.OrderBy(g => g.ToString()));
+    }
+
+    [Fact]
     public async Task GatewayListProvider_ReturnsTheGatewaysOfActiveSilos()
     {
         var active = MembershipEntries.New(SiloStatus.Active);
@@ -230,19 +280,23 @@ public sealed class ZooKeeperMembershipTableTests : IAsyncLifetime
             Assert.True(await _table.InsertRowAsync(entry, (await _table.ReadAllAsync()).Version.Next()));
         }
 
-        await using var provider = new ZooKeeperGatewayListProvider(
-            Options.Create(new ZooKeeperClusteringOptions { ConnectionString = _zooKeeper.ConnectionString }),
-            Options.Create(new ClusterOptions { ClusterId = _clusterId, ServiceId = "dimint" }),
-            Options.Create(new GatewayOptions { GatewayListRefreshPeriod = TimeSpan.FromSeconds(7) }),
-            NullLogger<ZooKeeperGatewayListProvider>.Instance);
+        await using var provider = NewGatewayListProvider();
         await provider.InitializeGatewayListProviderAsync();
         var gateways = await provider.GetGatewaysAsync();
 
-        var expected = SiloAddress.New(active.SiloAddress.Endpoint.Address, active.ProxyPort, active.SiloAddress.Generation).ToGatewayUri();
-        Assert.Equal(expected, Assert.Single(gateways));
+        Assert.Equal(GatewayOf(active), Assert.Single(gateways));
         Assert.True(provider.IsUpdatable);
         Assert.Equal(TimeSpan.FromSeconds(7), provider.MaxStaleness);
     }
+
+    private static Uri GatewayOf(MembershipEntry entry) =>
+        SiloAddress.New(entry.SiloAddress.Endpoint.Address, entry.ProxyPort, entry.SiloAddress.Generation).ToGatewayUri();
+
+    private ZooKeeperGatewayListProvider NewGatewayListProvider() => new(
+        Options.Create(new ZooKeeperClusteringOptions { ConnectionString = _zooKeeper.ConnectionString }),
+        Options.Create(new ClusterOptions { ClusterId = _clusterId, ServiceId = "dimint" }),
+        Options.Create(new GatewayOptions { GatewayListRefreshPeriod = TimeSpan.FromSeconds(7) }),
+        NullLogger<ZooKeeperGatewayListProvider>.Instance);
 
     private static void AssertSameEntry(MembershipEntry expected, MembershipEntry actual)
     {
