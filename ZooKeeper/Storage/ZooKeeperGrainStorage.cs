@@ -41,6 +41,9 @@ public sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecyclePar
         _session = new ZooKeeperSessionHolder(options.ConnectionString, options.SessionTimeout, logger);
     }
 
+    /// <summary>The session this provider uses (tests expire it from outside).</summary>
+    internal ZooKeeperSessionHolder Session => _session;
+
     /// <summary>The znode that holds <paramref name="stateName"/> of <paramref name="grainId"/>.</summary>
     public string GetPath(string stateName, GrainId grainId) =>
         $"{(_rootPath == "/" ? string.Empty : _rootPath)}/{ZnodeName.Escape(stateName)}/{ZnodeName.Escape(grainId.ToString())}";

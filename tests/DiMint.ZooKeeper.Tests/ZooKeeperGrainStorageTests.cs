@@ -1,3 +1,4 @@
+using DiMint.Testing;
 using DiMint.Testing.ZooKeeper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -26,13 +27,7 @@ public sealed class ZooKeeperGrainStorageTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new ZooKeeperStorageOptions
-        {
-            ConnectionString = _zooKeeper.ConnectionString,
-            GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer(Options.Create(new SystemTextJsonGrainStorageSerializerOptions())),
-        };
-        _storage = new ZooKeeperGrainStorage(
-            "zk", options, Options.Create(new ClusterOptions { ClusterId = _clusterId, ServiceId = "dimint" }), NullLogger<ZooKeeperGrainStorage>.Instance);
+        _storage = NewStorage(_zooKeeper.ConnectionString);
         _client = await ZooKeeperClient.ConnectAsync(_zooKeeper.ConnectionString);
     }
 
@@ -137,6 +132,79 @@ public sealed class ZooKeeperGrainStorageTests : IAsyncLifetime
         Assert.Null(state.ETag);
         Assert.False(state.RecordExists);
         Assert.Null(await _client.ExistsAsync(_storage.GetPath(StateName, grainId)));
+    }
+
+    [Fact]
+    public async Task SessionExpired_TheStorageOpensANewSession_AndReadsAndWritesWithTheSameETags()
+    {
+        var grainId = GrainId.Create("overlord", Guid.NewGuid().ToString("N"));
+        var state = new GrainState<RingState>(new RingState(1, ["before"]));
+        await _storage.WriteStateAsync(StateName, grainId, state);
+        var stale = new GrainState<RingState>();
+        await _storage.ReadStateAsync(StateName, grainId, stale);
+
+        var expired = await SessionExpiry.ExpireAsync(_storage.Session, _zooKeeper.ConnectionString);
+        var read = new GrainState<RingState>();
+        await _storage.ReadStateAsync(StateName, grainId, read);
+
+        // The state is a persistent node: it outlives the session that wrote it, at the same version.
+        Assert.NotEqual(expired, _storage.Session.Current!.SessionId);
+        Assert.True(read.RecordExists);
+        Assert.Equal("0", read.ETag);
+        Assert.Equal(["before"], read.State!.Ranges);
+
+        // The overlord keeps its ETag across the expiry: its next write is still a compare-and-swap from it.
+        state.State = new RingState(2, ["after"]);
+        await _storage.WriteStateAsync(StateName, grainId, state);
+        stale.State = new RingState(2, ["stale"]);
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => _storage.WriteStateAsync(StateName, grainId, stale));
+
+        Assert.Equal("1", state.ETag);
+        Assert.Equal("1", conflict.StoredEtag);
+        var final = new GrainState<RingState>();
+        await _storage.ReadStateAsync(StateName, grainId, final);
+        Assert.Equal("1", final.ETag);
+        Assert.Equal(["after"], final.State!.Ranges);
+    }
+
+    [Fact]
+    public async Task WriteWhoseAnswerIsLostWhenTheSessionExpires_IsAppliedOnce_AndItsRetryConflicts()
+    {
+        await using var proxy = ReplyHoldingProxy.Start(_zooKeeper.ConnectionString);
+        await using var storage = NewStorage(proxy.ConnectionString);
+        var grainId = GrainId.Create("overlord", Guid.NewGuid().ToString("N"));
+        await storage.WriteStateAsync(StateName, grainId, new GrainState<RingState>(new RingState(1, ["before"])));
+        var state = new GrainState<RingState>();
+        await storage.ReadStateAsync(StateName, grainId, state);
+
+        // The server applies the write and answers; the answer is held, and the session expires before it arrives.
+        proxy.HoldReplies();
+        state.State = new RingState(2, ["lost answer"]);
+        var write = storage.WriteStateAsync(StateName, grainId, state);
+        await Wait.UntilAsync(() => proxy.HeldReplies == 1, TimeSpan.FromSeconds(20), "the server to answer the write", TimeSpan.FromMilliseconds(25));
+        await SessionExpiry.ExpireAsync(storage.Session, _zooKeeper.ConnectionString);
+
+        await Assert.ThrowsAsync<ConnectionLossException>(() => write);
+        Assert.Equal("0", state.ETag);
+        var read = new GrainState<RingState>();
+        await storage.ReadStateAsync(StateName, grainId, read);
+        Assert.Equal("1", read.ETag);
+        Assert.Equal(["lost answer"], read.State!.Ranges);
+
+        // Sent again from the ETag it was sent with, the write is refused, not applied a second time.
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, grainId, state));
+        Assert.Equal(1, (await _client.ExistsAsync(storage.GetPath(StateName, grainId)))!.Version);
+    }
+
+    private ZooKeeperGrainStorage NewStorage(string connectionString)
+    {
+        var options = new ZooKeeperStorageOptions
+        {
+            ConnectionString = connectionString,
+            GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer(Options.Create(new SystemTextJsonGrainStorageSerializerOptions())),
+        };
+        return new ZooKeeperGrainStorage(
+            "zk", options, Options.Create(new ClusterOptions { ClusterId = _clusterId, ServiceId = "dimint" }), NullLogger<ZooKeeperGrainStorage>.Instance);
     }
 
     /// <summary>A stand-in for the ring the overlord publishes.</summary>
