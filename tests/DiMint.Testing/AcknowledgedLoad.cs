@@ -38,6 +38,12 @@ public sealed class AcknowledgedLoad : IAsyncDisposable
     /// <summary>Operations that failed after the client's retries, and reads that did not return the acknowledged value.</summary>
     public ConcurrentQueue<string> Failures { get; } = new();
 
+    /// <summary>
+    /// Reads that answered, with another value than the acknowledged one or none (also in <see cref="Failures"/>): lost
+    /// or stale data, as opposed to an operation that failed after its retries.
+    /// </summary>
+    public ConcurrentQueue<string> WrongReads { get; } = new();
+
     public long Reads => Interlocked.Read(ref _reads);
 
     /// <summary>The longest any operation took since the last <see cref="ResetSlowest"/>, retries included.</summary>
@@ -124,7 +130,9 @@ public sealed class AcknowledgedLoad : IAsyncDisposable
                 var (found, value) = await _client.TryGetAsync<string>(key);
                 if (!found || value != expected)
                 {
-                    Failures.Enqueue($"get {key}: {(found ? $"'{value}'" : "not found")}, acknowledged '{expected}'");
+                    var wrong = $"get {key}: {(found ? $"'{value}'" : "not found")}, acknowledged '{expected}'";
+                    WrongReads.Enqueue(wrong);
+                    Failures.Enqueue(wrong);
                 }
 
                 Interlocked.Increment(ref _reads);
