@@ -15,6 +15,9 @@ public enum RingOperationState
     /// <summary>Finished: the ring has the new layout.</summary>
     Done = 4,
 
-    /// <summary>Given up before the ring switch: the ring is as before, nothing was lost.</summary>
+    /// <summary>
+    /// Given up before the ring switch: the ring is as before, nothing was lost. A drain or a merge given up keeps the
+    /// steps it finished (ranges moved off the silo; the move that put both masters on one silo).
+    /// </summary>
     RolledBack = 5,
 }

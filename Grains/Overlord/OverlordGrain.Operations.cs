@@ -251,6 +251,9 @@ internal sealed partial class OverlordGrain
         {
             // Both masters must be on one silo: the upper range's moves to the lower's first.
             await MoveMasterStepAsync(op, upperId, lower.Master);
+
+            // That move is a step: only the merge's own ring switch commits the merge.
+            op.Committed = false;
             op.Info = op.Info with { State = RingOperationState.Running };
         }
 
@@ -588,7 +591,9 @@ internal sealed partial class OverlordGrain
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogOperationFailed(logger, op.Id, op.Info.Kind.ToString(), ex.Message);
-            Finish(op, op.Committed ? RingOperationState.Done : RingOperationState.RolledBack, ex.Message);
+            // A drain is done once its silo holds nothing, not because one of its steps switched the ring: a drain given
+            // up says so, and its silo may get ranges again.
+            Finish(op, op.Committed && op.Info.Kind != RingOperationKind.Drain ? RingOperationState.Done : RingOperationState.RolledBack, ex.Message);
         }
         finally
         {
@@ -710,7 +715,10 @@ internal sealed partial class OverlordGrain
 
         public int[] RangeIds { get; } = rangeIds;
 
-        /// <summary>Set once the ring switch is published: from then on the operation is done, whatever follows.</summary>
+        /// <summary>
+        /// Set once the ring switch is published: from then on the operation is done, whatever follows. A merge clears it
+        /// after the move that precedes it; a drain, made of such steps, is done only when its silo holds nothing.
+        /// </summary>
         public bool Committed { get; set; }
     }
 
