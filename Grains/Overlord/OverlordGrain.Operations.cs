@@ -474,6 +474,12 @@ internal sealed partial class OverlordGrain
                     throw new OperationRolledBackException($"silo {target} left while receiving range {range.Id}");
                 }
 
+                if (!IsUsable(range.Master))
+                {
+                    // The failover skips a range an operation holds: give it back now, not after CopyStallTimeout.
+                    throw new OperationRolledBackException($"silo {range.Master} left while sending range {range.Id}");
+                }
+
                 if (_ring!.FindById(range.Id)?.GrainKey != range.GrainKey)
                 {
                     throw new OperationRolledBackException($"range {range.Id} changed hands (a failover) while copying");
