@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using DiMint.Client;
+using DiMint.Testing;
+using DiMint.Testing.Processes;
+using DiMint.Testing.ZooKeeper;
+using Xunit.Abstractions;
+
+namespace DiMint.Cli.Tests;
+
+/// <summary>
+/// A silo process killed (SIGKILL) in the middle of a split, of a merge and of a drain, one after the other on one
+/// cluster, under a client load: each operation ends (done, or rolled back), the ring stays consistent and names no
+/// dead silo once the failover is done, and no acknowledged write is lost.
+/// </summary>
+[Trait("Category", "Process")]
+public sealed class RingOperationFailureTests(ITestOutputHelper output)
+{
+    /// <summary>Generous: an operation that has not ended by then hangs.</summary>
+    private static readonly TimeSpan OperationEnd = TimeSpan.FromSeconds(120);
+
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["DiMint__Replication__ReplicationFactor"] = "2",
+        ["DiMint__Rebalance__AutoBalance"] = "false",
+        ["DiMint__Rebalance__TransferBytesPerSecond"] = "262144",
+    };
+
+    [Fact]
+    public async Task KillingASilo_MidSplit_MidMerge_MidDrain_EndsEachOperation_AndLosesNoAcknowledgedWrite()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var zooKeeper = await ZooKeeperEnsemble.StartStandaloneAsync();
+        await using var cluster = await LocalClusterProcess.StartAsync(5, Settings, "--zookeeper", zooKeeper.ConnectionString, "--ranges-per-silo", "2");
+        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString });
+        await SettledAsync(client, replicas: 1);
+        await using var load = AcknowledgedLoad.Start(client, "ringops", writers: 3, readers: 1);
+        var killed = new List<SiloAddress>();
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: cluster up");
+
+        // Split: the master's silo dies while the split runs. The range holds many keys, so the master's pass that builds
+        // the halves under the fence (PrepareSplitAsync, sent before StartSplitAsync answers) lasts: the kill lands in the
+        // fence, before the ring switch, and the split is rolled back while its range fails over. (Done would mean the
+        // kill came after the ring switch: then the halves fail over.)
+        var status = await client.GetClusterStatusAsync();
+        var range = status.Ranges.Select(r => r.Range).First(r => !r.Master.Equals(status.Overlord));
+        await FillAsync(client, range, "split", keys: 150_000, valueLength: 1);
+        var victim = range.Master;
+        using (var master = ProcessOf(await client.GetClusterStatusAsync(), victim))
+        {
+            var split = await client.StartSplitAsync(range.Id);
+            master.Kill();
+            await master.WaitForExitAsync();
+            killed.Add(victim);
+            var (ended, _) = await EndAsync(client, split, killed, "split");
+            var ring = await client.GetRingAsync(refresh: true);
+            var splitDone = ring.FindById(range.Id) is null && ring.Ranges.Count(r => range.Contains(r.Start)) == 2;
+            var unchanged = ring.FindById(range.Id) is { } same && (same.Start, same.End) == (range.Start, range.End);
+            Assert.True(ended is null ? splitDone : ended == DiMintErrorCode.OperationRolledBack ? unchanged : splitDone || unchanged, $"the split ended {ended?.ToString() ?? "Done"}, but the ring says otherwise");
+        }
+
+        await SettledAsync(client, replicas: 1);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: split over");
+
+        // Merge: two adjacent ranges whose masters live apart, so the merge's first step moves the upper range's master
+        // next to the lower's with a (throttled) copy. The lower range's master's silo, the copy's target, dies mid-copy:
+        // the merge is rolled back, both ranges stay, and the lower one fails over.
+        status = await client.GetClusterStatusAsync();
+        var ranges = status.Ranges.Select(r => r.Range).ToArray();
+        var (lower, upper) = Enumerable.Range(0, ranges.Length - 1).Select(i => (Lower: ranges[i], Upper: ranges[i + 1]))
+            .First(p => !p.Lower.Master.Equals(status.Overlord) && !p.Upper.Master.Equals(p.Lower.Master) && !p.Upper.Replicas.Contains(p.Lower.Master));
+        await FillAsync(client, upper, "merge", keys: 2_000, valueLength: 1_000);
+        victim = lower.Master;
+        var merge = await client.StartMergeAsync(lower.Id, upper.Id);
+        await KillMidCopyAsync(client, merge, victim);
+        killed.Add(victim);
+        {
+            var (ended, _) = await EndAsync(client, merge, killed, "merge");
+            var ring = await client.GetRingAsync(refresh: true);
+            var mergeDone = ring.FindById(lower.Id) is null && ring.FindById(upper.Id) is null && ring.Ranges.Any(r => (r.Start, r.End) == (lower.Start, upper.End));
+            var unchanged = ring.FindById(lower.Id) is not null && ring.FindById(upper.Id) is not null;
+            Assert.True(ended is null ? mergeDone : ended == DiMintErrorCode.OperationRolledBack ? unchanged : mergeDone || unchanged, $"the merge ended {ended?.ToString() ?? "Done"}, but the ring says otherwise");
+        }
+
+        await SettledAsync(client, replicas: 1);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: merge over");
+
+        // Drain: the first range the drain handles is mastered on the drained silo, so the drain first hands its master to
+        // the replica (a role swap, a ring switch), then copies the range from that new master to the third silo to
+        // replace the drained silo's copy (throttled). The new master's silo, holding copies, dies mid-copy, after a
+        // step of the drain switched the ring: the drain goes on or gives up (rolled back), and if it says done, the ring
+        // names the drained silo nowhere (a drain given up used to say done, its swap step having switched the ring).
+        status = await client.GetClusterStatusAsync();
+        var (drained, first) = status.Silos.Where(s => s.IsUp)
+            .Select(s => (Silo: s.Address, First: status.Ranges.Select(r => r.Range).First(r => r.Master.Equals(s.Address) || r.Replicas.Contains(s.Address))))
+            .First(d => d.First.Master.Equals(d.Silo) && !d.First.Replicas[0].Equals(status.Overlord));
+        victim = first.Replicas[0];
+        await FillAsync(client, first, "drain", keys: 2_000, valueLength: 1_000);
+        var drain = await client.StartDrainAsync(drained);
+        await KillMidCopyAsync(client, drain, victim);
+        killed.Add(victim);
+        {
+            var (ended, info) = await EndAsync(client, drain, killed, "drain");
+            var ring = await client.GetRingAsync(refresh: true);
+            Assert.True(ended is not null || !ring.Ranges.Any(r => r.Master.Equals(drained) || r.Replicas.Contains(drained)), $"the drain of {drained} says done ({info.Reason}), but the ring still names it: {string.Join(", ", ring.Ranges.Where(r => r.Master.Equals(drained) || r.Replicas.Contains(drained)).Select(r => r.Id))}");
+        }
+
+        await SettledAsync(client, replicas: null);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: drain over");
+
+        var written = load.Acknowledged.Count;
+        await load.WaitForWritesAsync(written + 300, TimeSpan.FromSeconds(60));
+        await load.StopAsync();
+        output.WriteLine($"{load.Acknowledged.Count} writes and {load.Reads} reads, {load.Failures.Count} failed; slowest operation {load.Slowest.TotalSeconds:0.00} s");
+        foreach (var failure in load.Failures.Take(5))
+        {
+            output.WriteLine(failure);
+        }
+
+        Assert.Empty(load.Failures);
+        Assert.Empty(await load.FindLostAsync());
+        var final = await client.GetRingAsync(refresh: true);
+        final.Validate();
+        Assert.DoesNotContain(final.Ranges, r => killed.Contains(r.Master) || r.Replicas.Any(killed.Contains));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: done");
+    }
+
+    /// <summary>Kills <paramref name="victim"/> once the operation's (throttled) copy is under way.</summary>
+    private async Task KillMidCopyAsync(DimintClient client, RingOperationInfo operation, SiloAddress victim)
+    {
+        await Wait.UntilAsync(
+            async () => await client.GetOperationAsync(operation.Id) is { State: RingOperationState.Running, BytesMoved: > 0 },
+            TimeSpan.FromSeconds(30),
+            $"the copy of the {operation.Kind} to be under way",
+            TimeSpan.FromMilliseconds(20));
+        using var process = ProcessOf(await client.GetClusterStatusAsync(), victim);
+        process.Kill();
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>
+    /// How the operation ended (null: done; OperationRolledBack; UnknownOperation when the overlord forgot it), once the
+    /// ring names none of the <paramref name="killed"/> silos and validates. The operation must still have been running
+    /// just after the kill, and must end within <see cref="OperationEnd"/>.
+    /// </summary>
+    private async Task<(DiMintErrorCode? Code, RingOperationInfo Info)> EndAsync(DimintClient client, RingOperationInfo operation, List<SiloAddress> killed, string what)
+    {
+        // Asked at once, before Orleans declares the killed silo dead (the overlord's activation may go with it, and its
+        // successor knows nothing of the operation).
+        RingOperationInfo? afterKill = null;
+        await Wait.UntilAsync(async () => { afterKill = await client.GetOperationAsync(operation.Id); return true; }, TimeSpan.FromSeconds(30), $"the overlord to answer about the {what}");
+        output.WriteLine($"{what} {operation.Id} just after {killed[^1]} was killed: {afterKill?.State.ToString() ?? "unknown"}");
+        Assert.True(afterKill?.State is RingOperationState.Running or RingOperationState.Fencing, $"the {what} was {afterKill?.State.ToString() ?? "unknown"} just after the kill: the kill did not land mid-{what}");
+
+        var clock = Stopwatch.StartNew();
+        DiMintErrorCode? code = null;
+        var info = afterKill ?? operation;
+        try
+        {
+            info = await client.WaitForOperationAsync(operation.Id).WaitAsync(OperationEnd);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The {what} {operation.Id} did not end within {OperationEnd.TotalSeconds:0} s of the kill: {await client.GetOperationAsync(operation.Id)}");
+        }
+        catch (RingOperationException ex)
+        {
+            code = ex.Code;
+            info = await client.GetOperationAsync(operation.Id) ?? info;
+        }
+
+        output.WriteLine($"{what} ended {code?.ToString() ?? "Done"} after {clock.Elapsed.TotalSeconds:0.0} s: {info.Reason}");
+        Assert.True(code is null or DiMintErrorCode.OperationRolledBack or DiMintErrorCode.UnknownOperation, $"the {what} ended {code}");
+        await Wait.UntilAsync(
+            async () => (await client.GetRingAsync(refresh: true)).Ranges.All(r => !killed.Contains(r.Master) && !r.Replicas.Any(killed.Contains)),
+            TimeSpan.FromSeconds(90),
+            $"the ring to name none of the killed silos after the {what}");
+        (await client.GetRingAsync(refresh: true)).Validate();
+        return (code, info);
+    }
+
+    /// <summary>
+    /// Waits until no ring operation runs (repairs included) and, with <paramref name="replicas"/>, every range has that
+    /// many replicas, all in sync.
+    /// </summary>
+    private static Task SettledAsync(DimintClient client, int? replicas) =>
+        Wait.UntilAsync(
+            async () => (await client.GetOperationsAsync()).All(o => o.IsFinished)
+                && (replicas is not { } n || (await client.GetClusterStatusAsync()).Ranges.All(r => r.Range.Replicas.Length == n && r.ReplicasInSync == n)),
+            TimeSpan.FromSeconds(90),
+            replicas is { } count ? $"no operation running, every range with {count} replica(s) in sync" : "no operation running");
+
+    private static Process ProcessOf(ClusterStatus status, SiloAddress silo) =>
+        Process.GetProcessById(status.Silos.Single(s => s.Address.Equals(silo)).ProcessId);
+
+    /// <summary><paramref name="keys"/> keys in <paramref name="range"/>, each with a value of <paramref name="valueLength"/> characters.</summary>
+    private static async Task FillAsync(DimintClient client, RangeInfo range, string prefix, int keys, int valueLength)
+    {
+        var value = new string('x', valueLength);
+        var inRange = Enumerable.Range(0, int.MaxValue).Select(i => $"fill:{prefix}:{i}").Where(k => range.Contains(KeyHash.Of(k))).Take(keys);
+
+        // In slices: one call per range carrying megabytes of small writes may take longer to replicate on a busy machine
+        // than a request may take.
+        foreach (var slice in inRange.Chunk(10_000))
+        {
+            await client.SetManyAsync(slice.Select(k => KeyValuePair.Create(k, value)));
+        }
+    }
+}
