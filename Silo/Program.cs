@@ -122,7 +122,14 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
         {
             // The embedded default: the primary silo keeps the membership table; no external service.
             orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort, primary, silo.ServiceId, silo.ClusterId);
-            orleans.AddDiMintMemoryRingStorage();
+            if (string.IsNullOrWhiteSpace(silo.RingDirectory))
+            {
+                orleans.AddDiMintMemoryRingStorage();
+            }
+            else
+            {
+                orleans.AddDiMintFileRingStorage(silo.RingDirectory);
+            }
         }
         else
         {

@@ -63,6 +63,9 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         var processes = new List<Silo>();
         ChildProcess? dashboard = null;
         ZooKeeperServerProcess? localZooKeeper = null;
+
+        // Without ZooKeeper the silos keep the ring in files here, so it outlives any one of them.
+        var ringDirectory = Path.Combine(ClusterStateFile.Home, $"ring-{Environment.ProcessId}");
         try
         {
             if (withZooKeeperPort is { } zkPort)
@@ -76,7 +79,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             if (zooKeeper is null)
             {
                 // The primary holds the membership table: start it first, then the rest together.
-                string[] clusterArgs = ["--primary", $"127.0.0.1:{siloPort}", .. extra];
+                string[] clusterArgs = ["--primary", $"127.0.0.1:{siloPort}", "--ring-dir", ringDirectory, .. extra];
                 processes.Add(Silo.Start(0, siloPort, gatewayPort, clusterArgs, logs));
                 await processes[0].Process.Ready.WaitAsync(StartTimeout, stop.Token);
                 for (var i = 1; i < silos; i++)
@@ -165,6 +168,8 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
                 await localZooKeeper.KillAsync();
                 TryDelete(localZooKeeper.Directory);
             }
+
+            TryDelete(ringDirectory);
 
             ClusterStateFile.Delete(Environment.ProcessId);
             output.WriteLine("Stopped.");

@@ -4,8 +4,11 @@ using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
 using DiMint.Grains.Replication;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Hosting;
 using Orleans.Services;
+using Orleans.Storage;
 
 namespace DiMint.Grains.Hosting;
 
@@ -68,9 +71,29 @@ public static class SiloBuilderExtensions
         return builder;
     }
 
-    /// <summary>Keeps the ring in Orleans' in-memory grain storage: the embedded default, no external service.</summary>
+    /// <summary>
+    /// Keeps the ring in Orleans' in-memory grain storage: for one process (tests), as it is lost with the silo that holds
+    /// it. A local cluster of several processes keeps it in files (<see cref="AddDiMintFileRingStorage"/>).
+    /// </summary>
     public static ISiloBuilder AddDiMintMemoryRingStorage(this ISiloBuilder builder) =>
         builder.AddMemoryGrainStorage(DiMintStorage.Ring);
+
+    /// <summary>
+    /// Keeps the ring in a file in <paramref name="directory"/>, which every silo of a local cluster (one machine) shares:
+    /// it outlives any of them (<see cref="FileGrainStorage"/>).
+    /// </summary>
+    public static ISiloBuilder AddDiMintFileRingStorage(this ISiloBuilder builder, string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var name = DiMintStorage.Ring;
+        builder.Services.AddOptions<FileGrainStorageOptions>(name).Configure(o => o.Directory = directory);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FileGrainStorageOptions>, FileGrainStorageOptionsValidator>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<
+            IPostConfigureOptions<FileGrainStorageOptions>, DefaultStorageProviderSerializerOptionsConfigurator<FileGrainStorageOptions>>());
+        builder.Services.AddGrainStorage(name, (services, providerName) =>
+            new FileGrainStorage(providerName, services.GetRequiredService<IOptionsMonitor<FileGrainStorageOptions>>().Get(providerName)));
+        return builder;
+    }
 
     internal static DiMintLimitsOptions Limits(this IOptions<DiMintLimitsOptions> options) => options.Value;
 

@@ -163,6 +163,17 @@ internal sealed partial class OverlordGrain(
                 return stored;
             }
 
+            // No ring stored: a new cluster, unless the silos hold copies, when the storage lost it (Orleans' in-memory
+            // storage went with its silo). An empty ring would hide their data for good: refuse, and say why.
+            var held = (await Task.WhenAll(silos.Select(TryGetStatsAsync))).Sum(s => s?.Ranges.Length ?? 0);
+            if (held > 0)
+            {
+                LogRingLost(logger, held);
+                throw new ClusterUnavailableException(
+                    $"The stored ring is gone, but the silos hold {held} range copies: an empty ring would hide their data, so none is created. " +
+                    "Keep the ring where it outlives a silo: ZooKeeper (--zookeeper), or files for a local cluster (--ring-dir; dimint up sets it).");
+            }
+
             var ring = RingPlanner.Create(silos, silos.Length * options.Value.InitialRangesPerSilo, replication.Value.ReplicationFactor);
             await PublishAsync(ring);
             LogBootstrapped(logger, ring.Ranges.Length, silos.Length);
@@ -255,6 +266,9 @@ internal sealed partial class OverlordGrain(
     }
 
     private static ulong Midpoint(RangeInfo range) => (ulong)(range.Start + (range.Size / 2));
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The stored ring is gone while the silos hold {Copies} range copies; no new ring is created (it would hide their data)")]
+    private static partial void LogRingLost(ILogger logger, int copies);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ring version {Version} was not published: {Reason}")]
     private static partial void LogPublishFailed(ILogger logger, long version, string reason);

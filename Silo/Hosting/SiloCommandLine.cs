@@ -13,6 +13,7 @@ internal static class SiloCommandLine
         ["--parent-pid"] = "DiMint:Silo:ParentProcessId",
         ["--ranges-per-silo"] = "DiMint:Ring:InitialRangesPerSilo",
         ["--zookeeper"] = "DiMint:ZooKeeper:ConnectionString",
+        ["--ring-dir"] = "DiMint:Silo:RingDirectory",
         ["--advertise"] = "DiMint:Silo:AdvertisedAddress",
         ["--replication-factor"] = "DiMint:Replication:ReplicationFactor",
     };
@@ -31,6 +32,9 @@ internal static class SiloCommandLine
                                   ignored with --zookeeper)
           --zookeeper HOSTS       ZooKeeper connection string, host:port[,host:port...][/chroot]
                                   (DiMint:ZooKeeper:ConnectionString)
+          --ring-dir DIR          without --zookeeper: keep the ring in files in DIR, shared by every silo
+                                  of the (one-machine) cluster, so it outlives any of them (dimint up sets
+                                  it); without it, in memory, lost with the silo that holds it
           --advertise ADDRESS     the IP address other silos and clients reach this silo at
                                   (default 127.0.0.1; set it on every host of a multi-host cluster)
           --cluster-id ID         Orleans cluster id (default dimint)

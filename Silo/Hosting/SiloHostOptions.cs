@@ -27,6 +27,12 @@ public sealed class SiloHostOptions
     /// <summary>The IP address other silos and clients reach this silo at. Default 127.0.0.1.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Without ZooKeeper: the folder, shared by every silo of the cluster, where the ring is kept in files; null keeps it
+    /// in Orleans' in-memory storage, lost with the silo that holds it. <c>dimint up</c> sets it.
+    /// </summary>
+    public string? RingDirectory { get; set; }
+
     /// <summary>When set, the silo stops when this process exits (<c>dimint up</c> sets it to itself).</summary>
     public int? ParentProcessId { get; set; }
 }
