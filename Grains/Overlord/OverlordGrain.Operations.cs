@@ -474,9 +474,11 @@ internal sealed partial class OverlordGrain
                     throw new OperationRolledBackException($"silo {target} left while receiving range {range.Id}");
                 }
 
-                if (!IsUsable(range.Master))
+                if (!IsActiveMember(range.Master))
                 {
-                    // The failover skips a range an operation holds: give it back now, not after CopyStallTimeout.
+                    // The failover skips a range an operation holds: give it back once the master's silo is gone, not after
+                    // CopyStallTimeout. Membership only: a master merely slow to answer a probe (a loaded machine) keeps
+                    // copying, or every copy from it would roll back.
                     throw new OperationRolledBackException($"silo {range.Master} left while sending range {range.Id}");
                 }
 
@@ -671,8 +673,10 @@ internal sealed partial class OverlordGrain
     private IRangeReplicaGrain ReplicaOn(int rangeId, SiloAddress silo) => GrainFactory.GetGrain<IRangeReplicaGrain>(MasterReplication.ReplicaKey(rangeId, silo));
 
     /// <summary>Whether a silo is an active member that the overlord does not suspect.</summary>
-    private bool IsUsable(SiloAddress silo) =>
-        membership.CurrentSnapshot.Members.TryGetValue(silo, out var member) && member.Status == Orleans.Runtime.SiloStatus.Active && !_suspects.ContainsKey(silo);
+    private bool IsUsable(SiloAddress silo) => IsActiveMember(silo) && !_suspects.ContainsKey(silo);
+
+    private bool IsActiveMember(SiloAddress silo) =>
+        membership.CurrentSnapshot.Members.TryGetValue(silo, out var member) && member.Status == Orleans.Runtime.SiloStatus.Active;
 
     /// <summary>The silos new ranges, replicas and moves may go to: usable and not draining.</summary>
     private SiloAddress[] EligibleSilos() => [.. ActiveSilos().Where(s => IsUsable(s) && !_draining.Contains(s))];

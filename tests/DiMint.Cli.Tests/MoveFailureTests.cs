@@ -41,6 +41,12 @@ public sealed class MoveFailureTests(ITestOutputHelper output)
         Assert.Equal(range.Master, ring.FindById(range.Id)!.Master);
         Assert.DoesNotContain(ring.Ranges, r => r.Master.Equals(target) || r.Replicas.Contains(target));
 
+        // Every range has its replica again before the next kill: a range whose only other copy was on the first victim
+        // gets a new replica after the failover, and a second kill before that is two faults at RF 2 (the range then
+        // rightly waits for a copy that never comes back).
+        await Wait.UntilAsync(async () => (await client.GetClusterStatusAsync()).Ranges.All(r => r.Range.Replicas.Length == 1 && r.ReplicasInSync == 1), TimeSpan.FromSeconds(60), "every range to have its replica again");
+        ring = await client.GetRingAsync(refresh: true);
+
         // The source master dies while it sends the range: the replica takes over, and the move is rolled back. Not the
         // silo holding the first range's only replica: that range (filled above) would then refuse writes, as it must,
         // until a new replica is copied at the throttled rate, longer than the client's RequestTimeout.
