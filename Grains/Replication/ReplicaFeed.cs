@@ -58,7 +58,8 @@ internal sealed class ReplicaFeed(SiloAddress silo, IRangeReplicaGrain replica, 
 
     /// <summary>
     /// The newer epoch the replica follows or was fenced for (0 while none): this master cannot feed it until that epoch
-    /// is settled, and a move's copy to it has failed.
+    /// is settled, and a move's copy to it has failed. Written by the feed's loop and read by progress reports, both
+    /// under the <see cref="MasterReplication"/>'s lock.
     /// </summary>
     public long FencedPastEpoch { get; set; }
 
