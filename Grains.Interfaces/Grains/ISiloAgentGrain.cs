@@ -21,4 +21,11 @@ public interface ISiloAgentGrain : IGrainWithStringKey
     /// </summary>
     [Alias("GetEarlierIncarnations")]
     Task<SiloAddress[]> GetEarlierIncarnationsAsync();
+
+    /// <summary>
+    /// Drops the range copies <paramref name="ring"/> left behind on this silo: ranges it places on other silos at a newer
+    /// epoch than the copy's (a deposed master's copy, a replaced replica's). Answers the ids of the ranges dropped.
+    /// </summary>
+    [Alias("DropStaleCopies")]
+    Task<int[]> DropStaleCopiesAsync(Ring ring);
 }

@@ -47,4 +47,11 @@ public sealed record NodeStatus
     /// <summary>The process id on its host.</summary>
     [Id(10)]
     public int ProcessId { get; init; }
+
+    /// <summary>
+    /// Range copies the silo holds, master and replica, as it reported them: the ring's (its master and replica ranges), a
+    /// move's target being copied, and copies the ring left behind until the overlord's next sweep drops them.
+    /// </summary>
+    [Id(11)]
+    public int CopiesHeld { get; init; }
 }

@@ -38,6 +38,8 @@ public sealed class SiloProcessState
         {
             _incarnations.Add(silo);
         }
+
+        Store.Incarnation = silo;
     }
 
     /// <summary>

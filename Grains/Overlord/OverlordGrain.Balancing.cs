@@ -58,7 +58,7 @@ internal sealed partial class OverlordGrain
             answered.Add(silos[i]);
             foreach (var range in silo.Ranges)
             {
-                if (range.IsMaster)
+                if (IsMastersCopy(ring, range, silos[i]))
                 {
                     sizes[range.RangeId] = new RangeSize(range.Keys, range.Bytes);
                 }

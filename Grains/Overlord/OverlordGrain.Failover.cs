@@ -21,6 +21,9 @@ internal sealed partial class OverlordGrain
     /// <summary>How often the health check re-reads the stored ring.</summary>
     private static readonly TimeSpan ReloadEvery = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the silos are told to drop the copies the ring left behind (<see cref="SweepStaleCopies"/>).</summary>
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a range whose repair was rolled back waits before the next try.</summary>
     private static readonly TimeSpan RepairBackoff = TimeSpan.FromSeconds(5);
 
@@ -54,6 +57,7 @@ internal sealed partial class OverlordGrain
     private IGrainTimer? _healthTimer;
     private int _repairsRunning;
     private DateTimeOffset _lastReload;
+    private DateTimeOffset _lastSweep;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -180,6 +184,29 @@ internal sealed partial class OverlordGrain
         }
 
         StartRepairs(failed);
+        if (time.GetUtcNow() - _lastSweep >= SweepEvery)
+        {
+            _lastSweep = time.GetUtcNow();
+            SweepStaleCopies(_ring!, active);
+        }
+    }
+
+    /// <summary>
+    /// Tells every active silo to drop the range copies <paramref name="ring"/> left behind (a deposed master's copy, a
+    /// replaced replica's: see <see cref="ISiloAgentGrain.DropStaleCopiesAsync"/>), so that memory comes back after a
+    /// partition or a runtime restart. Not awaited: a silo that does not answer must not hold up the health check, and
+    /// is told again at the next sweep.
+    /// </summary>
+    private void SweepStaleCopies(Ring ring, IEnumerable<SiloAddress> silos)
+    {
+        foreach (var silo in silos)
+        {
+            _ = GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).DropStaleCopiesAsync(ring).ContinueWith(
+                static t => _ = t.Exception,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
     }
 
     /// <summary>

@@ -89,7 +89,7 @@ internal sealed partial class OverlordGrain(
             long keys = 0, bytes = 0;
             foreach (var range in silo?.Ranges ?? [])
             {
-                if (!range.IsMaster)
+                if (!IsMastersCopy(ring, range, member.SiloAddress))
                 {
                     continue;
                 }
@@ -112,6 +112,7 @@ internal sealed partial class OverlordGrain(
                 StartedAt = silo?.StartedAt,
                 Gateway = silo?.Gateway,
                 ProcessId = silo?.ProcessId ?? 0,
+                CopiesHeld = silo?.Ranges.Length ?? 0,
             });
         }
 
@@ -124,6 +125,13 @@ internal sealed partial class OverlordGrain(
                 : new RangeStatusInfo { Range = r, Keys = -1, Bytes = -1 }).ToImmutableArray();
         return new ClusterStatus { RingVersion = ring.Version, Silos = nodes.ToImmutable(), Ranges = ranges, Overlord = GrainContext.Address.SiloAddress };
     }
+
+    /// <summary>
+    /// Whether <paramref name="range"/>, reported by <paramref name="silo"/>, is the copy of the master the ring names: a
+    /// silo may still hold the master copy of an earlier epoch (until <see cref="SweepStaleCopies"/>), whose figures are frozen.
+    /// </summary>
+    private static bool IsMastersCopy(Ring ring, RangeStats range, SiloAddress silo) =>
+        range.IsMaster && ring.FindById(range.RangeId) is { } current && current.Master.Equals(silo);
 
     private async Task<SiloStats?> TryGetStatsAsync(SiloAddress silo)
     {

@@ -75,6 +75,18 @@ internal sealed class RangeData
     public bool IsUnfencedMasterOf(long epoch) =>
         _header is { IsMaster: true, RetiredBy: null } header && header.Epoch == epoch && FencedEpoch <= epoch;
 
+    /// <summary>
+    /// Held while a replica applies a batch to the copy and while the silo's sweep of left-over copies decides on it
+    /// (<see cref="RangeStore.DropStale"/>), so a copy is never dropped with a batch going in.
+    /// </summary>
+    public Lock Sync { get; } = new();
+
+    /// <summary>
+    /// The silo (the Orleans runtime of this process) that placed the copy in its store; null for a copy never placed.
+    /// A copy an earlier runtime placed and the ring no longer names is left over (<see cref="RangeStore.DropStale"/>).
+    /// </summary>
+    public SiloAddress? PlacedBy { get; set; }
+
     /// <summary>The last write sequence number applied.</summary>
     public long AppliedSeq { get; set; }
 

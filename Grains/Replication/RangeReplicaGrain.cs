@@ -90,19 +90,35 @@ internal sealed class RangeReplicaGrain(
 
     private ReplicaAck Apply(ReplicationBatch batch)
     {
-        var epoch = batch.Epoch;
-        RangeData data;
-        if (batch.Range is { } sent)
+        while (true)
         {
-            data = store.GetOrAdd(sent.Id, () => new RangeData(sent, 0, isMaster: false) { SourceEpoch = 0 });
-        }
-        else if (batch.Kind != ReplicationBatchKind.Ops || !store.TryGet(batch.RangeId, out data))
-        {
-            // Only writes to a copy this silo holds may leave the range out (here the master thought it held one, or the
-            // batch is malformed): nothing changes, and the range comes with the snapshot.
-            return new ReplicaAck { Status = ReplicaAckStatus.NeedSnapshot, AppliedSeq = 0, Epoch = epoch };
-        }
+            RangeData data;
+            if (batch.Range is { } sent)
+            {
+                data = store.GetOrAdd(sent.Id, () => new RangeData(sent, 0, isMaster: false) { SourceEpoch = 0 });
+            }
+            else if (batch.Kind != ReplicationBatchKind.Ops || !store.TryGet(batch.RangeId, out data))
+            {
+                // Only writes to a copy this silo holds may leave the range out (here the master thought it held one, or the
+                // batch is malformed): nothing changes, and the range comes with the snapshot.
+                return new ReplicaAck { Status = ReplicaAckStatus.NeedSnapshot, AppliedSeq = 0, Epoch = batch.Epoch };
+            }
 
+            // The copy's lock keeps the silo's sweep of left-over copies (RangeStore.DropStale) from dropping it while the
+            // batch goes in; a copy it dropped just before is not the store's any more, and the batch goes to the one that is.
+            lock (data.Sync)
+            {
+                if (store.Holds(data))
+                {
+                    return Apply(batch, data);
+                }
+            }
+        }
+    }
+
+    private ReplicaAck Apply(ReplicationBatch batch, RangeData data)
+    {
+        var epoch = batch.Epoch;
         var range = batch.Range ?? data.Range;
         if (epoch < data.FencedEpoch || (data.IsMaster && epoch <= data.Epoch))
         {
@@ -124,6 +140,9 @@ internal sealed class RangeReplicaGrain(
         {
             data.PromisedUntil = time.GetTimestamp() + _promise;
             data.PromisedEpoch = epoch;
+
+            // A master feeds it through this runtime: it is no left-over of an earlier one.
+            data.PlacedBy = store.Incarnation;
         }
 
         return ack;

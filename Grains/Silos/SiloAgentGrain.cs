@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DiMint.Grains.Hosting;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
@@ -9,13 +10,28 @@ namespace DiMint.Grains.Silos;
 
 /// <summary>Reports what its silo holds; pinned to that silo by its key.</summary>
 [SiloPinnedPlacement]
-internal sealed class SiloAgentGrain(RangeStore store, SiloProcessState process, IOptions<EndpointOptions> endpoints) : Grain, ISiloAgentGrain
+internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState process, IOptions<EndpointOptions> endpoints, ILocalSiloDetails silo, ILogger<SiloAgentGrain> logger) : Grain, ISiloAgentGrain
 {
     private static readonly DateTimeOffset ProcessStart = new(Process.GetCurrentProcess().StartTime.ToUniversalTime());
 
     public Task PingAsync() => Task.CompletedTask;
 
     public Task<SiloAddress[]> GetEarlierIncarnationsAsync() => Task.FromResult(process.Incarnations is { Length: > 0 } all ? all[..^1] : []);
+
+    public Task<int[]> DropStaleCopiesAsync(Ring ring)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        var dropped = store.DropStale(ring, [.. process.Incarnations, silo.SiloAddress]);
+        if (dropped.Count > 0)
+        {
+            LogDropped(logger, dropped.Count, string.Join(", ", dropped), ring.Version);
+        }
+
+        return Task.FromResult(dropped.ToArray());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped {Count} range copies the ring left behind (ranges {Ranges}: ring version {RingVersion} places them on other silos, at a newer epoch or since this process restarted its runtime)")]
+    private static partial void LogDropped(ILogger logger, int count, string ranges, long ringVersion);
 
     public Task<SiloStats> GetStatsAsync()
     {

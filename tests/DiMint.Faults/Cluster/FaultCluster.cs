@@ -171,6 +171,37 @@ public sealed class FaultCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until every silo up holds exactly the range copies the ring places on it: the copies a partition or a runtime
+    /// restart left behind (a deposed master's, a replaced replica's) are dropped, so their memory comes back.
+    /// </summary>
+    /// <exception cref="TimeoutException">Some silo still holds more (or fewer) copies after <paramref name="timeout"/>.</exception>
+    public async Task WaitUntilNoLeftoverCopiesAsync(TimeSpan timeout)
+    {
+        var last = "no status yet";
+        try
+        {
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    var status = await Observer.GetClusterStatusAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                    var wrong = status.Silos.Where(s => s.IsUp)
+                        .Select(s => (s.Address, s.CopiesHeld, Placed: status.Ranges.Count(r => r.Range.Master.Equals(s.Address) || r.Range.Replicas.Contains(s.Address))))
+                        .Where(x => x.CopiesHeld != x.Placed)
+                        .ToArray();
+                    last = string.Join("; ", wrong.Select(x => $"{x.Address} holds {x.CopiesHeld} copies, the ring places {x.Placed} there"));
+                    return wrong.Length == 0;
+                },
+                timeout,
+                "every silo to hold only the copies the ring places on it",
+                TimeSpan.FromMilliseconds(500));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}. Last: {last}", ex);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Observer is not null)

@@ -16,11 +16,34 @@ public static class ScheduleRunner
 {
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan RecoveryLimit = TimeSpan.FromSeconds(120);
+
+    /// <summary>The overlord sweeps every 10 s; a little more than two sweeps.</summary>
+    private static readonly TimeSpan LeftoversLimit = TimeSpan.FromSeconds(25);
     private static int _runs;
 
     public static async Task<ScheduleResult> RunAsync(FaultCluster cluster, Schedule schedule, WorkloadSettings settings, int seed, Action<string> log)
     {
-        await cluster.WaitUntilHealthyAsync(RecoveryLimit);
+        try
+        {
+            await cluster.WaitUntilHealthyAsync(RecoveryLimit);
+        }
+        catch (TimeoutException ex)
+        {
+            // The schedule before left the cluster broken: this one is not run, and says why, so the run goes on to the next.
+            return new ScheduleResult
+            {
+                Name = schedule.Name,
+                Operations = 0,
+                AcknowledgedWrites = 0,
+                Lost = 0,
+                Violations = 0,
+                Undecided = 0,
+                Recovery = TimeSpan.Zero,
+                Error = $"not run: the cluster was not whole {RecoveryLimit.TotalSeconds:0} s after the schedule before: {ex.Message}",
+                Details = string.Empty,
+            };
+        }
+
         var prefix = string.Create(CultureInfo.InvariantCulture, $"{schedule.Name}.{Interlocked.Increment(ref _runs)}:");
         var context = new FaultContext(cluster, new Random(seed), log);
         context.Note($"schedule {schedule.Name}: {schedule.Description}");
@@ -73,6 +96,18 @@ public static class ScheduleRunner
                 catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
                 {
                     error ??= ex.Message;
+                }
+            }
+
+            if (error is null)
+            {
+                try
+                {
+                    await cluster.WaitUntilNoLeftoverCopiesAsync(LeftoversLimit);
+                }
+                catch (TimeoutException ex)
+                {
+                    error = $"copies left behind by the faults were not dropped: {ex.Message}";
                 }
             }
         }
