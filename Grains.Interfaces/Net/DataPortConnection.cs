@@ -7,6 +7,9 @@ namespace DiMint;
 /// A connection to one silo's data port, from a client or from another silo: sends <see cref="DataPortRequest"/> frames,
 /// any number in flight, and completes each with its <see cref="DataPortAnswer"/>. When the connection fails, every
 /// request still waiting fails with <see cref="ConnectionFailedException"/>, which callers retry like a lost Orleans call.
+/// A connection whose peer sent nothing for <see cref="SilentFor"/> while requests waited is closed at the next send: TCP
+/// keeps a connection whose packets a partition dropped open for minutes after the heal (its retransmissions back off),
+/// and every request on it would time out meanwhile; a new connection is made at once.
 /// </summary>
 public sealed class DataPortConnection
 {
@@ -17,6 +20,12 @@ public sealed class DataPortConnection
     private readonly Dictionary<long, TaskCompletionSource<DataPortAnswer>> _waiting = [];
     private long _nextId;
     private string? _closedBecause;
+
+    /// <summary>Since when requests have waited with nothing received (<see cref="Environment.TickCount64"/>), or 0.</summary>
+    private long _waitingSince;
+
+    /// <summary>How long a peer may send nothing while requests wait before the connection is given up.</summary>
+    public static readonly TimeSpan SilentFor = TimeSpan.FromSeconds(5);
 
     private DataPortConnection(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers)
     {
@@ -56,6 +65,7 @@ public sealed class DataPortConnection
         // Completed by the receiving loop, whose thread then runs the caller's continuation: no thread-pool hop.
         var answer = new TaskCompletionSource<DataPortAnswer>();
         long id;
+        string? silent = null;
         lock (_lock)
         {
             if (_closedBecause is { } reason)
@@ -63,8 +73,31 @@ public sealed class DataPortConnection
                 return Task.FromException<DataPortAnswer>(Lost(reason));
             }
 
-            id = ++_nextId;
-            _waiting.Add(id, answer);
+            var now = Environment.TickCount64;
+            if (_waiting.Count == 0 || _socket.LastReceived > _waitingSince)
+            {
+                _waitingSince = now;
+            }
+            else if (now - _waitingSince > (long)SilentFor.TotalMilliseconds)
+            {
+                silent = $"the silo sent nothing for {(now - _waitingSince) / 1000.0:0.0} s while {_waiting.Count} requests waited";
+            }
+
+            if (silent is null)
+            {
+                id = ++_nextId;
+                _waiting.Add(id, answer);
+            }
+            else
+            {
+                id = 0;
+            }
+        }
+
+        if (silent is not null)
+        {
+            Close(silent);
+            return Task.FromException<DataPortAnswer>(Lost(silent));
         }
 
         try

@@ -34,6 +34,7 @@ public sealed class FramedSocket : IDisposable
     private ArrayBufferWriter<byte>? _spare = new(BufferBytes);
     private bool _writing;
     private int _closed;
+    private long _lastReceived = Environment.TickCount64;
 
     /// <summary>Takes over <paramref name="socket"/>, a connected TCP socket (Nagle's algorithm is turned off).</summary>
     public FramedSocket(Socket socket)
@@ -46,6 +47,9 @@ public sealed class FramedSocket : IDisposable
 
     /// <summary>The peer's address, for messages.</summary>
     public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>When bytes last arrived from the peer (<see cref="Environment.TickCount64"/>; when connected, before any).</summary>
+    public long LastReceived => Volatile.Read(ref _lastReceived);
 
     /// <summary>Whether the connection was closed (by either side, or after an error).</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
@@ -219,6 +223,7 @@ public sealed class FramedSocket : IDisposable
                     return;
                 }
 
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
                 end += read;
             }
         }

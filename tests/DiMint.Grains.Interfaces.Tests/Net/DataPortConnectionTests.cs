@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.Messaging;
+using Orleans.Serialization;
+
+namespace DiMint.Tests.Net;
+
+/// <summary>
+/// A data-port connection whose peer went silent (its packets dropped by a partition, which TCP does not notice for
+/// minutes) is given up after <see cref="DataPortConnection.SilentFor"/>, so its requests fail over to a new connection
+/// instead of timing out one after another; a peer that answers keeps its connection.
+/// </summary>
+public sealed class DataPortConnectionTests
+{
+    private static readonly IServiceProvider Services = new ServiceCollection()
+        .AddSerializer(s => s.AddAssembly(typeof(DataPortRequest).Assembly))
+        .BuildServiceProvider();
+
+    private static readonly Serializer<DataPortRequest> Requests = Services.GetRequiredService<Serializer<DataPortRequest>>();
+    private static readonly Serializer<DataPortAnswer> Answers = Services.GetRequiredService<Serializer<DataPortAnswer>>();
+
+    [Fact]
+    public async Task APeerThatSendsNothing_WhileRequestsWait_IsGivenUp_AndItsRequestsFailAsLost()
+    {
+        var (peer, connection) = await PairAsync();
+        var received = 0;
+        var reading = peer.ReceiveAsync((_, _) => Interlocked.Increment(ref received));
+        var started = Stopwatch.GetTimestamp();
+        var first = connection.SendAsync(Request());
+
+        // Callers keep sending (retries, other ranges); the send after the silence has lasted long enough gives up.
+        Task<DataPortAnswer> last;
+        do
+        {
+            await Task.Delay(100);
+            last = connection.SendAsync(Request());
+        }
+        while (!last.IsFaulted && Stopwatch.GetElapsedTime(started) < DataPortConnection.SilentFor * 3);
+
+        Assert.True(connection.IsClosed);
+        Assert.InRange(Stopwatch.GetElapsedTime(started), DataPortConnection.SilentFor, DataPortConnection.SilentFor * 3);
+        await Assert.ThrowsAsync<ConnectionFailedException>(() => last);
+        await Assert.ThrowsAsync<ConnectionFailedException>(() => first.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(received > 0);
+        await reading.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task APeerThatAnswers_KeepsItsConnection_PastTheSilenceLimit()
+    {
+        var (peer, connection) = await PairAsync();
+        var reading = peer.ReceiveAsync((id, _) => peer.Send(Answers, id, new DataPortAnswer { Results = [] }));
+        var started = Stopwatch.GetTimestamp();
+
+        while (Stopwatch.GetElapsedTime(started) < DataPortConnection.SilentFor * 1.5)
+        {
+            // One request in flight at a time, as a replication lane sends: each is answered, so none is given up.
+            var answer = await connection.SendAsync(Request()).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.NotNull(answer.Results);
+            await Task.Delay(200);
+        }
+
+        Assert.False(connection.IsClosed);
+        connection.Close("the test ended");
+        await reading.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static DataPortRequest Request() => new() { Batches = [], RingVersion = 1 };
+
+    private static async Task<(FramedSocket Peer, DataPortConnection Connection)> PairAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var accepting = listener.AcceptAsync();
+        var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await raw.ConnectAsync(listener.LocalEndPoint!);
+        return (new FramedSocket(await accepting), DataPortConnection.Open(new FramedSocket(raw), Requests, Answers));
+    }
+}
