@@ -193,8 +193,12 @@ public static class RingPlanner
     /// number) holds them all and becomes the master. A copy that is not complete (a snapshot under way) never
     /// acknowledged a write, so it counts toward the quorum; when no answering copy is complete, the range never had an
     /// acknowledged write, and it starts again empty on one of them. Every other copy stays in the range (as the silo that
-    /// answered for it), the old master too when it answered; an old master that did not answer leaves. Copies that did
-    /// not answer keep their places until a repair replaces them.
+    /// answered for it), the old master too when it answered. Copies that did not answer keep their places until a repair
+    /// replaces them. An old master that did not answer leaves only when the new configuration without it already holds
+    /// the promoted history on a write quorum (copies that answered with exactly the new master's epoch and sequence
+    /// number): until the new master has sent that history to its replicas, the acknowledged writes it took over may be
+    /// held by nobody else in the range but the old master, and a second promotion (the new master failing soon after)
+    /// must hear from it, or it would take a replica that lacks them.
     /// </summary>
     public static RangeInfo? Promote(
         RangeInfo range,
@@ -214,8 +218,12 @@ public static class RingPlanner
             .ThenByDescending(a => a.Key.Equals(range.Master))
             .ThenBy(a => a.Value.At.ToParsableString(), StringComparer.Ordinal)
             .First();
+        var withoutOldMaster = range.Replicas.Count(member => !member.Equals(best.Key));
+        var holdingBest = answers.Count(a => a.Value.State.Complete && a.Value.State.Epoch == best.Value.State.Epoch && a.Value.State.AppliedSeq == best.Value.State.AppliedSeq
+            && (a.Key.Equals(best.Key) || !a.Key.Equals(range.Master)));
+        var oldMasterLeaves = !answers.ContainsKey(range.Master) && holdingBest >= Quorums.Of(withoutOldMaster, writeAcks).Write;
         var replicas = range.Replicas.Prepend(range.Master)
-            .Where(member => !member.Equals(best.Key) && (!member.Equals(range.Master) || answers.ContainsKey(member)))
+            .Where(member => !member.Equals(best.Key) && (!member.Equals(range.Master) || !oldMasterLeaves))
             .Select(member => answers.TryGetValue(member, out var answer) ? answer.At : member)
             .Where(silo => !silo.Equals(best.Value.At))
             .Distinct()

@@ -100,8 +100,10 @@ public sealed class RingPlannerTests
     }
 
     [Fact]
-    public void Promote_TakesTheMostAdvancedCompleteCopy_AndKeepsTheOthersThatAnswered()
+    public void Promote_TakesTheMostAdvancedCompleteCopy_AndKeepsTheOthers_TheSilentOldMasterToo()
     {
+        // Writes 11 and 12 may have been acknowledged by the old master and silo 2 alone: until silo 2 has sent them to
+        // silo 1, only the old master holds them besides it, so a promotion after silo 2 fails must hear from it.
         var range = Range(master: 0, replicas: [1, 2]);
         var answers = Answers((1, true, 1, 10), (2, true, 1, 12));
 
@@ -109,7 +111,25 @@ public sealed class RingPlannerTests
 
         Assert.Equal(Silos[2], next.Master);
         Assert.Equal(2, next.Epoch);
-        Assert.Equal([Silos[1]], next.Replicas.ToArray());
+        Assert.Equal([Silos[0], Silos[1]], next.Replicas.Order().ToArray());
+    }
+
+    [Fact]
+    public void Promote_LetsASilentOldMasterLeave_WhenAWriteQuorumWithoutItHoldsThePromotedHistory()
+    {
+        // RF 3: silo 1 holds exactly what silo 2 holds, so the new configuration's write quorum (2 of 2) has it all.
+        var three = Range(master: 0, replicas: [1, 2]);
+        var equal = RingPlanner.Promote(three, Answers((1, true, 1, 12), (2, true, 1, 12)), writeAcks: null, epoch: 2)!;
+        Assert.Equal([Silos[1], Silos[2]], equal.Replicas.Append(equal.Master).Order().ToArray());
+
+        // RF 2: every acknowledged write was on both copies; the promoted one alone is the new configuration's quorum.
+        var two = Range(master: 0, replicas: [1]);
+        var next = RingPlanner.Promote(two, Answers((1, true, 1, 12)), writeAcks: null, epoch: 2)!;
+        Assert.Equal(Silos[1], next.Master);
+        Assert.Empty(next.Replicas);
+
+        // Asynchronous replication (WriteAcks 0) makes no promise a silent master could keep.
+        Assert.Equal([Silos[1]], RingPlanner.Promote(three, Answers((1, true, 1, 10), (2, true, 1, 12)), writeAcks: 0, epoch: 2)!.Replicas.ToArray());
     }
 
     [Fact]
@@ -146,7 +166,7 @@ public sealed class RingPlannerTests
         Assert.Equal(Silos[2], next.Master);
         Assert.Equal(4, next.Epoch);
         Assert.Equal(0, next.EmptyEpoch);
-        Assert.Equal([Silos[1]], next.Replicas.ToArray());
+        Assert.Equal([Silos[0], Silos[1]], next.Replicas.Order().ToArray());
     }
 
     [Fact]
@@ -184,14 +204,14 @@ public sealed class RingPlannerTests
     }
 
     [Fact]
-    public void Promote_WithFiveCopies_NeedsThree_AndKeepsTheOneThatDidNotAnswer()
+    public void Promote_WithFiveCopies_NeedsThree_AndKeepsTheOnesThatDidNotAnswer()
     {
         var range = Range(master: 0, replicas: [1, 2, 3, 4]);
 
         Assert.Null(RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9)), writeAcks: null, epoch: 2));
         var next = RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9), (3, true, 1, 8)), writeAcks: null, epoch: 2)!;
         Assert.Equal(Silos[2], next.Master);
-        Assert.Equal([Silos[1], Silos[3], Silos[4]], next.Replicas.Order().ToArray());
+        Assert.Equal([Silos[0], Silos[1], Silos[3], Silos[4]], next.Replicas.Order().ToArray());
     }
 
     [Fact]
@@ -204,7 +224,7 @@ public sealed class RingPlannerTests
         Assert.Null(RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9), (3, true, 1, 8)), writeAcks: 1, epoch: 2));
         var next = RingPlanner.Promote(range, Answers((1, true, 1, 7), (2, true, 1, 9), (3, true, 1, 8), (4, true, 1, 11)), writeAcks: 1, epoch: 2)!;
         Assert.Equal(Silos[4], next.Master);
-        Assert.Equal([Silos[1], Silos[2], Silos[3]], next.Replicas.Order().ToArray());
+        Assert.Equal([Silos[0], Silos[1], Silos[2], Silos[3]], next.Replicas.Order().ToArray());
     }
 
     [Fact]
