@@ -64,10 +64,7 @@ public sealed class RingOperationFailureTests(ITestOutputHelper output)
         // Merge: two adjacent ranges whose masters live apart, so the merge's first step moves the upper range's master
         // next to the lower's with a (throttled) copy. The lower range's master's silo, the copy's target, dies mid-copy:
         // the merge is rolled back, both ranges stay, and the lower one fails over.
-        status = await client.GetClusterStatusAsync();
-        var ranges = status.Ranges.Select(r => r.Range).ToArray();
-        var (lower, upper) = Enumerable.Range(0, ranges.Length - 1).Select(i => (Lower: ranges[i], Upper: ranges[i + 1]))
-            .First(p => !p.Lower.Master.Equals(status.Overlord) && !p.Upper.Master.Equals(p.Lower.Master) && !p.Upper.Replicas.Contains(p.Lower.Master));
+        var (lower, upper) = await MergePairAsync(client);
         await FillAsync(client, upper, "merge", keys: 2_000, valueLength: 1_000);
         victim = lower.Master;
         var merge = await client.StartMergeAsync(lower.Id, upper.Id);
@@ -89,10 +86,7 @@ public sealed class RingOperationFailureTests(ITestOutputHelper output)
         // replace the drained silo's copy (throttled). The new master's silo, holding copies, dies mid-copy, after a
         // step of the drain switched the ring: the drain goes on or gives up (rolled back), and if it says done, the ring
         // names the drained silo nowhere (a drain given up used to say done, its swap step having switched the ring).
-        status = await client.GetClusterStatusAsync();
-        var (drained, first) = status.Silos.Where(s => s.IsUp)
-            .Select(s => (Silo: s.Address, First: status.Ranges.Select(r => r.Range).First(r => r.Master.Equals(s.Address) || r.Replicas.Contains(s.Address))))
-            .First(d => d.First.Master.Equals(d.Silo) && !d.First.Replicas[0].Equals(status.Overlord));
+        var (drained, first) = await DrainTargetAsync(client);
         victim = first.Replicas[0];
         await FillAsync(client, first, "drain", keys: 2_000, valueLength: 1_000);
         var drain = await client.StartDrainAsync(drained);
@@ -122,6 +116,75 @@ public sealed class RingOperationFailureTests(ITestOutputHelper output)
         final.Validate();
         Assert.DoesNotContain(final.Ranges, r => killed.Contains(r.Master) || r.Replicas.Any(killed.Contains));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: done");
+    }
+
+    /// <summary>
+    /// Two adjacent ranges for the merge: the lower one's master is not the overlord's silo, and holds no copy of the upper
+    /// one. When the placement of the moment has no such pair, the lower master's copy of the upper range is moved away.
+    /// </summary>
+    private static async Task<(RangeInfo Lower, RangeInfo Upper)> MergePairAsync(DimintClient client)
+    {
+        var status = await client.GetClusterStatusAsync();
+        var ranges = status.Ranges.Select(r => r.Range).ToArray();
+        var pairs = Enumerable.Range(0, ranges.Length - 1).Select(i => (Lower: ranges[i], Upper: ranges[i + 1]))
+            .Where(p => !p.Lower.Master.Equals(status.Overlord))
+            .ToArray();
+        var ready = pairs.Where(p => !Holds(p.Upper, p.Lower.Master)).ToArray();
+        if (ready.Length > 0)
+        {
+            return ready[0];
+        }
+
+        var (lower, upper) = pairs[0];
+        await MoveCopyAsync(client, status, upper, lower.Master);
+        var ring = await client.GetRingAsync(refresh: true);
+        return (ring.FindById(lower.Id)!, ring.FindById(upper.Id)!);
+    }
+
+    /// <summary>
+    /// A silo to drain whose first range (in ring order) it masters, with that range's replica not on the overlord's
+    /// silo. When the placement of the moment has none, the chosen silo's replicas before its first master range, and
+    /// a replica of that range on the overlord's silo, are moved away.
+    /// </summary>
+    private static async Task<(SiloAddress Drained, RangeInfo First)> DrainTargetAsync(DimintClient client)
+    {
+        var status = await client.GetClusterStatusAsync();
+        var up = status.Silos.Where(s => s.IsUp).Select(s => s.Address).ToArray();
+        var ranges = status.Ranges.Select(r => r.Range).ToArray();
+        var ready = up.Select(s => (Silo: s, First: ranges.First(r => Holds(r, s))))
+            .Where(d => d.First.Master.Equals(d.Silo) && !d.First.Replicas[0].Equals(status.Overlord))
+            .ToArray();
+        if (ready.Length > 0)
+        {
+            return ready[0];
+        }
+
+        var drained = up.First(s => ranges.Any(r => r.Master.Equals(s)));
+        foreach (var range in ranges.TakeWhile(r => !r.Master.Equals(drained)).Where(r => Holds(r, drained)))
+        {
+            await MoveCopyAsync(client, status, range, drained);
+        }
+
+        var first = (await client.GetRingAsync(refresh: true)).Ranges.First(r => Holds(r, drained));
+        if (first.Replicas[0].Equals(status.Overlord))
+        {
+            await MoveCopyAsync(client, status, first, status.Overlord);
+            first = (await client.GetRingAsync(refresh: true)).FindById(first.Id)!;
+        }
+
+        return (drained, first);
+    }
+
+    private static bool Holds(RangeInfo range, SiloAddress silo) => range.Master.Equals(silo) || range.Replicas.Contains(silo);
+
+    /// <summary>Moves <paramref name="from"/>'s copy of <paramref name="range"/> (master or replica) to an up silo that holds none.</summary>
+    private static async Task MoveCopyAsync(DimintClient client, ClusterStatus status, RangeInfo range, SiloAddress from)
+    {
+        var to = status.Silos.Where(s => s.IsUp).Select(s => s.Address).First(s => !Holds(range, s));
+        var move = range.Master.Equals(from)
+            ? await client.StartMoveAsync(range.Id, to)
+            : await client.StartMoveAsync(range.Id, to, replica: true, from: from);
+        await client.WaitForOperationAsync(move.Id).WaitAsync(OperationEnd);
     }
 
     /// <summary>Kills <paramref name="victim"/> once the operation's (throttled) copy is under way.</summary>
