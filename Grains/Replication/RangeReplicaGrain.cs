@@ -55,6 +55,18 @@ internal sealed class RangeReplicaGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>Whether the activation is going away: its callers on the receiving thread then go through Orleans.</summary>
+    internal bool IsDeactivated
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _deactivated;
+            }
+        }
+    }
+
     /// <summary>
     /// <see cref="ApplyAsync"/> for the silo's replication receiver, on the thread that received the batch: no message and
     /// no turn, only the grain's lock, which its turns hold too. An activation that is going away hands the batch to

@@ -55,17 +55,21 @@ internal sealed class ReplicationReceiver(ILocalSiloDetails silo, IGrainFactory 
     /// Fences this silo's copy of <paramref name="rangeId"/> on the calling thread when its replica grain is active here
     /// (the fence takes the grain's lock, as batches do), else through a grain call, which activates it.
     /// </summary>
-    public Task<ReplicaState> FenceAsync(int rangeId, long epoch)
-    {
-        var (key, grain) = Replica(rangeId);
-        return local.TryGet(key, out var active) ? active.FenceAsync(rangeId, epoch) : grain.FenceAsync(rangeId, epoch);
-    }
+    public Task<ReplicaState> FenceAsync(int rangeId, long epoch) =>
+        Active(rangeId, out var grain) is { } active ? active.FenceAsync(rangeId, epoch) : grain.FenceAsync(rangeId, epoch);
 
     /// <summary>What this silo's copy of <paramref name="rangeId"/> holds; like <see cref="FenceAsync"/>, on the calling thread when its grain is active.</summary>
-    public Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster)
+    public Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster) =>
+        Active(rangeId, out var grain) is { } active ? active.GetStateAsync(rangeId, includeMaster) : grain.GetStateAsync(rangeId, includeMaster);
+
+    /// <summary>
+    /// The replica grain of <paramref name="rangeId"/> when it is active on this silo and not going away, to call on this
+    /// thread; else null, and <paramref name="grain"/> to call through Orleans (which activates it).
+    /// </summary>
+    private RangeReplicaGrain? Active(int rangeId, out IRangeReplicaGrain grain)
     {
-        var (key, grain) = Replica(rangeId);
-        return local.TryGet(key, out var active) ? active.GetStateAsync(rangeId, includeMaster) : grain.GetStateAsync(rangeId, includeMaster);
+        (var key, grain) = Replica(rangeId);
+        return local.TryGet(key, out var active) && !active.IsDeactivated ? active : null;
     }
 
     private (string Key, IRangeReplicaGrain Grain) Replica(int rangeId) =>
