@@ -54,6 +54,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<RingCache>();
         services.AddSingleton(TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        builder.AddGrainDirectory(SiloPinnedGrainDirectory.Name, static (_, _) => new SiloPinnedGrainDirectory());
         services.AddSingleton<BatchExecutor>();
         services.AddSingleton<ReplicationReceiver>();
         services.AddSingleton(sp => new DataPorts(

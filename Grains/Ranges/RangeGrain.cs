@@ -5,6 +5,7 @@ using DiMint.Grains.Replication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 
 namespace DiMint.Grains.Ranges;
 
@@ -21,6 +22,7 @@ namespace DiMint.Grains.Ranges;
 [KeepAlive]
 [Reentrant]
 [SiloPinnedPlacement]
+[GrainDirectory(SiloPinnedGrainDirectory.Name)]
 internal sealed partial class RangeGrain(
     RangeStore store,
     LocalGrains<RangeGrain> localRanges,

@@ -2,6 +2,7 @@ using DiMint.Grains.Hosting;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
 using Microsoft.Extensions.Options;
+using Orleans.GrainDirectory;
 
 namespace DiMint.Grains.Replication;
 
@@ -14,6 +15,7 @@ namespace DiMint.Grains.Replication;
 /// </summary>
 [KeepAlive]
 [SiloPinnedPlacement]
+[GrainDirectory(SiloPinnedGrainDirectory.Name)]
 internal sealed class RangeReplicaGrain(
     RangeStore store,
     RingCache ringCache,

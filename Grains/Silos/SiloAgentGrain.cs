@@ -5,11 +5,13 @@ using DiMint.Grains.Ranges;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.GrainDirectory;
 
 namespace DiMint.Grains.Silos;
 
 /// <summary>Reports what its silo holds; pinned to that silo by its key.</summary>
 [SiloPinnedPlacement]
+[GrainDirectory(SiloPinnedGrainDirectory.Name)]
 internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState process, IOptions<EndpointOptions> endpoints, ILocalSiloDetails silo, ILogger<SiloAgentGrain> logger) : Grain, ISiloAgentGrain
 {
     private static readonly DateTimeOffset ProcessStart = new(Process.GetCurrentProcess().StartTime.ToUniversalTime());
