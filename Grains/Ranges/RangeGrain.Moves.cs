@@ -9,9 +9,17 @@ namespace DiMint.Grains.Ranges;
 /// </summary>
 internal sealed partial class RangeGrain
 {
-    /// <summary>How long a fence may last before the master asks the overlord whether the operation is still on.</summary>
-    private static readonly TimeSpan FenceResolveAfter = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan FenceResolveEvery = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a fence may last before the master asks the overlord whether the operation is still on, and how often it
+    /// asks again. Most fences last milliseconds; the overlord answers Wait for an operation it runs, so asking early costs
+    /// one call. A fence whose overlord activation went away (Orleans deactivates it when the silo holding its directory
+    /// entry dies) held the range's writes for the whole first wait, 5 s before.
+    /// </summary>
+    private static readonly TimeSpan FenceResolveAfter = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FenceResolveEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the question may take.</summary>
+    private static readonly TimeSpan FenceResolveTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Ranges this grain built for an operation that the ring does not name yet.</summary>
     private readonly List<(long OperationId, int RangeId)> _prepared = [];
@@ -236,7 +244,7 @@ internal sealed partial class RangeGrain
             var data = _data!;
             try
             {
-                var verdict = await GrainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord).ResolveFenceAsync(data.Range.Id, fence.OperationId).WaitAsync(FenceResolveAfter);
+                var verdict = await GrainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord).ResolveFenceAsync(data.Range.Id, fence.OperationId).WaitAsync(FenceResolveTimeout);
                 if (_fence == fence && !verdict.Wait && verdict.Ring is { } ring)
                 {
                     var range = ring.FindById(data.Range.Id);
