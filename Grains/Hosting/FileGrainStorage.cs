@@ -22,8 +22,11 @@ public sealed class FileGrainStorageOptions : IStorageProviderSerializerOptions
 /// a reader never sees half of it. It keeps the ring of a cluster without ZooKeeper when the silo holding Orleans'
 /// in-memory storage dies: that storage went with it, and the overlord that started elsewhere found no ring.
 /// </summary>
-internal sealed class FileGrainStorage(string name, FileGrainStorageOptions options) : IGrainStorage
+internal sealed class FileGrainStorage(string name, FileGrainStorageOptions options, TimeProvider time) : IGrainStorage
 {
+    /// <summary>Whether the folder was made (once per instance; its files are made as they are written).</summary>
+    private volatile bool _folderMade;
+
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(10);
     private readonly IGrainStorageSerializer _serializer = options.GrainStorageSerializer
         ?? throw new ArgumentException($"File grain storage '{name}' has no GrainStorageSerializer.", nameof(options));
@@ -105,25 +108,30 @@ internal sealed class FileGrainStorage(string name, FileGrainStorageOptions opti
 
     private string PathOf(string stateName, GrainId grainId)
     {
-        System.IO.Directory.CreateDirectory(options.Directory);
+        if (!_folderMade)
+        {
+            System.IO.Directory.CreateDirectory(options.Directory);
+            _folderMade = true;
+        }
+
         var name = $"{stateName}-{grainId}";
         var safe = string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
         return Path.Combine(options.Directory, safe + ".state");
     }
 
     /// <summary>The state's lock, held by one process (and one call) at a time; waits for it, for at most <see cref="LockTimeout"/>.</summary>
-    private static async Task<IDisposable> LockAsync(string path)
+    private async Task<IDisposable> LockAsync(string path)
     {
-        var started = TimeProvider.System.GetTimestamp();
+        var started = time.GetTimestamp();
         while (true)
         {
             try
             {
                 return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (TimeProvider.System.GetElapsedTime(started) < LockTimeout)
+            catch (IOException) when (time.GetElapsedTime(started) < LockTimeout)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(5));
+                await Task.Delay(TimeSpan.FromMilliseconds(5), time);
             }
         }
     }

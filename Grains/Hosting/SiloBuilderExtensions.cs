@@ -92,7 +92,7 @@ public static class SiloBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<
             IPostConfigureOptions<FileGrainStorageOptions>, DefaultStorageProviderSerializerOptionsConfigurator<FileGrainStorageOptions>>());
         builder.Services.AddGrainStorage(name, (services, providerName) =>
-            new FileGrainStorage(providerName, services.GetRequiredService<IOptionsMonitor<FileGrainStorageOptions>>().Get(providerName)));
+            new FileGrainStorage(providerName, services.GetRequiredService<IOptionsMonitor<FileGrainStorageOptions>>().Get(providerName), services.GetRequiredService<TimeProvider>()));
         return builder;
     }
 

@@ -384,7 +384,7 @@ internal sealed partial class OverlordGrain
 
             if (_busy.ContainsKey(range.Id))
             {
-                await Task.Delay(ProgressPoll);
+                await Task.Delay(ProgressPoll, time);
                 continue;
             }
 
@@ -487,7 +487,7 @@ internal sealed partial class OverlordGrain
                     throw new OperationRolledBackException($"range {range.Id} changed hands (a failover) while copying");
                 }
 
-                await Task.Delay(ProgressPoll);
+                await Task.Delay(ProgressPoll, time);
                 try
                 {
                     progress = await master.GetCopyProgressAsync(op.Id).WaitAsync(CallTimeout);

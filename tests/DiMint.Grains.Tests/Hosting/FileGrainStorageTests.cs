@@ -88,7 +88,7 @@ public sealed class FileGrainStorageTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private FileGrainStorage NewStorage() =>
-        new("DiMintRing", new FileGrainStorageOptions { Directory = _directory, GrainStorageSerializer = new JsonSerializer() });
+        new("DiMintRing", new FileGrainStorageOptions { Directory = _directory, GrainStorageSerializer = new JsonSerializer() }, TimeProvider.System);
 
     public sealed record Sample
     {
