@@ -21,7 +21,10 @@ public sealed class DataPortConnection
     private long _nextId;
     private string? _closedBecause;
 
-    /// <summary>Since when requests have waited with nothing received (<see cref="Environment.TickCount64"/>), or 0.</summary>
+    /// <summary>
+    /// Since when requests have waited with nothing received (<see cref="Environment.TickCount64"/>), or 0. Read and
+    /// written by senders under <see cref="_lock"/> only.
+    /// </summary>
     private long _waitingSince;
 
     /// <summary>How long a peer may send nothing while requests wait before the connection is given up.</summary>

@@ -34,6 +34,8 @@ public sealed class FramedSocket : IDisposable
     private ArrayBufferWriter<byte>? _spare = new(BufferBytes);
     private bool _writing;
     private int _closed;
+
+    /// <summary>Written by the receiving loop only, read by any sender: <see cref="Volatile"/>, no lock.</summary>
     private long _lastReceived = Environment.TickCount64;
 
     /// <summary>Takes over <paramref name="socket"/>, a connected TCP socket (Nagle's algorithm is turned off).</summary>

@@ -84,6 +84,8 @@ internal sealed class RangeData
     /// <summary>
     /// The silo (the Orleans runtime of this process) that placed the copy in its store; null for a copy never placed.
     /// A copy an earlier runtime placed and the ring no longer names is left over (<see cref="RangeStore.DropStale"/>).
+    /// Written by <see cref="RangeStore.Put"/> (before the copy is published) and by the replica applying a batch, read by
+    /// the sweep: both of the latter under <see cref="Sync"/>.
     /// </summary>
     public SiloAddress? PlacedBy { get; set; }
 

@@ -14,8 +14,14 @@ internal sealed class RangeStore
     /// <summary>Lag per master range, published by the masters for status reports.</summary>
     private readonly ConcurrentDictionary<int, (long Lag, int InSync)> _lags = new();
 
-    /// <summary>The silo address of the Orleans runtime running now in this process (null before the first starts).</summary>
-    public SiloAddress? Incarnation { get; set; }
+    /// <summary>
+    /// The silo address of the Orleans runtime running now in this process (null before the first starts). Written once
+    /// per runtime start by <see cref="Hosting.SiloProcessState.Started"/>, before that runtime's grains run; read by any
+    /// thread without a lock (a reference, replaced whole).
+    /// </summary>
+    public SiloAddress? Incarnation { get => Volatile.Read(ref _incarnation); set => Volatile.Write(ref _incarnation, value); }
+
+    private SiloAddress? _incarnation;
 
     public bool TryGet(int rangeId, out RangeData data) => _ranges.TryGetValue(rangeId, out data!);
 

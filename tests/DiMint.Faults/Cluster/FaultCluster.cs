@@ -144,39 +144,44 @@ public sealed class FaultCluster : IAsyncDisposable
     /// Waits until every silo process is up and an active member, and every range has a master and its replicas on them,
     /// all in sync: the state a schedule starts from and must return to.
     /// </summary>
-    public async Task WaitUntilHealthyAsync(TimeSpan timeout)
-    {
-        var last = "no status yet";
-        try
-        {
-            await Wait.UntilAsync(
-                async () =>
-                {
-                    var status = await Observer.GetClusterStatusAsync().WaitAsync(TimeSpan.FromSeconds(10));
-                    var up = status.Silos.Where(s => s.IsUp && s.MembershipStatus == "Active").Select(s => s.Address).ToHashSet();
-                    var running = _silos.Count(s => s.Process is not null);
-                    var unhealthy = status.Ranges.Where(r => !up.Contains(r.Range.Master) || r.Range.Replicas.Length != _options.ReplicationFactor - 1
-                        || !r.Range.Replicas.All(up.Contains) || r.ReplicasInSync != r.Range.Replicas.Length).ToArray();
-                    last = $"{up.Count} of {running} silos up; ranges not whole: " + string.Join("; ", unhealthy.Take(8).Select(r =>
-                        $"{r.Range.Id} (epoch {r.Range.Epoch}, master {r.Range.Master}{(up.Contains(r.Range.Master) ? "" : " down")}, replicas {string.Join(" ", r.Range.Replicas.Select(x => up.Contains(x) ? x.ToString() : x + " down"))}, {r.ReplicasInSync} in sync)"));
-                    return up.Count >= running && unhealthy.Length == 0;
-                },
-                timeout,
-                "every silo up and every range with its replicas in sync",
-                TimeSpan.FromMilliseconds(500));
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"{ex.Message}. Last: {last}", ex);
-        }
-    }
+    public Task WaitUntilHealthyAsync(TimeSpan timeout) =>
+        WaitForStatusAsync(
+            status =>
+            {
+                var up = status.Silos.Where(s => s.IsUp && s.MembershipStatus == "Active").Select(s => s.Address).ToHashSet();
+                var running = _silos.Count(s => s.Process is not null);
+                var unhealthy = status.Ranges.Where(r => !up.Contains(r.Range.Master) || r.Range.Replicas.Length != _options.ReplicationFactor - 1
+                    || !r.Range.Replicas.All(up.Contains) || r.ReplicasInSync != r.Range.Replicas.Length).ToArray();
+                var last = $"{up.Count} of {running} silos up; ranges not whole: " + string.Join("; ", unhealthy.Take(8).Select(r =>
+                    $"{r.Range.Id} (epoch {r.Range.Epoch}, master {r.Range.Master}{(up.Contains(r.Range.Master) ? "" : " down")}, replicas {string.Join(" ", r.Range.Replicas.Select(x => up.Contains(x) ? x.ToString() : x + " down"))}, {r.ReplicasInSync} in sync)"));
+                return (up.Count >= running && unhealthy.Length == 0, last);
+            },
+            timeout,
+            "every silo up and every range with its replicas in sync");
 
     /// <summary>
     /// Waits until every silo up holds exactly the range copies the ring places on it: the copies a partition or a runtime
     /// restart left behind (a deposed master's, a replaced replica's) are dropped, so their memory comes back.
     /// </summary>
     /// <exception cref="TimeoutException">Some silo still holds more (or fewer) copies after <paramref name="timeout"/>.</exception>
-    public async Task WaitUntilNoLeftoverCopiesAsync(TimeSpan timeout)
+    public Task WaitUntilNoLeftoverCopiesAsync(TimeSpan timeout) =>
+        WaitForStatusAsync(
+            status =>
+            {
+                var wrong = status.Silos.Where(s => s.IsUp)
+                    .Select(s => (s.Address, s.CopiesHeld, Placed: status.Ranges.Count(r => r.Range.Master.Equals(s.Address) || r.Range.Replicas.Contains(s.Address))))
+                    .Where(x => x.CopiesHeld != x.Placed)
+                    .ToArray();
+                return (wrong.Length == 0, string.Join("; ", wrong.Select(x => $"{x.Address} holds {x.CopiesHeld} copies, the ring places {x.Placed} there")));
+            },
+            timeout,
+            "every silo to hold only the copies the ring places on it");
+
+    /// <summary>
+    /// Polls the cluster's status until <paramref name="check"/> says it is as wanted; on timeout, the exception carries
+    /// what the last check said was wrong.
+    /// </summary>
+    private async Task WaitForStatusAsync(Func<ClusterStatus, (bool Ok, string Wrong)> check, TimeSpan timeout, string what)
     {
         var last = "no status yet";
         try
@@ -184,16 +189,12 @@ public sealed class FaultCluster : IAsyncDisposable
             await Wait.UntilAsync(
                 async () =>
                 {
-                    var status = await Observer.GetClusterStatusAsync().WaitAsync(TimeSpan.FromSeconds(10));
-                    var wrong = status.Silos.Where(s => s.IsUp)
-                        .Select(s => (s.Address, s.CopiesHeld, Placed: status.Ranges.Count(r => r.Range.Master.Equals(s.Address) || r.Range.Replicas.Contains(s.Address))))
-                        .Where(x => x.CopiesHeld != x.Placed)
-                        .ToArray();
-                    last = string.Join("; ", wrong.Select(x => $"{x.Address} holds {x.CopiesHeld} copies, the ring places {x.Placed} there"));
-                    return wrong.Length == 0;
+                    var (ok, wrong) = check(await Observer.GetClusterStatusAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+                    last = wrong;
+                    return ok;
                 },
                 timeout,
-                "every silo to hold only the copies the ring places on it",
+                what,
                 TimeSpan.FromMilliseconds(500));
         }
         catch (TimeoutException ex)

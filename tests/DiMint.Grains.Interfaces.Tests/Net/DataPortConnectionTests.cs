@@ -31,13 +31,12 @@ public sealed class DataPortConnectionTests
         var first = connection.SendAsync(Request());
 
         // Callers keep sending (retries, other ranges); the send after the silence has lasted long enough gives up.
-        Task<DataPortAnswer> last;
-        do
+        Task<DataPortAnswer> last = first;
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (!(last = connection.SendAsync(Request())).IsFaulted && Stopwatch.GetElapsedTime(started) < DataPortConnection.SilentFor * 3)
         {
-            await Task.Delay(100);
-            last = connection.SendAsync(Request());
+            await tick.WaitForNextTickAsync();
         }
-        while (!last.IsFaulted && Stopwatch.GetElapsedTime(started) < DataPortConnection.SilentFor * 3);
 
         Assert.True(connection.IsClosed);
         Assert.InRange(Stopwatch.GetElapsedTime(started), DataPortConnection.SilentFor, DataPortConnection.SilentFor * 3);
@@ -59,7 +58,6 @@ public sealed class DataPortConnectionTests
             // One request in flight at a time, as a replication lane sends: each is answered, so none is given up.
             var answer = await connection.SendAsync(Request()).WaitAsync(TimeSpan.FromSeconds(10));
             Assert.NotNull(answer.Results);
-            await Task.Delay(200);
         }
 
         Assert.False(connection.IsClosed);
@@ -71,12 +69,7 @@ public sealed class DataPortConnectionTests
 
     private static async Task<(FramedSocket Peer, DataPortConnection Connection)> PairAsync()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var accepting = listener.AcceptAsync();
-        var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await raw.ConnectAsync(listener.LocalEndPoint!);
-        return (new FramedSocket(await accepting), DataPortConnection.Open(new FramedSocket(raw), Requests, Answers));
+        var (raw, peer) = await LoopbackSockets.PairAsync();
+        return (peer, DataPortConnection.Open(new FramedSocket(raw), Requests, Answers));
     }
 }

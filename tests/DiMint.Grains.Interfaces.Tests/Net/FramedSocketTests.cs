@@ -102,14 +102,5 @@ public sealed class FramedSocketTests
         return (new FramedSocket(raw), receiver);
     }
 
-    private static async Task<(Socket Raw, FramedSocket Receiver)> RawPairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var accepting = listener.AcceptAsync();
-        var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await raw.ConnectAsync(listener.LocalEndPoint!);
-        return (raw, new FramedSocket(await accepting));
-    }
+    private static Task<(Socket Raw, FramedSocket Receiver)> RawPairAsync() => LoopbackSockets.PairAsync();
 }
