@@ -165,8 +165,7 @@ public sealed partial class DimintClient
 
             if (failed)
             {
-                await PauseAsync(attempt, cancellationToken);
-                await TryRefreshRingAsync();
+                await AwaitRingChangeAsync(ring.Version, attempt, cancellationToken);
             }
         }
     }

@@ -83,8 +83,7 @@ public sealed partial class DimintClient
                 if (newer.Version <= ring.Version)
                 {
                     // Told "moved" by a ring no newer than ours: the owner is changing hands; ask the overlord.
-                    await PauseAsync(attempt, cancellationToken);
-                    await TryRefreshRingAsync();
+                    await AwaitRingChangeAsync(ring.Version, attempt, cancellationToken);
                 }
             }
             catch (Exception ex) when (IsTransient(ex))
@@ -95,8 +94,7 @@ public sealed partial class DimintClient
                     break;
                 }
 
-                await PauseAsync(attempt, cancellationToken);
-                await TryRefreshRingAsync();
+                await AwaitRingChangeAsync(ring.Version, attempt, cancellationToken);
             }
 
             if (Stopwatch.GetElapsedTime(started) >= _options.RequestTimeout)
@@ -142,8 +140,7 @@ public sealed partial class DimintClient
                     _ring.Offer(op.MovedTo!);
                     if (op.MovedTo!.Version <= op.SentRingVersion)
                     {
-                        await PauseAsync(attempt, cancellationToken);
-                        await TryRefreshRingAsync();
+                        await AwaitRingChangeAsync(op.SentRingVersion, attempt, cancellationToken);
                     }
 
                     break;
@@ -157,8 +154,7 @@ public sealed partial class DimintClient
                         throw Unserved(op.Key, lastError, shared: true);
                     }
 
-                    await PauseAsync(attempt, cancellationToken);
-                    await TryRefreshRingAsync();
+                    await AwaitRingChangeAsync(op.SentRingVersion, attempt, cancellationToken);
                     break;
             }
 
@@ -230,10 +226,36 @@ public sealed partial class DimintClient
     private static bool SameMaster(RangeInfo now, RangeInfo sent) =>
         now.Id == sent.Id && now.Epoch == sent.Epoch && now.Master.Equals(sent.Master);
 
-    private async Task PauseAsync(int attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Before another attempt of a request that failed or was told "moved" with the ring at <paramref name="version"/>:
+    /// waits for the overlord to publish a newer ring (a promotion, a move ending), at most the retry delay of
+    /// <paramref name="attempt"/>, so a request whose master died goes to the promoted one the moment the ring names it
+    /// rather than at the next poll. With the overlord unreachable, it waits out the delay.
+    /// </summary>
+    private async Task AwaitRingChangeAsync(long version, int attempt, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, _options.RetryDelay.Ticks << Math.Min(attempt - 1, 10)));
-        await Task.Delay(delay, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _ring.WatchAsync(version).WaitAsync(delay, cancellationToken);
+            return;
+        }
+        catch (TimeoutException)
+        {
+            // No newer ring within the delay: go again with the ring we have.
+            return;
+        }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            // The overlord did not answer: wait out the rest of the delay, as without a watch.
+        }
+
+        var left = delay - Stopwatch.GetElapsedTime(started);
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left, cancellationToken);
+        }
     }
 
     private async Task TryRefreshRingAsync(TimeSpan? bound = null)

@@ -17,6 +17,14 @@ public interface IOverlordGrain : IGrainWithIntegerKey
     Task<Ring> GetRingAsync();
 
     /// <summary>
+    /// The ring as soon as one newer than <paramref name="version"/> is published, or after <paramref name="wait"/> (at most
+    /// 5 s) the current one: a client whose request failed learns of a promotion the moment it happens.
+    /// </summary>
+    [Alias("WatchRing")]
+    [AlwaysInterleave]
+    Task<Ring> WatchRingAsync(long version, TimeSpan wait);
+
+    /// <summary>
     /// Answers at once, after loading the stored ring when there is one (it never creates a ring): silos call it so that
     /// an overlord whose silo is gone starts again elsewhere and resumes its health checks.
     /// </summary>

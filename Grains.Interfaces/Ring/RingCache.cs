@@ -15,6 +15,9 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     /// </summary>
     public static readonly TimeSpan ShareFor = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long the overlord holds a watch (<see cref="WatchAsync"/>) before it answers the ring it has.</summary>
+    public static readonly TimeSpan WatchFor = TimeSpan.FromSeconds(1);
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     // Callers on any thread (grain turns, socket threads, the client's callers): _current is written under _lock and read
     // without it (Volatile); _refresh and _refreshStarted are read and written under _lock only.
@@ -22,6 +25,14 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     private Ring? _current;
     private Task<Ring>? _refresh;
     private long _refreshStarted;
+
+    /// <summary>Completed (and replaced) when a newer ring is offered; waited on by <see cref="WaitForNewerAsync"/>.</summary>
+    private TaskCompletionSource? _changed;
+
+    /// <summary>A watch of the overlord shared by this cache's callers (<see cref="WatchAsync"/>), and the version it waits to pass.</summary>
+    private Task<Ring>? _watch;
+    private long _watchVersion;
+    private long _watchStarted;
 
     /// <summary>The newest ring known, or null before the first refresh.</summary>
     public Ring? Current => Volatile.Read(ref _current);
@@ -34,7 +45,55 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
             if (_current is null || ring.Version > _current.Version)
             {
                 Volatile.Write(ref _current, ring);
+                _changed?.TrySetResult();
+                _changed = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// The cached ring as soon as one newer than <paramref name="version"/> is offered, or after <paramref name="wait"/>
+    /// whatever it is then: how the overlord answers a watch the moment it publishes.
+    /// </summary>
+    public async Task<Ring?> WaitForNewerAsync(long version, TimeSpan wait)
+    {
+        Task changed;
+        lock (_lock)
+        {
+            if (_current is { } current && current.Version > version)
+            {
+                return current;
+            }
+
+            changed = (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        await changed.WaitAsync(wait, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return Current;
+    }
+
+    /// <summary>
+    /// A ring newer than <paramref name="version"/> from the overlord, the moment it publishes one: the call waits there
+    /// (up to <see cref="WatchFor"/>, then answers the ring it has). Callers waiting to pass the same version share one call
+    /// for <see cref="ShareFor"/>; each bounds its own wait with WaitAsync.
+    /// </summary>
+    public Task<Ring> WatchAsync(long version)
+    {
+        lock (_lock)
+        {
+            if (_current is { } current && current.Version > version)
+            {
+                return Task.FromResult(current);
+            }
+
+            if (_watch is { IsCompleted: false } pending && _watchVersion == version && _time.GetElapsedTime(_watchStarted) < ShareFor)
+            {
+                return pending;
+            }
+
+            _watchVersion = version;
+            _watchStarted = _time.GetTimestamp();
+            return _watch = FetchAsync(overlord => overlord.WatchRingAsync(version, WatchFor));
         }
     }
 
@@ -75,14 +134,14 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
             }
 
             _refreshStarted = _time.GetTimestamp();
-            return _refresh = FetchAsync();
+            return _refresh = FetchAsync(static overlord => overlord.GetRingAsync());
         }
     }
 
-    private async Task<Ring> FetchAsync()
+    private async Task<Ring> FetchAsync(Func<IOverlordGrain, Task<Ring>> ask)
     {
         // Shared by callers on different grain schedulers: finish on the thread pool, not on the first caller's.
-        var ring = await grainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord).GetRingAsync().ConfigureAwait(false);
+        var ring = await ask(grainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord)).ConfigureAwait(false);
         Offer(ring);
         return Current!;
     }

@@ -24,6 +24,9 @@ internal sealed partial class OverlordGrain
     /// <summary>How often the silos are told to drop the copies the ring left behind (<see cref="SweepStaleCopies"/>).</summary>
     private static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the round trips of the probes are summarised in the log (<see cref="ProbeTimes"/>).</summary>
+    private static readonly TimeSpan ProbeSummaryEvery = TimeSpan.FromMinutes(1);
+
     /// <summary>How long a range whose repair was rolled back waits before the next try.</summary>
     private static readonly TimeSpan RepairBackoff = TimeSpan.FromSeconds(5);
 
@@ -58,6 +61,8 @@ internal sealed partial class OverlordGrain
     private int _repairsRunning;
     private DateTimeOffset _lastReload;
     private DateTimeOffset _lastSweep;
+    private readonly ProbeTimes _probeTimes = new();
+    private DateTimeOffset _lastProbeSummary;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -98,7 +103,9 @@ internal sealed partial class OverlordGrain
 
             try
             {
+                var sent = time.GetTimestamp();
                 await GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).PingAsync().WaitAsync(options.ProbeTimeout, cancellationToken);
+                _probeTimes.Add(time.GetElapsedTime(sent), silo);
                 return (Silo: silo, Up: true, Dead: false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -184,6 +191,15 @@ internal sealed partial class OverlordGrain
         }
 
         StartRepairs(failed);
+        if (time.GetUtcNow() - _lastProbeSummary >= ProbeSummaryEvery)
+        {
+            _lastProbeSummary = time.GetUtcNow();
+            if (_probeTimes.Take() is { } probes)
+            {
+                LogProbeTimes(logger, probes.Count, probes.Median, probes.P99, probes.Max, probes.Slowest.ToString());
+            }
+        }
+
         if (time.GetUtcNow() - _lastSweep >= SweepEvery)
         {
             _lastSweep = time.GetUtcNow();
@@ -497,6 +513,9 @@ internal sealed partial class OverlordGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: its master at epoch {Epoch} reports replicas fenced past it; promoting the best copy again")]
     private static partial void LogResolvingEpoch(ILogger logger, int rangeId, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Probes answered in the last minute: {Count}, round trip median {Median:0.0} ms, p99 {P99:0.0} ms, longest {Max:0.0} ms (silo {Slowest})")]
+    private static partial void LogProbeTimes(ILogger logger, int count, double median, double p99, double max, string slowest);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} refuses connections (its process is gone): it has failed")]
     private static partial void LogPortRefused(ILogger logger, string silo);

@@ -23,6 +23,9 @@ internal sealed partial class OverlordGrain(
     ILogger<OverlordGrain> logger) : Grain, IOverlordGrain
 {
     private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>The longest a watch (<see cref="WatchRingAsync"/>) is held, well inside Orleans' response timeout.</summary>
+    private static readonly TimeSpan MaxWatch = TimeSpan.FromSeconds(5);
     private Task<Ring>? _bootstrap;
     private Task? _wake;
 
@@ -38,6 +41,18 @@ internal sealed partial class OverlordGrain(
 
         // GetRingAsync interleaves: concurrent first callers share one load.
         return _bootstrap ??= LoadAsync();
+    }
+
+    public async Task<Ring> WatchRingAsync(long version, TimeSpan wait)
+    {
+        var ring = await GetRingAsync();
+        if (ring.Version <= version)
+        {
+            // Published rings reach this silo's cache right after _ring: the wait ends the moment one passes the version.
+            await ringCache.WaitForNewerAsync(version, wait < MaxWatch ? wait : MaxWatch);
+        }
+
+        return _ring ?? ring;
     }
 
     public Task WakeAsync()

@@ -52,6 +52,61 @@ public sealed class RingCacheTests
         Assert.Equal(9, cache.Current!.Version);
     }
 
+    [Fact]
+    public async Task WaitForNewerAsync_EndsTheMomentANewerRingIsOffered_WithIt()
+    {
+        var time = new FakeTimeProvider();
+        var cache = new RingCache(Factory.For(new Overlord()), time);
+        cache.Offer(RingAt(4));
+
+        var waiting = cache.WaitForNewerAsync(4, TimeSpan.FromSeconds(5));
+        cache.Offer(RingAt(3));
+        cache.Offer(RingAt(4));
+        Assert.False(waiting.IsCompleted);
+
+        cache.Offer(RingAt(5));
+        Assert.Equal(5, (await waiting)!.Version);
+        Assert.Equal(5, (await cache.WaitForNewerAsync(4, TimeSpan.FromSeconds(5)))!.Version);
+    }
+
+    [Fact]
+    public async Task WaitForNewerAsync_WithNothingNewer_AnswersTheCachedRingAfterTheWait()
+    {
+        var time = new FakeTimeProvider();
+        var cache = new RingCache(Factory.For(new Overlord()), time);
+        cache.Offer(RingAt(4));
+
+        var waiting = cache.WaitForNewerAsync(4, TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(waiting.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(4, (await waiting)!.Version);
+    }
+
+    [Fact]
+    public async Task WatchAsync_SharesOneOverlordCallPerVersion_AndItsAnswerServesTheCache()
+    {
+        var overlord = new Overlord();
+        var time = new FakeTimeProvider();
+        var cache = new RingCache(Factory.For(overlord), time);
+        cache.Offer(RingAt(4));
+
+        var first = cache.WatchAsync(4);
+        var second = cache.WatchAsync(4);
+        Assert.Same(first, second);
+        Assert.Equal(1, overlord.Calls);
+        Assert.Equal((4L, RingCache.WatchFor), overlord.Watched[0]);
+
+        overlord.Answer(0, RingAt(6));
+        Assert.Equal(6, (await first).Version);
+        Assert.Equal(6, cache.Current!.Version);
+
+        // A ring newer than the one asked about is already here: no call.
+        Assert.Equal(6, (await cache.WatchAsync(5)).Version);
+        Assert.Equal(1, overlord.Calls);
+    }
+
     private static DiMint.Ring RingAt(long version) => new()
     {
         Version = version,
@@ -65,6 +120,15 @@ public sealed class RingCacheTests
         private readonly ConcurrentDictionary<int, TaskCompletionSource<DiMint.Ring>> _calls = new();
 
         public int Calls => _calls.Count;
+
+        /// <summary>What each watch asked for, by call number.</summary>
+        public ConcurrentDictionary<int, (long Version, TimeSpan Wait)> Watched { get; } = new();
+
+        public Task<DiMint.Ring> WatchRingAsync(long version, TimeSpan wait)
+        {
+            Watched[_calls.Count] = (version, wait);
+            return GetRingAsync();
+        }
 
         public Task<DiMint.Ring> GetRingAsync()
         {
@@ -94,7 +158,7 @@ public sealed class RingCacheTests
                 : throw new NotSupportedException(targetMethod?.Name);
     }
 
-    /// <summary>The overlord grain reference: only <see cref="IOverlordGrain.GetRingAsync"/> is asked.</summary>
+    /// <summary>The overlord grain reference: only <see cref="IOverlordGrain.GetRingAsync"/> and <see cref="IOverlordGrain.WatchRingAsync"/> are asked.</summary>
     public class OverlordProxy : DispatchProxy
     {
         private Overlord? _overlord;
@@ -106,7 +170,11 @@ public sealed class RingCacheTests
             return proxy;
         }
 
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
-            targetMethod?.Name == nameof(IOverlordGrain.GetRingAsync) ? _overlord!.GetRingAsync() : throw new NotSupportedException(targetMethod?.Name);
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
+        {
+            nameof(IOverlordGrain.GetRingAsync) => _overlord!.GetRingAsync(),
+            nameof(IOverlordGrain.WatchRingAsync) => _overlord!.WatchRingAsync((long)args![0]!, (TimeSpan)args[1]!),
+            _ => throw new NotSupportedException(targetMethod?.Name),
+        };
     }
 }
