@@ -9,7 +9,7 @@ internal static class ClusterCommands
 {
     public static Command Status()
     {
-        var command = new Command("status", "Show the cluster's silos: address, up or down, master and replica ranges, keys (in master copies), bytes, memory.") { CliOptions.Json };
+        var command = new Command("status", "Show the cluster's silos: address, up or down, master and replica ranges, keys (in master copies), bytes, memory, and which silo leads as the overlord (the others stand by to take it over).") { CliOptions.Json };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
             await using var client = await CliOptions.ConnectAsync(parse, ct);
@@ -29,18 +29,20 @@ internal static class ClusterCommands
                         memoryBytes = s.ProcessMemoryBytes,
                         gateway = s.Gateway,
                         pid = s.ProcessId,
+                        overlord = OverlordRole(status, s.Address),
                     }),
                     ConsoleText.Json));
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("Silo", "Up", "Membership", "Masters", "Replicas", "Keys", "Bytes", "Memory", "Gateway", "PID");
+            var table = new Table().AddColumns("Silo", "Up", "Membership", "Overlord", "Masters", "Replicas", "Keys", "Bytes", "Memory", "Gateway", "PID");
             foreach (var silo in status.Silos)
             {
                 table.AddRow(
                     Markup.Escape(silo.Address.ToString()),
                     silo.IsUp ? "[green]up[/]" : "[red]down[/]",
                     silo.MembershipStatus,
+                    OverlordRole(status, silo.Address) ?? "-",
                     ConsoleText.Number(silo.MasterRanges),
                     ConsoleText.Number(status.Ranges.Count(r => r.Range.Replicas.Contains(silo.Address))),
                     ConsoleText.Number(silo.Keys),
@@ -52,10 +54,15 @@ internal static class ClusterCommands
 
             ConsoleText.Render(table);
             Console.Out.WriteLine($"Ring version {status.RingVersion}: {status.Ranges.Length} ranges, {status.Silos.Count(s => s.IsUp)} of {status.Silos.Length} silos up, {ConsoleText.Number(status.Silos.Sum(s => s.Keys))} keys.");
+            Console.Out.WriteLine($"Overlord: {status.Overlord?.ToString() ?? "none"} (term {status.OverlordTerm}), {status.OverlordStandbys.Length} standbys.");
             return ExitCodes.Ok;
         }));
         return command;
     }
+
+    /// <summary>"leader" for the silo the overlord runs on, "standby" for the silos that would take it over, else null.</summary>
+    private static string? OverlordRole(ClusterStatus status, SiloAddress silo) =>
+        silo.Equals(status.Overlord) ? "leader" : status.OverlordStandbys.Contains(silo) ? "standby" : null;
 
     public static Command Ring()
     {

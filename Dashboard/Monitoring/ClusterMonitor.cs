@@ -227,6 +227,7 @@ internal sealed partial class ClusterMonitor(
                 Endpoint = address.Endpoint.ToString(),
                 Up = up,
                 Membership = membership,
+                Overlord = address.Equals(status?.Overlord) ? "leader" : status?.OverlordStandbys.Contains(address) == true ? "standby" : null,
                 Gateway = node?.Gateway,
                 ProcessId = node is { ProcessId: > 0 } ? node.ProcessId : null,
                 StartedAt = node?.StartedAt,

@@ -15,6 +15,9 @@ public sealed record SiloView
     /// <summary>Orleans membership status (Active, Dead, Joining, ShuttingDown ...).</summary>
     public required string Membership { get; init; }
 
+    /// <summary>"leader" for the silo the overlord runs on, "standby" for the silos that would take it over, else null.</summary>
+    public string? Overlord { get; init; }
+
     /// <summary>The client gateway, when known.</summary>
     public string? Gateway { get; init; }
 

@@ -75,7 +75,10 @@
         el('td', {}, el('span', { class: 'swatch' + (s.up ? '' : ' faded'), style: `background:${colourOf(s.address)}` })),
         el('td', { title: `${s.address}${s.gateway ? '\ngateway ' + s.gateway : ''}${s.processId ? '\npid ' + s.processId : ''}`, text: short(s.address) }),
         el('td', {}, el('span', { class: 'badge ' + (s.up ? 'up' : 'down'), 'data-status': s.up ? 'up' : 'down', text: s.up ? 'up' : 'down' }),
-          el('span', { class: 'hint', text: s.membership !== 'Active' ? ' ' + s.membership.toLowerCase() : '' })),
+          el('span', { class: 'hint', text: s.membership !== 'Active' ? ' ' + s.membership.toLowerCase() : '' }),
+          s.overlord === 'leader'
+            ? el('span', { class: 'badge overlord', 'data-overlord': 'leader', title: 'The overlord runs here (it holds the overlord lease)', text: 'overlord' })
+            : el('span', { class: 'hint', 'data-overlord': s.overlord || '', title: s.overlord ? 'Takes the overlord over if its silo fails' : '', text: s.overlord ? ' standby' : '' })),
         el('td', { text: fmtUptime(s.uptimeSeconds) }),
         el('td', { text: s.up && s.cpuPercent != null ? s.cpuPercent.toFixed(1) + '%' : '–' }),
         el('td', { text: s.up ? fmtBytes(s.memoryBytes) : '–' }),

@@ -11,9 +11,14 @@ public interface IRangeReplicaGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task<ReplicaAck> ApplyAsync(ReplicationBatch batch);
 
-    /// <summary>Refuses masters older than <paramref name="epoch"/> from now on (the overlord calls it before promoting).</summary>
+    /// <summary>
+    /// Refuses masters older than <paramref name="epoch"/> from now on (the overlord calls it before promoting), and
+    /// answers once the replica's promise to the old master has run out, or at once when that master is
+    /// <paramref name="oldMaster"/> at <paramref name="oldEpoch"/> and its silo port refuses connections (its runtime is
+    /// gone, and with it every read it could serve).
+    /// </summary>
     [Alias("Fence")]
-    Task<ReplicaState> FenceAsync(int rangeId, long epoch);
+    Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster = null, long oldEpoch = 0);
 
     /// <summary>
     /// What the replica holds. With <paramref name="includeMaster"/> (the overlord, choosing a copy to promote), a master's

@@ -23,7 +23,7 @@ public interface IReplicationService : IGrainService
     /// Orleans to declare a dead silo dead when that silo held the directory entries of live replicas.
     /// </summary>
     [Alias("Fence")]
-    Task<ReplicaState> FenceAsync(int rangeId, long epoch);
+    Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster = null, long oldEpoch = 0);
 
     /// <summary><see cref="IRangeReplicaGrain.GetStateAsync"/> on this silo's copy of <paramref name="rangeId"/>, through the service.</summary>
     [Alias("GetState")]

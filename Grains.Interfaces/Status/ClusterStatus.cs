@@ -18,7 +18,15 @@ public sealed record ClusterStatus
     [Id(2)]
     public required ImmutableArray<RangeStatusInfo> Ranges { get; init; }
 
-    /// <summary>The silo the overlord that answered runs on.</summary>
+    /// <summary>The silo the overlord that answered runs on: the one that holds the overlord's lease.</summary>
     [Id(3)]
     public SiloAddress? Overlord { get; init; }
+
+    /// <summary>The overlord lease's term: how many times the overlord was taken over since the cluster began, plus one.</summary>
+    [Id(4)]
+    public long OverlordTerm { get; init; }
+
+    /// <summary>The active silos that would take the overlord over if its silo failed (every other silo).</summary>
+    [Id(5)]
+    public ImmutableArray<SiloAddress> OverlordStandbys { get; init; } = [];
 }

@@ -22,21 +22,36 @@ public sealed class ReplicationOptions
     /// How long a replica's promise to its master lasts: a replica answers a fence for a newer epoch only once this long
     /// has passed since it last acknowledged the old master, and the master serves reads only until then (less a margin),
     /// so a master cut off from its replicas stops serving before a successor can be promoted. Shorter than
-    /// <see cref="FailoverTimeout"/>, so a failover rarely waits for it. Default 1 s.
+    /// <see cref="FailoverTimeout"/>, so a failover after missed probes never waits for it; a killed master's promise is
+    /// void at once (its silo port refuses connections). Idle masters renew it every quarter of it. Default 500 ms: the
+    /// overlord's probes of silos on a 2-core machine under full load took at most 180 ms (99th percentile 16 ms).
     /// </summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long a write waits for its acknowledgements before failing with NotEnoughReplicas. Default 2 s.</summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a silo may fail the overlord's probes before its ranges fail over. Default 2 s.</summary>
-    public TimeSpan FailoverTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a silo may fail the overlord's probes before its ranges fail over (a paused or cut-off silo; a killed one
+    /// fails at the first probe, its silo port refusing connections). Default 1 s.
+    /// </summary>
+    public TimeSpan FailoverTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often the overlord probes the silos. Default 250 ms.</summary>
-    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How long the overlord's lease lasts (<see cref="Overlord.OverlordElection"/>): a standby takes the overlord over when
+    /// the holder has not renewed it for this long (a pause, a partition), or within two renewals (a quarter of it each)
+    /// when the holder's silo port refuses connections (a kill). Default 1 s.
+    /// </summary>
+    public TimeSpan OverlordLeaseDuration { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long one probe may take. Default 500 ms.</summary>
-    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often the overlord probes the silos. Default 100 ms.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long one probe may take before it counts as missed (a silo fails only after missing them for
+    /// <see cref="FailoverTimeout"/>). Default 300 ms.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>The size of one snapshot chunk sent to a new replica. Default 1 MiB.</summary>
     public int SnapshotChunkBytes { get; set; } = 1024 * 1024;

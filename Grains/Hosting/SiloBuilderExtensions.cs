@@ -39,7 +39,7 @@ public static class SiloBuilderExtensions
             .Validate(o => o.InitialRangesPerSilo is > 0 and <= 4096, "InitialRangesPerSilo must be between 1 and 4096.").ValidateOnStart();
         services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section)
             .Validate(o => o.ReplicationFactor >= 1 && (o.WriteAcks is null || (o.WriteAcks >= 0 && o.WriteAcks < o.ReplicationFactor)), "ReplicationFactor must be at least 1 and WriteAcks (when set) between 0 and ReplicationFactor - 1.")
-            .Validate(o => o.AckTimeout > TimeSpan.Zero && o.FailoverTimeout > TimeSpan.Zero && o.ProbeInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration > TimeSpan.Zero, "Timeouts must be positive.")
+            .Validate(o => o.AckTimeout > TimeSpan.Zero && o.FailoverTimeout > TimeSpan.Zero && o.ProbeInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration > TimeSpan.Zero && o.OverlordLeaseDuration > TimeSpan.Zero, "Timeouts must be positive.")
             .Validate(o => o.LeaseDuration < o.FailoverTimeout, "LeaseDuration must be shorter than FailoverTimeout.")
             .ValidateOnStart();
         services.AddOptions<RebalanceOptions>().BindConfiguration(RebalanceOptions.Section)
@@ -62,6 +62,11 @@ public static class SiloBuilderExtensions
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortAnswer>>(),
             sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.AckTimeout));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OverlordWatch>();
+        services.AddSingleton<OverlordElection>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<OverlordElection>());
+        services.AddPlacementDirector<OverlordPlacement, OverlordPlacementDirector>();
+        services.AddSingleton<Orleans.Runtime.GrainDirectory.IGrainDirectoryCache, DirectoryCache>();
+        builder.AddGrainDirectory(OverlordDirectory.Name, static (sp, _) => new OverlordDirectory(sp.GetRequiredService<OverlordElection>()));
         services.AddSingleton<DataPortListener>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DataPortListener>());
         services.AddSingleton<IGrainService>(sp => ActivatorUtilities.CreateInstance<SiloBatchService>(
@@ -98,14 +103,25 @@ public static class SiloBuilderExtensions
 
     internal static DiMintLimitsOptions Limits(this IOptions<DiMintLimitsOptions> options) => options.Value;
 
-    /// <summary>Records each runtime's silo address in the process state as it starts.</summary>
+    /// <summary>
+    /// Records each runtime's silo address in the process state as it starts, and freezes the master copies as it begins
+    /// to stop, long before its silo port closes: a silo port that refuses connections then means no master of that
+    /// runtime serves (a promotion relies on it, <see cref="IRangeReplicaGrain.FenceAsync"/>).
+    /// </summary>
     private sealed class IncarnationRecorder(SiloProcessState state, ILocalSiloDetails silo) : ILifecycleParticipant<ISiloLifecycle>
     {
-        public void Participate(ISiloLifecycle lifecycle) =>
+        public void Participate(ISiloLifecycle lifecycle)
+        {
             lifecycle.Subscribe(nameof(IncarnationRecorder), ServiceLifecycleStage.RuntimeInitialize, _ =>
             {
                 state.Started(silo.SiloAddress);
                 return Task.CompletedTask;
             });
+            lifecycle.Subscribe(nameof(IncarnationRecorder), ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ =>
+            {
+                state.FreezeMasters();
+                return Task.CompletedTask;
+            });
+        }
     }
 }

@@ -23,7 +23,7 @@ internal sealed partial class OverlordGrain
     private async Task BalanceAsync(CancellationToken cancellationToken)
     {
         var slots = rebalance.Value.MaxConcurrentOperations - _running.Values.Count(o => o.Info.Kind != RingOperationKind.Drain);
-        if (_ring is not { } ring || slots <= 0 || _suspects.Count > 0)
+        if (_ring is not { } ring || slots <= 0 || _suspects.Count > 0 || !election.IsLeader)
         {
             return;
         }

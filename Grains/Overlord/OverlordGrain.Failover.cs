@@ -35,7 +35,8 @@ internal sealed partial class OverlordGrain
 
     /// <summary>
     /// Silos that answered a probe of this activation at least once: a silo still starting (its first probes are slow on
-    /// a loaded machine) fails only when Orleans declares it dead, not by missed probes.
+    /// a loaded machine) fails only when Orleans declares it dead, not by missed probes. A silo the ring names has served
+    /// before, so it fails by missed probes even if this activation (an overlord that just took over) never heard it.
     /// </summary>
     private readonly HashSet<SiloAddress> _seenUp = [];
 
@@ -58,17 +59,30 @@ internal sealed partial class OverlordGrain
     /// <summary>Ranges whose promotion is waiting for copies, so the warning is logged once per outage.</summary>
     private readonly HashSet<int> _waitingForCopies = [];
     private IGrainTimer? _healthTimer;
+    private bool _readStored;
+    private bool _steppingDown;
     private int _repairsRunning;
     private DateTimeOffset _lastReload;
     private DateTimeOffset _lastSweep;
     private readonly ProbeTimes _probeTimes = new();
+
+    /// <summary>When each silo last answered a probe (a timestamp of <c>time</c>).</summary>
+    private readonly Dictionary<SiloAddress, long> _lastAnswered = [];
     private DateTimeOffset _lastProbeSummary;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var interval = replication.Value.ProbeInterval;
-        // Interleaved: a slow request (a status report waiting for an unreachable silo) must not hold up failover.
-        _healthTimer = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(interval, interval) { Interleave = true });
+        LogActivated(logger, election.Term, election.IsLeader);
+        if (election.IsLeader && election.TookOverFrom is { } previous)
+        {
+            // The silo this overlord took over from was silent that long already (paused, cut off, or gone).
+            _suspects[previous.Silo] = time.GetUtcNow() - previous.SilentFor;
+        }
+
+        // Interleaved: a slow request (a status report waiting for an unreachable silo) must not hold up failover. The
+        // first check runs at once: an overlord that just took over has silos to fail over.
+        _healthTimer = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(TimeSpan.Zero, interval) { Interleave = true });
         StartBalancing();
         return Task.CompletedTask;
     }
@@ -84,6 +98,28 @@ internal sealed partial class OverlordGrain
 
     private async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
+        if (!election.IsLeader)
+        {
+            // Deposed (or not yet confirmed): only the lease's holder fails silos over and repairs. Once another silo
+            // holds the lease, this activation goes, and callers find the overlord there.
+            if (election.Leader is { } leader && !leader.Equals(GrainContext.Address.SiloAddress) && !_steppingDown)
+            {
+                _steppingDown = true;
+                LogDeposed(logger, leader.ToString());
+                this.DeactivateOnIdle();
+            }
+
+            return;
+        }
+
+        if (_ring is null && !_readStored)
+        {
+            // Just taken over: load the stored ring now rather than when someone asks for it (once: a new cluster has
+            // none until its first client asks, and creating it is left to that request).
+            _readStored = true;
+            await WakeAsync();
+        }
+
         if (_ring is not { } ring)
         {
             return;
@@ -101,29 +137,35 @@ internal sealed partial class OverlordGrain
                 return (Silo: silo, Up: false, Dead: true);
             }
 
-            try
+            var sent = time.GetTimestamp();
+            var ping = GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).PingAsync();
+            if (await AnswersAsync(ping, options.ProbeInterval / 2, cancellationToken))
             {
-                var sent = time.GetTimestamp();
-                await GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).PingAsync().WaitAsync(options.ProbeTimeout, cancellationToken);
-                _probeTimes.Add(time.GetElapsedTime(sent), silo);
-                return (Silo: silo, Up: true, Dead: false);
+                return Answered(silo, sent);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // Gone from the membership, or its process is (a kill seen at once rather than after FailoverTimeout).
-                var gone = !members.ContainsKey(silo) && !active.Contains(silo);
-                if (!gone && await SiloPortCheck.RefusesAsync(silo.Endpoint, options.ProbeTimeout, cancellationToken))
-                {
-                    gone = true;
-                    if (!_suspects.ContainsKey(silo))
-                    {
-                        LogPortRefused(logger, silo.ToString());
-                    }
-                }
 
-                return (Silo: silo, Up: false, Dead: gone);
+            // Slow or failed: gone from the membership, or its process is (its silo port refuses connections: a kill
+            // seen within the probe, rather than after FailoverTimeout). A ping that went on a connection the kill
+            // reset may never be answered, so the port is checked while the ping still may be.
+            var gone = !members.ContainsKey(silo) && !active.Contains(silo);
+            if (!gone && await SiloPortCheck.RefusesAsync(silo.Endpoint, options.ProbeTimeout, cancellationToken))
+            {
+                gone = true;
+                if (!_suspects.ContainsKey(silo))
+                {
+                    LogPortRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
+                }
             }
+
+            return !gone && await AnswersAsync(ping, options.ProbeTimeout - time.GetElapsedTime(sent), cancellationToken)
+                ? Answered(silo, sent)
+                : (Silo: silo, Up: false, Dead: gone);
         }));
+
+        foreach (var gone in _lastAnswered.Keys.Except(probed).ToArray())
+        {
+            _lastAnswered.Remove(gone);
+        }
 
         var now = time.GetUtcNow();
         var failed = new HashSet<SiloAddress>();
@@ -141,7 +183,7 @@ internal sealed partial class OverlordGrain
                 _suspects[silo] = since = now;
             }
 
-            if (dead || (_seenUp.Contains(silo) && now - since >= options.FailoverTimeout))
+            if (dead || ((_seenUp.Contains(silo) || named.Contains(silo)) && now - since >= options.FailoverTimeout))
             {
                 failed.Add(silo);
             }
@@ -167,7 +209,7 @@ internal sealed partial class OverlordGrain
             var orphaned = _ring!.Ranges.Where(r => failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
             if (orphaned.Length > 0)
             {
-                await PromoteAsync(orphaned, $"silo(s) {string.Join(", ", failed.Where(f => orphaned.Any(r => r.Master.Equals(f))))} failed");
+                await PromoteAsync(orphaned, $"silo(s) {string.Join(", ", failed.Where(f => orphaned.Any(r => r.Master.Equals(f))))} failed", failed);
             }
 
             // Replicas fenced for an epoch that was never published (by this activation, or reported by their master)
@@ -177,7 +219,7 @@ internal sealed partial class OverlordGrain
             _stuckEpochs.Clear();
             if (stuck.Length > 0)
             {
-                await PromoteAsync(stuck, "a replica was fenced for an epoch the ring never got");
+                await PromoteAsync(stuck, "a replica was fenced for an epoch the ring never got", failed);
             }
         }
         finally
@@ -207,6 +249,32 @@ internal sealed partial class OverlordGrain
         }
     }
 
+    /// <summary>Whether <paramref name="ping"/> succeeds within <paramref name="within"/> (false when it fails or takes longer).</summary>
+    private static async Task<bool> AnswersAsync(Task ping, TimeSpan within, CancellationToken cancellationToken)
+    {
+        if (within <= TimeSpan.Zero && !ping.IsCompleted)
+        {
+            return false;
+        }
+
+        try
+        {
+            await ping.WaitAsync(within, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private (SiloAddress Silo, bool Up, bool Dead) Answered(SiloAddress silo, long sent)
+    {
+        _probeTimes.Add(time.GetElapsedTime(sent), silo);
+        _lastAnswered[silo] = time.GetTimestamp();
+        return (silo, true, false);
+    }
+
     /// <summary>
     /// Tells every active silo to drop the range copies <paramref name="ring"/> left behind (a deposed master's copy, a
     /// replaced replica's: see <see cref="ISiloAgentGrain.DropStaleCopiesAsync"/>), so that memory comes back after a
@@ -230,12 +298,12 @@ internal sealed partial class OverlordGrain
     /// (no side effect), fences the copies of the ranges where a promotion quorum of complete copies answered, and
     /// publishes the promotions those fences allow (<see cref="RingPlanner.Promote"/>). The others wait.
     /// </summary>
-    private async Task PromoteAsync(IReadOnlyList<RangeInfo> ranges, string reason)
+    private async Task PromoteAsync(IReadOnlyList<RangeInfo> ranges, string reason, IReadOnlySet<SiloAddress> failed)
     {
         var options = replication.Value;
         var writeAcks = options.WriteAcks;
         var started = time.GetTimestamp();
-        var asked = await AskCopiesAsync(ranges, fenceEpoch: null);
+        var asked = await AskCopiesAsync(ranges, fenceEpoch: null, failed);
         var askedAfter = time.GetElapsedTime(started);
         var promotable = new List<RangeInfo>();
         foreach (var range in ranges)
@@ -267,7 +335,7 @@ internal sealed partial class OverlordGrain
             _fencedEpochs[id] = epoch;
         }
 
-        var fenced = await AskCopiesAsync(promotable, epochs);
+        var fenced = await AskCopiesAsync(promotable, epochs, failed);
         var fencedAfter = time.GetElapsedTime(started);
         var promoted = new Dictionary<int, RangeInfo>();
         foreach (var range in promotable)
@@ -315,16 +383,18 @@ internal sealed partial class OverlordGrain
     /// Every reachable copy of each range, as what it holds: with <paramref name="fenceEpoch"/>, each copy is fenced for
     /// that range's epoch first (and answers once its promise to the old master has run out); without, only asked. Asked
     /// through each silo's <see cref="IReplicationService"/>.
-    /// Copies on silos Orleans declared dead are not asked; copies that do not answer in time are left out.
+    /// Copies on silos Orleans declared dead are not asked, nor those on the <paramref name="failed"/> silos (a paused or
+    /// cut-off silo would hold each round until its timeout; a promotion counts them as not answering); copies that do
+    /// not answer in time are left out.
     /// </summary>
     private async Task<Dictionary<int, Dictionary<SiloAddress, (SiloAddress At, ReplicaState State)>>> AskCopiesAsync(
-        IReadOnlyList<RangeInfo> ranges, IReadOnlyDictionary<int, long>? fenceEpoch)
+        IReadOnlyList<RangeInfo> ranges, IReadOnlyDictionary<int, long>? fenceEpoch, IReadOnlySet<SiloAddress> failed)
     {
         var options = replication.Value;
         var timeout = fenceEpoch is null ? options.ProbeTimeout * 2 : options.LeaseDuration + (options.ProbeTimeout * 2);
         var calls = ranges
             .SelectMany(r => r.Replicas.Prepend(r.Master).Distinct().Select(member => (Range: r, Member: member, At: Reach(member))))
-            .Where(c => c.At is not null)
+            .Where(c => c.At is not null && !failed.Contains(c.At))
             .Select(async c =>
             {
                 try
@@ -332,7 +402,9 @@ internal sealed partial class OverlordGrain
                     // Through the silo's replication service, not the replica grain: a grain is found through Orleans'
                     // directory, whose entries on a dead silo are only handed over once Orleans declares it dead.
                     var copies = GrainFactory.GetGrain<IReplicationService>(ReplicationServiceId.At(c.At!));
-                    var call = fenceEpoch is null ? copies.GetStateAsync(c.Range.Id, includeMaster: true) : copies.FenceAsync(c.Range.Id, fenceEpoch[c.Range.Id]);
+                    var call = fenceEpoch is null
+                        ? copies.GetStateAsync(c.Range.Id, includeMaster: true)
+                        : copies.FenceAsync(c.Range.Id, fenceEpoch[c.Range.Id], c.Range.Master, c.Range.Epoch);
                     var state = await call.WaitAsync(timeout);
                     return (c.Range.Id, c.Member, At: c.At!, State: (ReplicaState?)state);
                 }
@@ -514,11 +586,17 @@ internal sealed partial class OverlordGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: its master at epoch {Epoch} reports replicas fenced past it; promoting the best copy again")]
     private static partial void LogResolvingEpoch(ILogger logger, int rangeId, long epoch);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "The overlord starts on this silo (lease term {Term}, held here: {Leads})")]
+    private static partial void LogActivated(ILogger logger, long term, bool leads);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The overlord's lease is held by {Leader}: this activation steps down")]
+    private static partial void LogDeposed(ILogger logger, string leader);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Probes answered in the last minute: {Count}, round trip median {Median:0.0} ms, p99 {P99:0.0} ms, longest {Max:0.0} ms (silo {Slowest})")]
     private static partial void LogProbeTimes(ILogger logger, int count, double median, double p99, double max, string slowest);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} refuses connections (its process is gone): it has failed")]
-    private static partial void LogPortRefused(ILogger logger, string silo);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} refuses connections (its process is gone): it has failed; its last probe answered {SinceAnswered:0} ms ago")]
+    private static partial void LogPortRefused(ILogger logger, string silo, double sinceAnswered);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Ranges} ranges promoted: copies asked in {AskedMs:0} ms, fenced by {FencedMs:0} ms, the ring published by {PublishedMs:0} ms")]
     private static partial void LogPromotionTimes(ILogger logger, int ranges, double askedMs, double fencedMs, double publishedMs);

@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using DiMint.Grains.Hosting;
+using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.GrainDirectory;
 using Orleans.Runtime;
 
 namespace DiMint.Grains.Overlord;
@@ -12,9 +14,13 @@ namespace DiMint.Grains.Overlord;
 /// <see cref="DiMintStorage.Ring"/> storage (whose ETag makes each write a compare-and-swap), and serves it.
 /// </summary>
 [KeepAlive]
+[GrainType(TypeName)]
+[OverlordPlacement]
+[GrainDirectory(OverlordDirectory.Name)]
 internal sealed partial class OverlordGrain(
     [PersistentState("ring", DiMintStorage.Ring)] IPersistentState<RingState> state,
     IClusterMembershipService membership,
+    OverlordElection election,
     RingCache ringCache,
     IOptions<RingOptions> options,
     IOptions<ReplicationOptions> replication,
@@ -22,6 +28,9 @@ internal sealed partial class OverlordGrain(
     TimeProvider time,
     ILogger<OverlordGrain> logger) : Grain, IOverlordGrain
 {
+    /// <summary>The overlord's grain type (its stored ring is kept under it: Orleans' default name for this class, kept).</summary>
+    public const string TypeName = "overlord";
+
     private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>The longest a watch (<see cref="WatchRingAsync"/>) is held, well inside Orleans' response timeout.</summary>
@@ -138,7 +147,15 @@ internal sealed partial class OverlordGrain(
             : answered.Contains(r.Master)
                 ? new RangeStatusInfo { Range = r, Keys = 0, Bytes = 0, ReplicaLag = 0, ReplicasInSync = r.Replicas.Length }
                 : new RangeStatusInfo { Range = r, Keys = -1, Bytes = -1 }).ToImmutableArray();
-        return new ClusterStatus { RingVersion = ring.Version, Silos = nodes.ToImmutable(), Ranges = ranges, Overlord = GrainContext.Address.SiloAddress };
+        return new ClusterStatus
+        {
+            RingVersion = ring.Version,
+            Silos = nodes.ToImmutable(),
+            Ranges = ranges,
+            Overlord = GrainContext.Address.SiloAddress,
+            OverlordTerm = election.Term,
+            OverlordStandbys = [.. nodes.Where(n => n.IsUp && !n.Address.Equals(GrainContext.Address.SiloAddress)).Select(n => n.Address)],
+        };
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using DiMint.Grains.Hosting;
+using DiMint.Grains.Overlord;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
 using Microsoft.Extensions.Options;
@@ -227,9 +228,10 @@ internal sealed class RangeReplicaGrain(
         }
     }
 
-    public async Task<ReplicaState> FenceAsync(int rangeId, long epoch)
+    public async Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster = null, long oldEpoch = 0)
     {
-        long wait = 0;
+        long until = 0;
+        var promisedToOld = false;
         lock (_sync)
         {
             // Any copy here, a master's too: a master whose copy is fenced past its epoch stops acknowledging and serving.
@@ -238,17 +240,22 @@ internal sealed class RangeReplicaGrain(
                 data.RaiseFence(epoch);
                 if (data.PromisedEpoch < epoch)
                 {
-                    wait = data.PromisedUntil - time.GetTimestamp();
+                    until = data.PromisedUntil;
+                    promisedToOld = oldMaster is not null && data.PromisedEpoch == oldEpoch;
                 }
             }
 
             _staging?.RaiseFence(epoch);
         }
 
-        // Answer once the promise to the old master has run out: by then it has stopped serving reads.
-        if (wait > 0)
+        // Answer once the promise to the old master has run out: by then it has stopped serving reads. A master whose
+        // silo port refuses connections has no runtime left to serve them (a runtime that stops freezes its masters
+        // first), so its promise is void: seen from here, not only from the overlord.
+        var gone = Until(until) is var left && left > TimeSpan.Zero && promisedToOld
+            && await SiloPortCheck.RefusesAsync(oldMaster!.Endpoint, left, CancellationToken.None);
+        if (!gone && Until(until) is var rest && rest > TimeSpan.Zero)
         {
-            await Task.Delay(TimeSpan.FromSeconds((double)wait / time.TimestampFrequency), time);
+            await Task.Delay(rest, time);
         }
 
         lock (_sync)
@@ -256,6 +263,8 @@ internal sealed class RangeReplicaGrain(
             return State(rangeId, includeMaster: true);
         }
     }
+
+    private TimeSpan Until(long timestamp) => TimeSpan.FromSeconds((double)(timestamp - time.GetTimestamp()) / time.TimestampFrequency);
 
     public Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster = false)
     {

@@ -55,8 +55,8 @@ internal sealed class ReplicationReceiver(ILocalSiloDetails silo, IGrainFactory 
     /// Fences this silo's copy of <paramref name="rangeId"/> on the calling thread when its replica grain is active here
     /// (the fence takes the grain's lock, as batches do), else through a grain call, which activates it.
     /// </summary>
-    public Task<ReplicaState> FenceAsync(int rangeId, long epoch) =>
-        Active(rangeId, out var grain) is { } active ? active.FenceAsync(rangeId, epoch) : grain.FenceAsync(rangeId, epoch);
+    public Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster, long oldEpoch) =>
+        Active(rangeId, out var grain) is { } active ? active.FenceAsync(rangeId, epoch, oldMaster, oldEpoch) : grain.FenceAsync(rangeId, epoch, oldMaster, oldEpoch);
 
     /// <summary>What this silo's copy of <paramref name="rangeId"/> holds; like <see cref="FenceAsync"/>, on the calling thread when its grain is active.</summary>
     public Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster) =>

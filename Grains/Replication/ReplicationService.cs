@@ -8,7 +8,7 @@ internal sealed class ReplicationService(GrainId grainId, Silo silo, ILoggerFact
 {
     public Task<ReplicationAnswer[]> ApplyAsync(ReplicationBatch[] batches) => receiver.ApplyAsync(batches);
 
-    public Task<ReplicaState> FenceAsync(int rangeId, long epoch) => receiver.FenceAsync(rangeId, epoch);
+    public Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster, long oldEpoch) => receiver.FenceAsync(rangeId, epoch, oldMaster, oldEpoch);
 
     public Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster) => receiver.GetStateAsync(rangeId, includeMaster);
 }

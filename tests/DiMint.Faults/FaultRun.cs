@@ -20,12 +20,26 @@ public static class FaultRun
             : options.GetValueOrDefault("--set", "long") == "short" ? Schedules.Schedules.Short : all;
 
         var replicationFactor = options.TryGetValue("--replication-factor", out var rf) ? int.Parse(rf, CultureInfo.InvariantCulture) : 3;
-        log($"fault run: {chosen.Count} schedules, seed {seed}, replication factor {replicationFactor}");
-        var results = await RunAsync(chosen, seed, log, replicationFactor);
+        var silos = options.TryGetValue("--silos", out var n) ? int.Parse(n, CultureInfo.InvariantCulture) : 5;
+        var repeat = options.TryGetValue("--repeat", out var k) ? int.Parse(k, CultureInfo.InvariantCulture) : 1;
+        chosen = [.. Enumerable.Repeat(chosen, repeat).SelectMany(x => x)];
+        log($"fault run: {chosen.Count} schedules, seed {seed}, {silos} silos, replication factor {replicationFactor}");
+        var results = await RunAsync(chosen, seed, log, new FaultClusterOptions { Silos = silos, ReplicationFactor = replicationFactor });
         log(ScheduleResult.Header);
         foreach (var result in results)
         {
             log(result.Row());
+        }
+
+        foreach (var runs in results.GroupBy(x => x.Name).Where(g => g.Count() > 1))
+        {
+            // The failover benchmark: the longest unavailability of each run of one schedule, as a distribution.
+            var longest = runs.Select(x => x.LongestUnavailability?.TotalMilliseconds ?? double.NaN).Where(x => !double.IsNaN(x)).Order().ToArray();
+            if (longest.Length > 0)
+            {
+                log(string.Create(CultureInfo.InvariantCulture,
+                    $"{runs.Key} x{longest.Length} on {silos} silos: longest unavailability median {longest[(longest.Length - 1) / 2]:0} ms, worst {longest[^1]:0} ms ({string.Join(", ", longest.Select(x => x.ToString("0", CultureInfo.InvariantCulture)))})"));
+            }
         }
 
         foreach (var result in results.Where(x => !x.Passed))
@@ -37,12 +51,12 @@ public static class FaultRun
     }
 
     /// <summary>
-    /// Runs <paramref name="schedules"/> on one new cluster whose ranges have <paramref name="replicationFactor"/> copies,
-    /// in order; a schedule that throws is reported as failed.
+    /// Runs <paramref name="schedules"/> on one new cluster shaped by <paramref name="shape"/> (5 silos, replication factor
+    /// 3, by default), in order; a schedule that throws is reported as failed.
     /// </summary>
-    public static async Task<IReadOnlyList<ScheduleResult>> RunAsync(IReadOnlyList<Schedule> schedules, int seed, Action<string> log, int replicationFactor = 3)
+    public static async Task<IReadOnlyList<ScheduleResult>> RunAsync(IReadOnlyList<Schedule> schedules, int seed, Action<string> log, FaultClusterOptions? shape = null)
     {
-        await using var cluster = await FaultCluster.StartAsync(new FaultClusterOptions { ReplicationFactor = replicationFactor }, log);
+        await using var cluster = await FaultCluster.StartAsync(shape ?? new FaultClusterOptions(), log);
         log($"lab cluster ready; logs and histories in {cluster.Directory}");
         var results = new List<ScheduleResult>();
         foreach (var schedule in schedules)

@@ -20,6 +20,10 @@ const string Usage = """
       --random N         how many randomised schedules the long set adds (default 3)
       --schedule NAME    run only these schedules (repeatable; random-N replays one)
       --replication-factor N   copies of each range (default 3; 5 to check two faults)
+      --silos N          silos in the lab cluster (default 5; the kill schedules also run on 3)
+      --repeat N         run the chosen schedules N times over; a schedule run more than once gets a summary line
+                         of its longest unavailability (median, worst): the failover benchmark, e.g.
+                         --schedule kill9-master --repeat 10 --silos 3
     """;
 
 // --parent-pid (every process the harness starts gets one) is not needed: a client stops when its input closes.

@@ -48,8 +48,22 @@ public class InProcessClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
     }
 
+    /// <summary>A setting that keeps the ring (and the overlord's lease) in files in this folder instead of in memory, so they outlive any one silo.</summary>
+    public const string RingDirectorySetting = "DiMint:Testing:RingDirectory";
+
     private sealed class SiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddDiMint().AddDiMintMemoryRingStorage().AddIncomingGrainCallFilter<CallGate>();
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddDiMint().AddIncomingGrainCallFilter<CallGate>();
+            if (siloBuilder.Configuration[RingDirectorySetting] is { Length: > 0 } directory)
+            {
+                siloBuilder.AddDiMintFileRingStorage(directory);
+            }
+            else
+            {
+                siloBuilder.AddDiMintMemoryRingStorage();
+            }
+        }
     }
 }

@@ -1,0 +1,196 @@
+using DiMint.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+
+namespace DiMint.Grains.Overlord;
+
+/// <summary>
+/// Elects the silo the overlord runs on, through a lease in the ring's storage (<see cref="OverlordLease"/>), so a new
+/// overlord takes over within a second of losing the old one, without waiting for Orleans to declare its silo dead.
+/// Every silo is a standby: it reads the lease every quarter of <see cref="ReplicationOptions.OverlordLeaseDuration"/>.
+/// The holder renews it at each read (a compare-and-swap on its ETag) and leads for 90% of the lease after each renewal
+/// it sent. A standby takes the lease over (a compare-and-swap too, so one standby wins) when it has seen the lease
+/// unchanged for a whole lease duration on its own clock, or sooner when the holder's silo port refuses connections
+/// (its runtime is gone), or when no holder is an active member. The overlord's directory and placement
+/// (<see cref="OverlordDirectory"/>) put its activation on the holder, and it acts only while this silo leads; the
+/// ring's own compare-and-swap keeps a deposed holder from publishing over its successor.
+/// </summary>
+internal sealed partial class OverlordElection(
+    IServiceProvider services,
+    ILocalSiloDetails local,
+    IClusterMembershipService membership,
+    IGrainFactory grains,
+    IOptions<ReplicationOptions> options,
+    TimeProvider time,
+    ILogger<OverlordElection> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private const string StateName = "overlord-lease";
+    private static readonly GrainId LeaseId = GrainId.Create("dimint-overlord", "lease");
+
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TimeSpan _lease = options.Value.OverlordLeaseDuration;
+    private Task? _loop;
+    private SiloAddress? _leader;
+    private long _leadsUntil;
+    private long _term;
+
+    /// <summary>The silo that holds the lease as this silo last read it, or null before the first election.</summary>
+    public SiloAddress? Leader => Volatile.Read(ref _leader);
+
+    /// <summary>Whether this silo holds the lease now (its last renewal is recent enough).</summary>
+    public bool IsLeader => Volatile.Read(ref _leadsUntil) > time.GetTimestamp();
+
+    /// <summary>
+    /// The holder this silo took the lease from, and how long it had not renewed it then: a new overlord counts that
+    /// silo's silence from then, not from its own first probe, so a paused holder's ranges fail over as soon as a
+    /// master's would.
+    /// </summary>
+    public (SiloAddress Silo, TimeSpan SilentFor)? TookOverFrom { get; private set; }
+
+    /// <summary>The lease's term as this silo last read it.</summary>
+    public long Term => Interlocked.Read(ref _term);
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(OverlordElection), ServiceLifecycleStage.Active, Start, Stop);
+
+    private Task Start(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task Stop(CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _leadsUntil, 0);
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var storage = services.GetRequiredKeyedService<IGrainStorage>(DiMintStorage.Ring);
+        var self = local.SiloAddress;
+        var every = _lease / 4;
+        var state = new GrainState<OverlordLease>(new OverlordLease());
+        string? seenETag = null;
+        long seenAt = 0;
+        var failures = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await storage.ReadStateAsync(StateName, LeaseId, state);
+                var now = time.GetTimestamp();
+                if (state.ETag != seenETag)
+                {
+                    seenETag = state.ETag;
+                    seenAt = now;
+                }
+
+                var lease = state.State ?? new OverlordLease();
+                var holder = state.RecordExists ? lease.Holder : null;
+                Interlocked.Exchange(ref _term, lease.Term);
+                if (self.Equals(holder))
+                {
+                    // Renew: the same holder and term under a new ETag, which tells the standbys this holder lives.
+                    await WriteAsync(storage, state, lease, now);
+                    seenETag = state.ETag;
+                }
+                else if (holder is null || time.GetElapsedTime(seenAt) >= _lease || await IsGoneAsync(holder, time.GetElapsedTime(seenAt), every, stop))
+                {
+                    var previous = holder;
+                    var silentFor = time.GetElapsedTime(seenAt);
+                    await WriteAsync(storage, state, new OverlordLease { Holder = self, Term = lease.Term + 1 }, now);
+                    TookOverFrom = previous is null ? null : (previous, silentFor);
+                    seenETag = state.ETag;
+                    Interlocked.Exchange(ref _term, lease.Term + 1);
+                    LogTookOver(logger, lease.Term + 1, previous?.ToString() ?? "none");
+                    _ = WakeOverlordAsync();
+                }
+                else
+                {
+                    Deposed(holder);
+                }
+
+                failures = 0;
+            }
+            catch (InconsistentStateException)
+            {
+                // Another silo renewed or took the lease between the read and the write: it leads.
+                Volatile.Write(ref _leadsUntil, 0);
+                state.ETag = null;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+            {
+                // The storage did not answer (ZooKeeper cut off): a holder leads until its last renewal runs out.
+                if (failures++ % 20 == 0)
+                {
+                    LogLeaseUnreadable(logger, ex.Message);
+                }
+            }
+
+            try
+            {
+                await Task.Delay(every, time, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="lease"/> with the ETag read; this silo then leads for 90% of the lease from <paramref name="sentAt"/>.</summary>
+    private async Task WriteAsync(IGrainStorage storage, GrainState<OverlordLease> state, OverlordLease lease, long sentAt)
+    {
+        state.State = lease;
+        await storage.WriteStateAsync(StateName, LeaseId, state);
+        Volatile.Write(ref _leader, local.SiloAddress);
+        Volatile.Write(ref _leadsUntil, sentAt + (long)(_lease.TotalSeconds * 0.9 * time.TimestampFrequency));
+    }
+
+    private void Deposed(SiloAddress holder)
+    {
+        Volatile.Write(ref _leadsUntil, 0);
+        if (!holder.Equals(Leader))
+        {
+            Volatile.Write(ref _leader, holder);
+            LogLeader(logger, holder.ToString(), Term);
+        }
+    }
+
+    /// <summary>
+    /// Whether the holder will not renew again: stopping or declared dead, or, once it missed two renewals, its silo port
+    /// refuses connections (its runtime is gone, so its overlord acts no more).
+    /// </summary>
+    private async Task<bool> IsGoneAsync(SiloAddress holder, TimeSpan unchangedFor, TimeSpan every, CancellationToken stop) =>
+        membership.CurrentSnapshot.GetSiloStatus(holder) is SiloStatus.ShuttingDown or SiloStatus.Stopping or SiloStatus.Dead
+        || (unchangedFor >= every * 2 && await SiloPortCheck.RefusesAsync(holder.Endpoint, every, stop));
+
+    /// <summary>Starts the overlord here at once (its placement follows the lease), rather than at the next call.</summary>
+    private async Task WakeOverlordAsync()
+    {
+        try
+        {
+            await grains.GetGrain<IOverlordGrain>(GrainKeys.Overlord).WakeAsync().WaitAsync(_lease * 2);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
+        {
+            // The silos' overlord watch wakes it in a moment.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This silo leads as the overlord from term {Term} (the lease was held by {Previous})")]
+    private static partial void LogTookOver(ILogger logger, long term, string previous);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The overlord leads on {Leader} (term {Term})")]
+    private static partial void LogLeader(ILogger logger, string leader, long term);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The overlord's lease could not be read or renewed: {Reason}")]
+    private static partial void LogLeaseUnreadable(ILogger logger, string reason);
+}
