@@ -22,10 +22,18 @@ public sealed class FenceTests(LongLeaseClusterFixture fixture)
         var (gone, live, other) = (ring.Ranges[0], ring.Ranges[1], ring.Ranges[2]);
         foreach (var range in new[] { gone, live, other })
         {
-            // A write each, so every replica has promised its master (at the range's epoch) just now.
+            // A write each, so the replicas promise their master (at the range's epoch) just now.
             var key = Enumerable.Range(0, 100_000).Select(i => TestKeys.Key($"{i}")).First(k => range.Contains(KeyHash.Of(k)));
             await fixture.Client.SetAsync(key, "promised");
         }
+
+        // Every replica holds its complete copy (a write waits for one of the two), so each has promised.
+        await Wait.UntilAsync(
+            async () => (await fixture.Client.GetClusterStatusAsync()).Ranges
+                .Where(r => r.Range.Id == gone.Id || r.Range.Id == live.Id || r.Range.Id == other.Id)
+                .All(r => r.ReplicasInSync == r.Range.Replicas.Length && r.ReplicaLag == 0),
+            TimeSpan.FromSeconds(30),
+            "every replica of the three ranges to be in sync");
 
         var refused = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, ClosedPort()), 1);
         var promisedToLive = Fence(live, live.Master, live.Epoch);
@@ -34,7 +42,7 @@ public sealed class FenceTests(LongLeaseClusterFixture fixture)
 
         Assert.Equal(gone.Epoch + 1, state.FencedEpoch);
         Assert.True(state.Complete);
-        Assert.False(promisedToLive.IsCompleted, "a fence answered before the promise to a live master ran out");
+        Assert.False(promisedToLive.IsCompleted, $"a fence answered before the promise to a live master ran out: {promisedToLive.Status} {promisedToLive.Exception?.InnerException?.Message}");
         Assert.False(promisedToAnotherEpoch.IsCompleted, "a fence answered early for a master the replica had not promised");
     }
 

@@ -6,7 +6,7 @@ using Orleans.TestingHost;
 namespace DiMint.Testing.Cluster;
 
 /// <summary>
-/// Three in-process silos (Orleans TestingHost) with DiMint's grains, shared by a test collection, and a
+/// Three in-process silos (Orleans TestingHost, over TCP) with DiMint's grains, shared by a test collection, and a
 /// <see cref="DimintClient"/> over the test cluster's client. Automatic balancing is off here, so the ring changes only
 /// when a test changes it; fixtures for balancing tests turn it on through <see cref="Settings"/>. The silos run
 /// <see cref="CallGate"/>, so a test can hold one grain's calls.
@@ -35,6 +35,10 @@ public class InProcessClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new TestClusterBuilder(SiloCount);
+
+        // Real sockets, as in a deployment: a silo port that refuses connections is how the overlord, the replicas and
+        // the overlord's standbys tell a dead silo (TestCluster's default in-memory transport listens on no port).
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.ConfigureHostConfiguration(configuration => configuration.AddInMemoryCollection(Settings));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
