@@ -116,11 +116,14 @@ internal sealed partial class MasterReplication
     /// <summary>
     /// Waits (the caller's fence keeps new writes out) until the configuration <paramref name="next"/> may take over: a
     /// write quorum of its copies holds every write applied here, the new master among them when it changes; and, for at
-    /// most <paramref name="catchUp"/>, until every replica in sync does too (they then need no snapshot afterwards).
+    /// most <paramref name="catchUp"/>, until every replica in sync that <paramref name="next"/> keeps does too (they then
+    /// need no snapshot afterwards).
     /// False when the quorum did not make it in time.
     /// </summary>
     public async Task<bool> CatchUpAsync(RangeInfo next, TimeSpan catchUp)
     {
+        bool InNext(ReplicaFeed feed) => next.Master.Equals(feed.Silo) || next.Replicas.Contains(feed.Silo);
+
         var required = Quorums.Of(next.Replicas.Length, _options.WriteAcks).Write;
         var started = _time.GetTimestamp();
         while (true)
@@ -141,12 +144,14 @@ internal sealed partial class MasterReplication
                     {
                         feed.LastAskedTimestamp = _time.GetTimestamp();
                     }
-                    else if (feed.InSync && !feed.Failed)
+                    else if (feed.InSync && !feed.Failed && InNext(feed))
                     {
+                        // Only the copies the new configuration keeps are waited for: a replica it replaces (on a
+                        // silo that just died, whose batch waits out AckTimeout) would hold the fence for nothing.
                         all &= holds;
                     }
 
-                    if (holds && (next.Master.Equals(feed.Silo) || next.Replicas.Contains(feed.Silo)))
+                    if (holds && InNext(feed))
                     {
                         holders++;
                         newMasterHolds |= next.Master.Equals(feed.Silo);

@@ -100,8 +100,9 @@ public static class Schedules
         "kill -9 of the silo holding the most masters, not the overlord's; a new silo process on its host 10 s later; 20 s of load in all",
         async context =>
         {
-            await context.BeginAsync();
             var overlord = await OverlordSiloAsync(context);
+            await SpreadMastersAsync(context, overlord);
+            await context.BeginAsync();
             await KillAndRestartAsync(context, MostMasters(context, except: overlord));
         });
 
@@ -195,6 +196,25 @@ public static class Schedules
 
     private static FaultSilo MostMasters(FaultContext context, FaultSilo? except = null) =>
         context.RingAtStart!.Ranges.GroupBy(r => r.Master).OrderByDescending(g => g.Count()).Select(g => context.Cluster.SiloOf(g.Key)).First(s => s is not null && s != except)!;
+
+    /// <summary>
+    /// When only the overlord's silo masters ranges (after kills and restarts on a small cluster), moves one master to
+    /// another silo first, so a master other than the overlord's can be killed.
+    /// </summary>
+    private static async Task SpreadMastersAsync(FaultContext context, FaultSilo? overlord)
+    {
+        var observer = context.Cluster.Observer;
+        var ring = await observer.GetRingAsync(refresh: true);
+        if (overlord is null || ring.Ranges.Any(r => context.Cluster.SiloOf(r.Master) is { } s && s != overlord))
+        {
+            return;
+        }
+
+        var range = ring.Ranges.First(r => r.Replicas.Length > 0);
+        var move = await observer.StartMoveAsync(range.Id, range.Replicas[0], replica: false, from: null);
+        await observer.WaitForOperationAsync(move.Id);
+        context.Note($"moved range {range.Id}'s master off the overlord's silo (it mastered every range)");
+    }
 
     /// <summary>The silo hosting the overlord, as the cluster's status names it (null when none does yet).</summary>
     private static async Task<FaultSilo?> OverlordSiloAsync(FaultContext context) =>
