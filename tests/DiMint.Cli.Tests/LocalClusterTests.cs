@@ -65,9 +65,14 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         Assert.Equal(3004, silos.Sum(s => s.GetProperty("keys").GetInt64()));
         Assert.Equal(cluster.SiloProcessIds.Order(), silos.Select(s => s.GetProperty("pid").GetInt32()).Order());
 
+        // One silo runs the overlord (it holds the lease, kept in the local cluster's files); the others stand by.
+        Assert.Equal(["leader", "standby", "standby"], silos.Select(s => s.GetProperty("overlord").GetString()).Order());
+
         var table = await cli.RunAsync("status");
         output.WriteLine(table.Output);
         Assert.Contains("3 of 3 silos up", table.Output, StringComparison.Ordinal);
+        Assert.Contains("Overlord: ", table.Output, StringComparison.Ordinal);
+        Assert.Contains("2 standbys.", table.Output, StringComparison.Ordinal);
 
         var ring = await cli.RunAsync("ring", "--json");
         var ranges = JsonDocument.Parse(ring.Output).RootElement.GetProperty("ranges").EnumerateArray().ToArray();
@@ -86,10 +91,12 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
                     var view = JsonDocument.Parse(await http.GetStringAsync("api/cluster")).RootElement;
                     var viewSilos = view.GetProperty("silos").EnumerateArray().ToArray();
                     return viewSilos.Length == 3 && viewSilos.All(s => s.GetProperty("up").GetBoolean())
-                        && viewSilos.Sum(s => s.GetProperty("keys").GetInt64()) == 3004;
+                        && viewSilos.Sum(s => s.GetProperty("keys").GetInt64()) == 3004
+                        && viewSilos.Count(s => s.GetProperty("overlord").GetString() == "leader") == 1
+                        && viewSilos.Count(s => s.GetProperty("overlord").GetString() == "standby") == 2;
                 },
                 TimeSpan.FromSeconds(30),
-                "the dashboard to show the three silos up and their 3,004 keys");
+                "the dashboard to show the three silos up, their 3,004 keys, and the overlord on one of them");
         }
 
         // A second `up` while one runs says so and starts nothing.
