@@ -37,13 +37,14 @@ public sealed class RingOperationFailureTests(ITestOutputHelper output)
         var killed = new List<SiloAddress>();
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: cluster up");
 
-        // Split: the master's silo dies while the split runs. The range holds many keys, so the master's pass that builds
+        // Split: the master's silo dies while the split runs. The range holds many keys (300,000: with 150,000 the pass once
+        // ended before the kill landed on a loaded CI machine), so the master's pass that builds
         // the halves under the fence (PrepareSplitAsync, sent before StartSplitAsync answers) lasts: the kill lands in the
         // fence, before the ring switch, and the split is rolled back while its range fails over. (Done would mean the
         // kill came after the ring switch: then the halves fail over.)
         var status = await client.GetClusterStatusAsync();
         var range = status.Ranges.Select(r => r.Range).First(r => !r.Master.Equals(status.Overlord));
-        await FillAsync(client, range, "split", keys: 150_000, valueLength: 1);
+        await FillAsync(client, range, "split", keys: 300_000, valueLength: 1);
         var victim = range.Master;
         using (var master = ProcessOf(await client.GetClusterStatusAsync(), victim))
         {
