@@ -20,7 +20,8 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     // Callers on any thread (grain turns, socket threads, the client's callers): _current is written under _lock and read
-    // without it (Volatile); _refresh and _refreshStarted are read and written under _lock only.
+    // without it (Volatile); _refresh, _refreshStarted, _changed, _watch, _watchVersion and _watchStarted are read and
+    // written under _lock only.
     private readonly Lock _lock = new();
     private Ring? _current;
     private Task<Ring>? _refresh;

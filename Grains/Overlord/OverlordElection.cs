@@ -32,9 +32,13 @@ internal sealed partial class OverlordElection(
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeSpan _lease = options.Value.OverlordLeaseDuration;
     private Task? _loop;
+    // Written only by the election loop (RunAsync, one task) and, for _leadsUntil, by Stop; read by the overlord's grain
+    // turns, its directory and its placement on other threads. No lock: each is one word, written and read with
+    // Volatile / Interlocked, and no reader needs two of them to agree.
     private SiloAddress? _leader;
     private long _leadsUntil;
     private long _term;
+    private Takeover? _tookOverFrom;
 
     /// <summary>The silo that holds the lease as this silo last read it, or null before the first election.</summary>
     public SiloAddress? Leader => Volatile.Read(ref _leader);
@@ -47,7 +51,7 @@ internal sealed partial class OverlordElection(
     /// silo's silence from then, not from its own first probe, so a paused holder's ranges fail over as soon as a
     /// master's would.
     /// </summary>
-    public (SiloAddress Silo, TimeSpan SilentFor)? TookOverFrom { get; private set; }
+    public Takeover? TookOverFrom => Volatile.Read(ref _tookOverFrom);
 
     /// <summary>The lease's term as this silo last read it.</summary>
     public long Term => Interlocked.Read(ref _term);
@@ -106,7 +110,7 @@ internal sealed partial class OverlordElection(
                     var previous = holder;
                     var silentFor = time.GetElapsedTime(seenAt);
                     await WriteAsync(storage, state, new OverlordLease { Holder = self, Term = lease.Term + 1 }, now);
-                    TookOverFrom = previous is null ? null : (previous, silentFor);
+                    Volatile.Write(ref _tookOverFrom, previous is null ? null : new Takeover(previous, silentFor));
                     seenETag = state.ETag;
                     Interlocked.Exchange(ref _term, lease.Term + 1);
                     LogTookOver(logger, lease.Term + 1, previous?.ToString() ?? "none");
@@ -184,6 +188,9 @@ internal sealed partial class OverlordElection(
             // The silos' overlord watch wakes it in a moment.
         }
     }
+
+    /// <summary>A holder this silo took the lease from, and how long it had been silent then.</summary>
+    public sealed record Takeover(SiloAddress Silo, TimeSpan SilentFor);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "This silo leads as the overlord from term {Term} (the lease was held by {Previous})")]
     private static partial void LogTookOver(ILogger logger, long term, string previous);
