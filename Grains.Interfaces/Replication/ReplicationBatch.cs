@@ -53,6 +53,13 @@ public sealed record ReplicationBatch
     [Id(4)]
     public long LineageEpoch { get; init; }
 
+    /// <summary>
+    /// With <see cref="ReplicationBatchKind.Ops"/>: the oldest write the master still keeps for some replica. The replica
+    /// keeps its own log of writes from there, so that promoted it resumes the others where they stand (0: keep all).
+    /// </summary>
+    [Id(8)]
+    public long KeptFrom { get; init; }
+
     /// <summary>With <see cref="ReplicationBatchKind.SnapshotEnd"/>: the clients' writes the snapshot holds, by id.</summary>
     [Id(7)]
     public ClientSession[] Sessions { get; init; } = [];

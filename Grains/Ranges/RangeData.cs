@@ -97,7 +97,8 @@ internal sealed class RangeData
 
     /// <summary>
     /// For a master that was a replica (promoted, or moved here): the last write it held when it took over. A replica of the
-    /// previous master (<see cref="SourceEpoch"/>) at exactly this write holds the same history and follows without a snapshot.
+    /// previous master (<see cref="SourceEpoch"/>) no further than this write holds a prefix of the same history and follows
+    /// without a snapshot, from the writes <see cref="Log"/> still keeps.
     /// </summary>
     public long LineageSeq { get; set; } = -1;
 
@@ -117,8 +118,9 @@ internal sealed class RangeData
     public Replication.ClientSessions Sessions { get; private set; } = new();
 
     /// <summary>
-    /// The master's recent writes, kept with the data (not in the activation) so a reactivated master resumes its
-    /// replicas where they are instead of sending them snapshots.
+    /// The copy's recent writes, kept with the data (not in the activation) so a reactivated master, or a replica promoted
+    /// to master, resumes the replicas where they are instead of sending them snapshots. Changed by the copy's owner: the
+    /// master's replication under its lock, or the replica grain under its own.
     /// </summary>
     public Replication.ReplicationLog Log { get; } = new();
 

@@ -86,8 +86,9 @@ internal sealed partial class MasterReplication
     }
 
     /// <summary>
-    /// Learns where a replica stands: it resumes from there if it follows this master, or holds exactly the history this
-    /// master took over (a replica of the previous master at the hand-over write); else it gets a snapshot.
+    /// Learns where a replica stands: it resumes from there if it follows this master, or holds a prefix of the history
+    /// this master took over (a replica of the previous master no further than the hand-over write, which this master's
+    /// log, kept while it was a replica, still covers); else it gets a snapshot.
     /// </summary>
     private async Task ResumeOrSnapshotAsync(ReplicaFeed feed)
     {
@@ -97,7 +98,7 @@ internal sealed partial class MasterReplication
         {
             var covered = _data.Log.Covers(state.AppliedSeq, _data.AppliedSeq);
             follows = state.Complete && covered && state.Epoch == _epoch && state.AppliedSeq <= _data.AppliedSeq;
-            inherited = state.Complete && covered && state.Epoch == _data.SourceEpoch && state.Epoch != _epoch && state.AppliedSeq == _data.LineageSeq;
+            inherited = state.Complete && covered && state.Epoch == _data.SourceEpoch && state.Epoch != _epoch && state.AppliedSeq <= _data.LineageSeq;
         }
 
         if (!follows && !inherited)
@@ -121,6 +122,8 @@ internal sealed partial class MasterReplication
                 await OnAckAsync(feed, ack);
                 return;
             }
+
+            LogResumedInherited(_logger, RangeId, feed.Silo.ToString(), state.AppliedSeq, state.Epoch);
         }
 
         List<AckWaiter>? done;
@@ -382,6 +385,7 @@ internal sealed partial class MasterReplication
                 FirstSeq = from,
                 Ops = _data.Log.Slice(from, _options.MaxBatchOps),
                 LineageEpoch = _data.SourceEpoch,
+                KeptFrom = _data.Log.FirstSeq,
             };
             feed.InFlight = true;
             feed.LastSentTimestamp = sentAt;

@@ -19,7 +19,6 @@ namespace DiMint.Grains.Replication;
 /// </remarks>
 internal sealed partial class MasterReplication : IDisposable
 {
-    private const int MaxLogOps = 250_000;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
 
     private readonly RangeData _data;
@@ -53,6 +52,10 @@ internal sealed partial class MasterReplication : IDisposable
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _stopped;
 
+    /// <summary>When this master started, and whether it logged how long it took to hold its lease. Under <see cref="_lock"/>.</summary>
+    private readonly long _startedAt;
+    private bool _leaseLogged;
+
     public MasterReplication(
         RangeData data,
         RangeStore store,
@@ -76,6 +79,7 @@ internal sealed partial class MasterReplication : IDisposable
         _logger = logger;
         _onDeposed = onDeposed;
         _quorums = Quorums.Of(data.Range.Replicas.Length, options.WriteAcks);
+        _startedAt = time.GetTimestamp();
         var tick = TimeSpan.FromTicks(Math.Min(options.AckTimeout.Ticks, options.LeaseDuration.Ticks) / 4);
         _timer = time.CreateTimer(static state => ((MasterReplication)state!).OnTimer(), this, tick, tick);
     }
@@ -234,13 +238,7 @@ internal sealed partial class MasterReplication : IDisposable
 
                 if (_feeds.Count > 0)
                 {
-                    var log = _data.Log;
-                    log.Append(next, new ReplicationOp { Key = keys[i], Value = values[i], ClientId = id == 0 ? 0 : ids!.ClientId, WriteId = id, Oldest = ids?.Oldest ?? 0 });
-                    if (log.LastSeq - log.FirstSeq >= MaxLogOps)
-                    {
-                        // A replica that far behind catches up from a snapshot instead.
-                        log.TruncateThrough(log.LastSeq - MaxLogOps);
-                    }
+                    _data.Log.Append(next, new ReplicationOp { Key = keys[i], Value = values[i], ClientId = id == 0 ? 0 : ids!.ClientId, WriteId = id, Oldest = ids?.Oldest ?? 0 });
                 }
             }
 
@@ -442,6 +440,12 @@ internal sealed partial class MasterReplication : IDisposable
         _data.LeaseUntil = promise == long.MaxValue ? long.MaxValue
             : promise <= 0 ? 0
             : promise + (long)(_options.LeaseDuration.TotalSeconds * 0.9 * _time.TimestampFrequency);
+        if (!_leaseLogged && _data.LeaseUntil > _time.GetTimestamp())
+        {
+            // How long a new master (a promotion's, say) took to serve: its replicas resumed or snapshotted and promised.
+            _leaseLogged = true;
+            LogLeaseHeld(_logger, RangeId, _epoch, _time.GetElapsedTime(_startedAt).TotalMilliseconds);
+        }
 
         var min = long.MaxValue;
         foreach (var feed in _feeds.Values)
@@ -563,6 +567,12 @@ internal sealed partial class MasterReplication : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Range {RangeId}: replica on {Silo} is unreachable: {Reason}")]
     private static partial void LogFeedFailed(ILogger logger, int rangeId, string silo, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId}: the master of epoch {Epoch} holds its lease {Milliseconds:0} ms after it started")]
+    private static partial void LogLeaseHeld(ILogger logger, int rangeId, long epoch, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId}: the replica on {Silo} at write {Seq} of epoch {SourceEpoch} follows this master from its log, without a snapshot")]
+    private static partial void LogResumedInherited(ILogger logger, int rangeId, string silo, long seq, long sourceEpoch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Range {RangeId}: snapshot of {Keys} keys at write {Seq} sent to the replica on {Silo}")]
     private static partial void LogSnapshotSent(ILogger logger, int rangeId, string silo, int keys, long seq);

@@ -203,7 +203,7 @@ internal sealed class RangeReplicaGrain(
 
             default:
                 // A replica of the previous master follows a master that continues its history (promoted or moved):
-                // the master checked that it holds exactly the writes it took over.
+                // the master checked that it holds a prefix of the writes it took over, which the master's log covers.
                 if (!data.Complete || (data.SourceEpoch != epoch && data.SourceEpoch != batch.LineageEpoch))
                 {
                     return Ack(ReplicaAckStatus.NeedSnapshot, data);
@@ -221,8 +221,12 @@ internal sealed class RangeReplicaGrain(
                         data.Apply(op);
                         data.AppliedSeq = batch.FirstSeq + i;
                         data.Sessions.Record(op.ClientId, op.Oldest, op.WriteId, data.AppliedSeq, now, time.TimestampFrequency);
+                        data.Log.Append(data.AppliedSeq, op);
                     }
                 }
+
+                // The same window of writes as the master keeps: promoted, this copy resumes the other replicas from it.
+                data.Log.TruncateThrough(batch.KeptFrom - 1);
 
                 return Ack(ReplicaAckStatus.Ok, data);
         }

@@ -3,12 +3,17 @@ using System.Runtime.InteropServices;
 namespace DiMint.Grains.Replication;
 
 /// <summary>
-/// A master's recent writes in sequence order, kept until every replica has them. Values are the same byte arrays
-/// the range stores (no copy). Appending and forgetting the oldest writes are amortised O(1): forgotten writes are
-/// skipped by an offset and compacted away only once they are half of the list.
+/// A copy's recent writes in sequence order. A master keeps them until every replica has them; a replica keeps the
+/// same window (the master tells it where the window starts with each batch), so that promoted it resumes the other
+/// replicas from where they stand instead of sending them snapshots. Values are the same byte arrays the range stores
+/// (no copy). Appending and forgetting the oldest writes are amortised O(1): forgotten writes are skipped by an offset
+/// and compacted away only once they are half of the list.
 /// </summary>
 internal sealed class ReplicationLog
 {
+    /// <summary>The most writes kept: a replica further behind catches up from a snapshot instead.</summary>
+    public const int MaxOps = 250_000;
+
     private readonly List<ReplicationOp> _ops = [];
 
     /// <summary>How many entries at the front of <see cref="_ops"/> are forgotten.</summary>
@@ -23,7 +28,10 @@ internal sealed class ReplicationLog
     /// <summary>The sequence number of the newest write kept, or FirstSeq - 1 when empty.</summary>
     public long LastSeq => FirstSeq + Count - 1;
 
-    /// <summary>Appends the write with sequence number <paramref name="seq"/> (always LastSeq + 1, or a fresh start).</summary>
+    /// <summary>
+    /// Appends the write with sequence number <paramref name="seq"/> (LastSeq + 1; any other starts the log afresh),
+    /// forgetting the oldest beyond <see cref="MaxOps"/>.
+    /// </summary>
     public void Append(long seq, ReplicationOp op)
     {
         if (Count == 0 || seq != LastSeq + 1)
@@ -34,6 +42,10 @@ internal sealed class ReplicationLog
         }
 
         _ops.Add(op);
+        if (Count > MaxOps)
+        {
+            TruncateThrough(LastSeq - MaxOps);
+        }
     }
 
     /// <summary>Whether every write after <paramref name="seq"/> up to <paramref name="appliedSeq"/> (the newest) is kept.</summary>

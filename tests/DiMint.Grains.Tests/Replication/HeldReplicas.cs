@@ -22,15 +22,17 @@ internal sealed class HeldReplicas : IDisposable
     }
 
     /// <summary>
-    /// Holds the replicas of <paramref name="range"/>, which must have had a write (its master and feeds are started)
-    /// and be in sync, so that its replicas are active on their silos.
+    /// Holds the replicas of <paramref name="range"/> (or only the one on <paramref name="only"/>), which must have had a
+    /// write (its master and feeds are started) and be in sync, so that its replicas are active on their silos. With
+    /// <paramref name="refuse"/>, their batches fail at once instead of waiting (the replicas lose them), so their grains
+    /// keep answering fences and questions.
     /// </summary>
-    public static async Task<HeldReplicas> HoldAsync(InProcessClusterFixture fixture, RangeInfo range)
+    public static async Task<HeldReplicas> HoldAsync(InProcessClusterFixture fixture, RangeInfo range, SiloAddress? only = null, bool refuse = false)
     {
         var held = new HeldReplicas();
         try
         {
-            foreach (var silo in range.Replicas)
+            foreach (var silo in range.Replicas.Where(s => only is null || s.Equals(only)))
             {
                 var grainKey = $"{range.Id}/{silo.ToParsableString()}";
                 var services = ((InProcessSiloHandle)fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(silo))).SiloHost.Services;
@@ -41,7 +43,9 @@ internal sealed class HeldReplicas : IDisposable
                 IDisposable gate;
                 try
                 {
-                    gate = CallGate.Close(grainKey, nameof(IRangeReplicaGrain.ApplyAsync));
+                    gate = refuse
+                        ? CallGate.Refuse(grainKey, nameof(IRangeReplicaGrain.ApplyAsync))
+                        : CallGate.Close(grainKey, nameof(IRangeReplicaGrain.ApplyAsync));
                 }
                 catch
                 {

@@ -24,6 +24,23 @@ public sealed class CallGate : IIncomingGrainCallFilter
         return new Opener(grainKey, method, gate);
     }
 
+    /// <summary>
+    /// Fails calls of <paramref name="method"/> on the grain keyed <paramref name="grainKey"/> at once, without running
+    /// them (a replica that loses the batches sent to it, while its grain keeps answering other calls), until the answer
+    /// is disposed.
+    /// </summary>
+    public static IDisposable Refuse(string grainKey, string method)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetException(new InvalidOperationException($"{method} on {grainKey} is refused by the test."));
+        if (!Closed.TryAdd((grainKey, method), gate))
+        {
+            throw new InvalidOperationException($"{method} on {grainKey} is held already.");
+        }
+
+        return new Opener(grainKey, method, gate);
+    }
+
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         if (!Closed.IsEmpty
