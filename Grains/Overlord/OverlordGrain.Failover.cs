@@ -338,11 +338,14 @@ internal sealed partial class OverlordGrain
         var fenced = await AskCopiesAsync(promotable, epochs, failed);
         var fencedAfter = time.GetElapsedTime(started);
         var promoted = new Dictionary<int, RangeInfo>();
+        var masters = _ring!.Ranges.CountBy(r => r.Master).ToDictionary();
         foreach (var range in promotable)
         {
-            if (RingPlanner.Promote(range, fenced.GetValueOrDefault(range.Id) ?? [], writeAcks, epochs[range.Id]) is { } next)
+            if (RingPlanner.Promote(range, fenced.GetValueOrDefault(range.Id) ?? [], writeAcks, epochs[range.Id], masters) is { } next)
             {
                 promoted[range.Id] = next;
+                masters[range.Master] = masters.GetValueOrDefault(range.Master) - 1;
+                masters[next.Master] = masters.GetValueOrDefault(next.Master) + 1;
             }
             else
             {

@@ -198,13 +198,16 @@ public static class RingPlanner
     /// the promoted history on a write quorum (copies that answered with exactly the new master's epoch and sequence
     /// number): until the new master has sent that history to its replicas, the acknowledged writes it took over may be
     /// held by nobody else in the range but the old master, and a second promotion (the new master failing soon after)
-    /// must hear from it, or it would take a replica that lacks them.
+    /// must hear from it, or it would take a replica that lacks them. Among copies that hold the same, the one on the silo
+    /// with the fewest masters in <paramref name="masters"/> (when given) wins, so that a silo's failure spreads its masters
+    /// over the others instead of piling them on one.
     /// </summary>
     public static RangeInfo? Promote(
         RangeInfo range,
         IReadOnlyDictionary<SiloAddress, (SiloAddress At, ReplicaState State)> answers,
         int? writeAcks,
-        long epoch)
+        long epoch,
+        IReadOnlyDictionary<SiloAddress, int>? masters = null)
     {
         if (answers.Count < Quorums.Of(range.Replicas.Length, writeAcks).Promotion)
         {
@@ -216,6 +219,7 @@ public static class RingPlanner
             .ThenByDescending(a => a.Value.State.Epoch)
             .ThenByDescending(a => a.Value.State.AppliedSeq)
             .ThenByDescending(a => a.Key.Equals(range.Master))
+            .ThenBy(a => masters?.GetValueOrDefault(a.Value.At) ?? 0)
             .ThenBy(a => a.Value.At.ToParsableString(), StringComparer.Ordinal)
             .First();
         var withoutOldMaster = range.Replicas.Count(member => !member.Equals(best.Key));

@@ -77,7 +77,7 @@ public static class RebalancePlanner
 
         if (plan.Count < slots)
         {
-            PlanMasterMove(ring, sizes, silos, options, taken, plan);
+            PlanMasterMoves(ring, sizes, silos, options, taken, slots, plan);
         }
 
         return plan;
@@ -144,24 +144,37 @@ public static class RebalancePlanner
         }
     }
 
-    /// <summary>Moves one master from the silo holding the most to the one holding the least, preferring a range the target already replicates (a role swap, no copy).</summary>
-    private static void PlanMasterMove(Ring ring, IReadOnlyDictionary<int, RangeSize> sizes, IReadOnlyCollection<SiloAddress> silos, RebalanceOptions options, HashSet<int> taken, List<PlannedOperation> plan)
+    /// <summary>
+    /// Moves masters from the silos holding the most to those holding the least, as many as the free slots allow (a silo
+    /// that returns after a failure gets its share back in one round), preferring ranges the target already replicates
+    /// (a role swap, no copy).
+    /// </summary>
+    private static void PlanMasterMoves(Ring ring, IReadOnlyDictionary<int, RangeSize> sizes, IReadOnlyCollection<SiloAddress> silos, RebalanceOptions options, HashSet<int> taken, int slots, List<PlannedOperation> plan)
     {
         var held = ring.Ranges.Where(r => silos.Contains(r.Master)).Select(r => (Silo: r.Master, Range: r)).ToArray();
-        SiloAddress? target = null;
-        var move = ChooseMove(
-            silos,
-            held,
-            sizes,
-            options,
-            taken,
-            (range, to) => !range.Master.Equals(to),
-            preferCheap: range => target is not null && range.Replicas.Contains(target),
-            onTarget: to => target = to);
-        if (move is { } m)
+        while (plan.Count < slots)
         {
+            SiloAddress? target = null;
+            var move = ChooseMove(
+                silos,
+                held,
+                sizes,
+                options,
+                taken,
+                (range, to) => !range.Master.Equals(to),
+                preferCheap: range => target is not null && range.Replicas.Contains(target),
+                onTarget: to => target = to);
+            if (move is not { } m)
+            {
+                return;
+            }
+
             plan.Add(new PlannedOperation(RingOperationKind.MoveMaster, m.Range.Id, m.Reason) { Source = m.From, Target = m.To });
             taken.Add(m.Range.Id);
+
+            // The next choice counts this one as made.
+            var i = Array.FindIndex(held, p => p.Range.Id == m.Range.Id);
+            held[i] = (m.To, m.Range);
         }
     }
 

@@ -115,6 +115,19 @@ public sealed class RingPlannerTests
     }
 
     [Fact]
+    public void Promote_AmongCopiesHoldingTheSame_TakesTheSiloWithTheFewestMasters()
+    {
+        var range = Range(master: 0, replicas: [1, 2]);
+        var answers = Answers((1, true, 1, 12), (2, true, 1, 12));
+
+        Assert.Equal(Silos[2], RingPlanner.Promote(range, answers, writeAcks: null, epoch: 2, new Dictionary<SiloAddress, int> { [Silos[1]] = 5, [Silos[2]] = 1 })!.Master);
+        Assert.Equal(Silos[1], RingPlanner.Promote(range, answers, writeAcks: null, epoch: 2, new Dictionary<SiloAddress, int> { [Silos[1]] = 1, [Silos[2]] = 5 })!.Master);
+
+        // Never at the cost of a write: the most advanced copy wins whatever it masters.
+        Assert.Equal(Silos[1], RingPlanner.Promote(range, Answers((1, true, 1, 13), (2, true, 1, 12)), writeAcks: null, epoch: 2, new Dictionary<SiloAddress, int> { [Silos[1]] = 9 })!.Master);
+    }
+
+    [Fact]
     public void Promote_LetsASilentOldMasterLeave_WhenAWriteQuorumWithoutItHoldsThePromotedHistory()
     {
         // RF 3: silo 1 holds exactly what silo 2 holds, so the new configuration's write quorum (2 of 2) has it all.

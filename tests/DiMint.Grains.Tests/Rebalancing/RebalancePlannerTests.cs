@@ -201,6 +201,28 @@ public sealed class RebalancePlannerTests
     }
 
     [Fact]
+    public void Policy_ASiloBackFromAFailure_GetsMastersBackBySwaps_AsManyAsTheSlotsAllow()
+    {
+        // Silo 3 lost every master to promotions while it was down; it is a replica of those ranges now (and of too
+        // many: one slot goes to moving a replica off it).
+        var ring = RingPlanner.Create(Silos[..4], 16, replicationFactor: 3);
+        var back = Silos[3];
+        foreach (var range in ring.Ranges.Where(r => r.Master.Equals(back)))
+        {
+            ring = RingPlanner.MoveMaster(ring, range.Id, range.Replicas[0]);
+        }
+
+        Assert.DoesNotContain(ring.Ranges, r => r.Master.Equals(back));
+        var plan = RebalancePlanner.Plan(ring, Sizes(ring, [.. Enumerable.Repeat(0L, 16)]), Silos[..4], new RebalanceOptions(), NoneBusy, slots: 3);
+
+        var masters = plan.Where(p => p.Kind == RingOperationKind.MoveMaster).ToArray();
+        Assert.Equal(2, masters.Length);
+        Assert.All(masters, p => Assert.Equal(back, p.Target));
+        Assert.All(masters, p => Assert.Contains(back, ring.FindById(p.RangeId)!.Replicas));
+        Assert.Equal(3, plan.Select(p => p.RangeId).Distinct().Count());
+    }
+
+    [Fact]
     public void Policy_MovesMasterBytesOffAHotSilo_AndLeavesBusyRangesAlone()
     {
         var ring = RingPlanner.Create(Silos[..2], 16);
