@@ -18,6 +18,14 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     /// <summary>How long the overlord holds a watch (<see cref="WatchAsync"/>) before it answers the ring it has.</summary>
     public static readonly TimeSpan WatchFor = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a watch is shared. A watch parked at an overlord whose silo was killed is never answered (Orleans fails
+    /// it only once it declares the silo dead), and a standby takes the overlord over within a few hundred milliseconds:
+    /// callers still waiting then start a new watch, which finds the new overlord, instead of sharing the dead one's for
+    /// the whole <see cref="WatchFor"/>. Watches are made only while requests fail or are slow, so the extra calls are few.
+    /// </summary>
+    public static readonly TimeSpan WatchShareFor = TimeSpan.FromMilliseconds(250);
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     // Callers on any thread (grain turns, socket threads, the client's callers): _current is written under _lock and read
     // without it (Volatile); _refresh, _refreshStarted, _changed, _watch, _watchVersion and _watchStarted are read and
@@ -76,7 +84,7 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     /// <summary>
     /// A ring newer than <paramref name="version"/> from the overlord, the moment it publishes one: the call waits there
     /// (up to <see cref="WatchFor"/>, then answers the ring it has). Callers waiting to pass the same version share one call
-    /// for <see cref="ShareFor"/>; each bounds its own wait with WaitAsync.
+    /// for <see cref="WatchShareFor"/>; each bounds its own wait with WaitAsync.
     /// </summary>
     public Task<Ring> WatchAsync(long version)
     {
@@ -87,7 +95,7 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
                 return Task.FromResult(current);
             }
 
-            if (_watch is { IsCompleted: false } pending && _watchVersion == version && _time.GetElapsedTime(_watchStarted) < ShareFor)
+            if (_watch is { IsCompleted: false } pending && _watchVersion == version && _time.GetElapsedTime(_watchStarted) < WatchShareFor)
             {
                 return pending;
             }

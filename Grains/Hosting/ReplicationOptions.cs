@@ -39,8 +39,8 @@ public sealed class ReplicationOptions
 
     /// <summary>
     /// How long the overlord's lease lasts (<see cref="Overlord.OverlordElection"/>): a standby takes the overlord over when
-    /// the holder has not renewed it for this long (a pause, a partition), or within two renewals (a quarter of it each)
-    /// when the holder's silo port refuses connections (a kill). Default 1 s.
+    /// the holder has not renewed it for this long (a pause, a partition), or at the first of its reads (a quarter of it
+    /// apart) that finds no renewal when the holder's silo port refuses connections (a kill). Default 1 s.
     /// </summary>
     public TimeSpan OverlordLeaseDuration { get; set; } = TimeSpan.FromSeconds(1);
 

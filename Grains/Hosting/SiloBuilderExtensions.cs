@@ -62,6 +62,8 @@ public static class SiloBuilderExtensions
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortAnswer>>(),
             sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.AckTimeout));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OverlordWatch>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PeerConnections>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JitWarmup>();
         services.AddSingleton<OverlordElection>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<OverlordElection>());
         services.AddPlacementDirector<OverlordPlacement, OverlordPlacementDirector>();

@@ -169,12 +169,13 @@ internal sealed partial class OverlordElection(
     }
 
     /// <summary>
-    /// Whether the holder will not renew again: stopping or declared dead, or, once it missed two renewals, its silo port
-    /// refuses connections (its runtime is gone, so its overlord acts no more).
+    /// Whether the holder will not renew again: stopping or declared dead, or, once a read found no renewal since the one
+    /// before, its silo port refuses connections (its runtime is gone, so its overlord acts no more). A holder that is
+    /// merely late accepts the connection and keeps the lease; the check costs it one accepted connection.
     /// </summary>
     private async Task<bool> IsGoneAsync(SiloAddress holder, TimeSpan unchangedFor, TimeSpan every, CancellationToken stop) =>
         membership.CurrentSnapshot.GetSiloStatus(holder) is SiloStatus.ShuttingDown or SiloStatus.Stopping or SiloStatus.Dead
-        || (unchangedFor >= every * 2 && await SiloPortCheck.RefusesAsync(holder.Endpoint, every, stop));
+        || (unchangedFor >= every * 0.9 && await SiloPortCheck.RefusesAsync(holder.Endpoint, every, stop));
 
     /// <summary>Starts the overlord here at once (its placement follows the lease), rather than at the next call.</summary>
     private async Task WakeOverlordAsync()

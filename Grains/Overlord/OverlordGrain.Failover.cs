@@ -146,20 +146,33 @@ internal sealed partial class OverlordGrain
 
             // Slow or failed: gone from the membership, or its process is (its silo port refuses connections: a kill
             // seen within the probe, rather than after FailoverTimeout). A ping that went on a connection the kill
-            // reset may never be answered, so the port is checked while the ping still may be.
-            var gone = !members.ContainsKey(silo) && !active.Contains(silo);
-            if (!gone && await SiloPortCheck.RefusesAsync(silo.Endpoint, options.ProbeTimeout, cancellationToken))
+            // reset may never be answered, so the port is checked while the ping still may be, and checked again until
+            // the probe times out: a killed process's port still accepts while the kernel tears the process down.
+            if (!members.ContainsKey(silo) && !active.Contains(silo))
             {
-                gone = true;
-                if (!_suspects.ContainsKey(silo))
+                return (Silo: silo, Up: false, Dead: true);
+            }
+
+            while (time.GetElapsedTime(sent) < options.ProbeTimeout)
+            {
+                if (await SiloPortCheck.RefusesAsync(silo.Endpoint, options.ProbeTimeout - time.GetElapsedTime(sent), cancellationToken))
                 {
-                    LogPortRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
+                    if (!_suspects.ContainsKey(silo))
+                    {
+                        LogPortRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
+                    }
+
+                    return (Silo: silo, Up: false, Dead: true);
+                }
+
+                var left = options.ProbeTimeout - time.GetElapsedTime(sent);
+                if (await AnswersAsync(ping, left < options.ProbeInterval / 2 ? left : options.ProbeInterval / 2, cancellationToken))
+                {
+                    return Answered(silo, sent);
                 }
             }
 
-            return !gone && await AnswersAsync(ping, options.ProbeTimeout - time.GetElapsedTime(sent), cancellationToken)
-                ? Answered(silo, sent)
-                : (Silo: silo, Up: false, Dead: gone);
+            return (Silo: silo, Up: false, Dead: false);
         }));
 
         foreach (var gone in _lastAnswered.Keys.Except(probed).ToArray())

@@ -107,6 +107,30 @@ public sealed class RingCacheTests
         Assert.Equal(1, overlord.Calls);
     }
 
+    [Fact]
+    public async Task WatchAsync_WhileAWatchHangs_WatchesAgainSoon_AndTheNewAnswerServesTheCache()
+    {
+        // The overlord's silo was killed with a watch parked there: that call is never answered.
+        var overlord = new Overlord();
+        var time = new FakeTimeProvider();
+        var cache = new RingCache(Factory.For(overlord), time);
+        cache.Offer(RingAt(4));
+
+        var hung = cache.WatchAsync(4);
+        time.Advance(RingCache.WatchShareFor / 2);
+        Assert.Same(hung, cache.WatchAsync(4));
+        time.Advance(RingCache.WatchShareFor / 2);
+        var fresh = cache.WatchAsync(4);
+
+        Assert.NotSame(hung, fresh);
+        Assert.True(RingCache.WatchShareFor < RingCache.WatchFor);
+        Assert.Equal(2, overlord.Calls);
+        overlord.Answer(1, RingAt(5));
+        Assert.Equal(5, (await fresh).Version);
+        Assert.Equal(5, cache.Current!.Version);
+        Assert.False(hung.IsCompleted);
+    }
+
     private static DiMint.Ring RingAt(long version) => new()
     {
         Version = version,
