@@ -220,8 +220,16 @@ public sealed partial class DimintClient
                 throw new TimeoutException($"No answer within {_options.AttemptTimeout.TotalSeconds:0.#} s.");
             }
 
+            // A ring this client learned meanwhile (another request's watch, a Moved answer) may already name the new
+            // master: watching for a ring newer than that one would wait out the whole watch for nothing.
+            var known = _ring.Current;
+            if (known is not null && !stillServed(known, state))
+            {
+                throw new TimeoutException("The key's range got a new master while the call was waiting.");
+            }
+
             // A watch that hangs (its gateway cut off) is asked again after a while: RingCache starts a new call then.
-            var watch = _ring.WatchAsync(_ring.Current?.Version ?? 0);
+            var watch = _ring.WatchAsync(known?.Version ?? 0);
             var bound = RingCache.WatchFor + SlowCall;
             var first = await Task.WhenAny(call, watch, Task.Delay(left < bound ? left : bound, cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();

@@ -27,6 +27,9 @@ internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPor
     internal sealed class Lane(SiloAddress silo, ReplicationChannel channel)
     {
         private readonly IReplicationService _service = channel._grains.GetGrain<IReplicationService>(ReplicationServiceId.At(silo));
+
+        /// <summary>The silo's replication service, for questions about its copies (addressed by silo, like the batches).</summary>
+        public IReplicationService Service => _service;
         private readonly ISiloBatchService _batchService = channel._grains.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(silo));
         private readonly DataPorts.Peer _dataPort = channel._dataPorts.PeerOf(silo);
         private readonly Lock _lock = new();
