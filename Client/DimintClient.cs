@@ -37,6 +37,9 @@ public sealed partial class DimintClient : IAsyncDisposable
         _grains = grainFactory;
         _options = options;
         _ring = new RingCache(grainFactory);
+
+        // Learns the ring from a silo it reaches when its Orleans gateway does not answer (paused, or cut off).
+        _ring.WatchElsewhere = version => _batcher?.WatchRingThroughSiloAsync(version);
         _ownedHost = ownedHost;
     }
 

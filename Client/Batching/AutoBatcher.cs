@@ -49,6 +49,12 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
         return attempt;
     }
 
+    /// <summary>
+    /// Watches the ring through the data port of a silo this client is connected to (<see cref="DataPortRequest.RingAfter"/>),
+    /// or null when it has no open connection.
+    /// </summary>
+    public Task<Ring?>? WatchRingThroughSiloAsync(long version) => _dataPorts?.AnyOpen()?.WatchRingAsync(version);
+
     /// <summary>Closes the data port connections (the client is shutting down).</summary>
     public void Close() => _dataPorts?.CloseAll();
 

@@ -55,6 +55,10 @@ public sealed class DataPortConnection
         return answer.Results ?? throw new InvalidOperationException("The silo answered a batch without its results.");
     }
 
+    /// <summary>The silo's ring once it is newer than <paramref name="version"/>, or its newest after a while (see <see cref="DataPortRequest.RingAfter"/>).</summary>
+    public async Task<Ring?> WatchRingAsync(long version) =>
+        (await SendAsync(new DataPortRequest { Batches = [], RingAfter = version }).ConfigureAwait(false)).Ring;
+
     /// <summary>Hands replication batches to the silo's replicas (as <see cref="IReplicationService.ApplyAsync"/>).</summary>
     public async Task<ReplicationAnswer[]> ReplicateAsync(ReplicationBatch[] batches)
     {

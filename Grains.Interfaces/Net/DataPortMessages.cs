@@ -19,6 +19,15 @@ public sealed record DataPortRequest
     /// <summary>When set, the request is replication (and <see cref="Batches"/> is empty): one batch per range.</summary>
     [Id(2)]
     public ReplicationBatch[]? Replication { get; init; }
+
+    /// <summary>
+    /// When set, the request is a ring watch (and <see cref="Batches"/> is empty): the silo answers its ring once it knows
+    /// one newer than this version (it watches the overlord from inside the cluster), or after
+    /// <see cref="RingCache.WatchFor"/> the newest it has. A client whose Orleans gateway paused or was cut off learns the
+    /// ring this way from any silo it reaches.
+    /// </summary>
+    [Id(3)]
+    public long? RingAfter { get; init; }
 }
 
 /// <summary>The silo's answer to a <see cref="DataPortRequest"/>: one result per part, or the error the whole request raised.</summary>
@@ -36,4 +45,8 @@ public sealed record DataPortAnswer
     /// <summary>The acknowledgements of a replication request, one per batch, in order.</summary>
     [Id(2)]
     public ReplicationAnswer[]? Replicated { get; init; }
+
+    /// <summary>The answer to a ring watch (<see cref="DataPortRequest.RingAfter"/>): the silo's newest ring, if it has one.</summary>
+    [Id(3)]
+    public Ring? Ring { get; init; }
 }

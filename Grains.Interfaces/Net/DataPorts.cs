@@ -32,6 +32,13 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
     public Peer PeerOf(SiloAddress silo) =>
         _silos.TryGetValue(silo, out var peer) ? peer : _silos.GetOrAdd(silo, static (silo, owner) => new Peer(silo, owner), this);
 
+    /// <summary>An open connection to some silo, chosen at random (a silo that paused keeps its connections open a while), or null.</summary>
+    public DataPortConnection? AnyOpen()
+    {
+        var open = _silos.Values.Select(p => p.Open).OfType<DataPortConnection>().ToArray();
+        return open.Length == 0 ? null : open[Random.Shared.Next(open.Length)];
+    }
+
     /// <summary>Closes every connection (the client or silo is shutting down).</summary>
     public void CloseAll()
     {
@@ -56,6 +63,9 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
             _silo = silo;
             _owner = owner;
         }
+
+        /// <summary>The connection when it is open, without trying to make one.</summary>
+        internal DataPortConnection? Open => _connection is { IsClosed: false } connection ? connection : null;
 
         /// <summary>The open connection, or null: send as an Orleans call (see <see cref="DataPorts.For"/>).</summary>
         public DataPortConnection? Connection(ISiloBatchService service)

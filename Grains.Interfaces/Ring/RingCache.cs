@@ -46,6 +46,13 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     /// <summary>The newest ring known, or null before the first refresh.</summary>
     public Ring? Current => Volatile.Read(ref _current);
 
+    /// <summary>
+    /// A second way to watch the ring besides the overlord (a client's: through a silo's data port), or null: it answers a
+    /// ring (or null), and a watch takes whichever way answers first. A client's calls to the overlord go through its
+    /// Orleans gateway, and a gateway that paused or was cut off answers nothing until Orleans declares it dead.
+    /// </summary>
+    public Func<long, Task<Ring?>?>? WatchElsewhere { get; set; }
+
     /// <summary>Keeps <paramref name="ring"/> if it is newer than the cached one.</summary>
     public void Offer(Ring ring)
     {
@@ -102,8 +109,38 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
 
             _watchVersion = version;
             _watchStarted = _time.GetTimestamp();
-            return _watch = FetchAsync(overlord => overlord.WatchRingAsync(version, WatchFor));
+            return _watch = WatchAnywhereAsync(version);
         }
+    }
+
+    /// <summary>Watches through the overlord and, when there is one, the other way: the first answer counts, or the second when the first failed.</summary>
+    private async Task<Ring> WatchAnywhereAsync(long version)
+    {
+        var viaOverlord = FetchAsync(overlord => overlord.WatchRingAsync(version, WatchFor));
+        if (WatchElsewhere?.Invoke(version) is not { } elsewhere)
+        {
+            return await viaOverlord.ConfigureAwait(false);
+        }
+
+        var viaElsewhere = OfferAsync(elsewhere);
+        var first = await Task.WhenAny(viaOverlord, viaElsewhere).ConfigureAwait(false);
+        if (first.IsCompletedSuccessfully)
+        {
+            return Current!;
+        }
+
+        _ = first.Exception;
+        return await (first == viaOverlord ? viaElsewhere : viaOverlord).ConfigureAwait(false);
+    }
+
+    private async Task<Ring> OfferAsync(Task<Ring?> answer)
+    {
+        if (await answer.ConfigureAwait(false) is { } ring)
+        {
+            Offer(ring);
+        }
+
+        return Current ?? throw new InvalidOperationException("No ring is known yet.");
     }
 
     /// <summary>A ring at least as new as <paramref name="minVersion"/>.</summary>

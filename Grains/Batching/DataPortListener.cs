@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using DiMint.Grains.Hosting;
@@ -26,6 +27,7 @@ internal sealed partial class DataPortListener(
     BatchExecutor executor,
     ReplicationReceiver receiver,
     DataPorts outgoing,
+    RingCache rings,
     Serializer<DataPortRequest> requests,
     Serializer<DataPortAnswer> answers,
     ILogger<DataPortListener> logger) : ILifecycleParticipant<ISiloLifecycle>
@@ -183,6 +185,11 @@ internal sealed partial class DataPortListener(
             throw new InvalidDataException($"{connection.RemoteEndPoint} sent request {id} with client batches and replication, or a null replication batch.");
         }
 
+        if (request.RingAfter is { } after && (after < 0 || batches.Length > 0 || request.Replication is not null))
+        {
+            throw new InvalidDataException($"{connection.RemoteEndPoint} sent request {id}, a ring watch with batches or a negative version.");
+        }
+
         Interlocked.Increment(ref request.Replication is null ? ref _clientRequests : ref _replicationRequests);
         Task<DataPortAnswer> run;
         try
@@ -208,7 +215,34 @@ internal sealed partial class DataPortListener(
     private async Task<DataPortAnswer> RunAsync(DataPortRequest request) =>
         request.Replication is { } replication
             ? new DataPortAnswer { Replicated = await receiver.ApplyAsync(replication).ConfigureAwait(false) }
-            : new DataPortAnswer { Results = await executor.ExecuteAsync(request.Batches, request.RingVersion).ConfigureAwait(false) };
+            : request.RingAfter is { } after
+                ? new DataPortAnswer { Ring = await WatchRingAsync(after).ConfigureAwait(false) }
+                : new DataPortAnswer { Results = await executor.ExecuteAsync(request.Batches, request.RingVersion).ConfigureAwait(false) };
+
+    /// <summary>
+    /// A client's ring watch: this silo watches the overlord (from inside the cluster, where the client's gateway may not
+    /// reach) and answers its ring once it is newer than <paramref name="version"/>, or after <see cref="RingCache.WatchFor"/>.
+    /// </summary>
+    private async Task<Ring?> WatchRingAsync(long version)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await rings.WatchAsync(version).WaitAsync(RingCache.WatchFor).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
+        {
+            // The overlord did not answer in time: answer what this silo knows by then.
+        }
+
+        var left = RingCache.WatchFor - Stopwatch.GetElapsedTime(started);
+        if ((rings.Current?.Version ?? 0) <= version && left > TimeSpan.Zero)
+        {
+            await rings.WaitForNewerAsync(version, left).ConfigureAwait(false);
+        }
+
+        return rings.Current;
+    }
 
     private async Task AnswerWhenDoneAsync(FramedSocket connection, long id, Task<DataPortAnswer> run)
     {

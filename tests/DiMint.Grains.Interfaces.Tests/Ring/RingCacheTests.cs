@@ -131,6 +131,41 @@ public sealed class RingCacheTests
         Assert.False(hung.IsCompleted);
     }
 
+    [Fact]
+    public async Task WatchAsync_WhenTheOverlordDoesNotAnswer_TakesTheRingFromElsewhere()
+    {
+        // The client's gateway paused: its watch of the overlord hangs; a silo it reaches answers the newer ring.
+        var overlord = new Overlord();
+        var cache = new RingCache(Factory.For(overlord), new FakeTimeProvider());
+        cache.Offer(RingAt(4));
+        var elsewhere = new TaskCompletionSource<DiMint.Ring?>();
+        cache.WatchElsewhere = version => version == 4 ? elsewhere.Task : null;
+
+        var watch = cache.WatchAsync(4);
+        Assert.False(watch.IsCompleted);
+        elsewhere.SetResult(RingAt(6));
+
+        Assert.Equal(6, (await watch).Version);
+        Assert.Equal(6, cache.Current!.Version);
+        Assert.Equal(1, overlord.Calls);
+    }
+
+    [Fact]
+    public async Task WatchAsync_WhenTheOtherWayFails_StillTakesTheOverlordsAnswer()
+    {
+        var overlord = new Overlord();
+        var cache = new RingCache(Factory.For(overlord), new FakeTimeProvider());
+        cache.Offer(RingAt(4));
+        cache.WatchElsewhere = _ => Task.FromException<DiMint.Ring?>(new TimeoutException("the silo did not answer"));
+
+        var watch = cache.WatchAsync(4);
+        await Task.Yield();
+        Assert.False(watch.IsCompleted);
+        overlord.Answer(0, RingAt(5));
+
+        Assert.Equal(5, (await watch).Version);
+    }
+
     private static DiMint.Ring RingAt(long version) => new()
     {
         Version = version,

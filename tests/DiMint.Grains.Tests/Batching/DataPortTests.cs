@@ -270,6 +270,32 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ARingWatch_OnAnySilosDataPort_AnswersTheRing_AndAMalformedOneClosesTheConnection()
+    {
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
+
+        // Asked about an older version, every silo answers at once with the ring it knows (at least that version).
+        foreach (var silo in fixture.Cluster.Silos)
+        {
+            var answer = await ExchangeAsync(ListenerOf(silo).Port, Frame(7, new DataPortRequest { Batches = [], RingAfter = ring.Version - 1 }))
+                .WaitAsync(RingCache.WatchFor);
+            Assert.Null(answer.Error);
+            Assert.NotNull(answer.Ring);
+            Assert.True(answer.Ring.Version >= ring.Version, $"{silo.SiloAddress} answered ring {answer.Ring.Version}, older than {ring.Version}");
+        }
+
+        // Asked about the newest, it waits for a newer one, and with none answers the one it has.
+        var waited = await ExchangeAsync(ListenerOf(fixture.Cluster.Silos[0]).Port, Frame(8, new DataPortRequest { Batches = [], RingAfter = long.MaxValue / 2 }));
+        Assert.Null(waited.Error);
+        Assert.True(waited.Ring!.Version >= ring.Version);
+
+        // A watch that carries batches, or a negative version, is malformed.
+        Assert.True(await IsClosedAfterAsync(ListenerOf(fixture.Cluster.Silos[0]).Port, Frame(9, WriteRequest(ring, new() { [TestKeys.Key("watch")] = "x" }) with { RingAfter = ring.Version })));
+        Assert.True(await IsClosedAfterAsync(ListenerOf(fixture.Cluster.Silos[0]).Port, Frame(10, new DataPortRequest { Batches = [], RingAfter = -1 })));
+        await Assert.ThrowsAsync<DiMintKeyNotFoundException>(() => fixture.Client.GetAsync(TestKeys.Key("watch")));
+    }
+
+    [Fact]
     public async Task EachSilo_TellsItsDataPort()
     {
         foreach (var silo in fixture.Cluster.Silos)
