@@ -12,9 +12,26 @@ public sealed partial class DimintClient
     public async Task<IReadOnlyList<NodeStatus>> GetNodeStatusAsync(CancellationToken cancellationToken = default) =>
         (await GetClusterStatusAsync(cancellationToken)).Silos;
 
-    /// <summary>Silos and ranges, with what each holds.</summary>
-    public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default) =>
-        Overlord.GetStatusAsync().WaitAsync(cancellationToken);
+    /// <summary>
+    /// Silos and ranges, with what each holds. A call the overlord does not answer within
+    /// <see cref="DimintClientOptions.AttemptTimeout"/> (it went through a gateway, or to an overlord, whose silo just died:
+    /// Orleans would hold it for its 30 s response timeout) is asked again, until <see cref="DimintClientOptions.RequestTimeout"/>.
+    /// </summary>
+    public async Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Overlord.GetStatusAsync().WaitAsync(_options.AttemptTimeout, cancellationToken);
+            }
+            catch (Exception ex) when (IsTransient(ex) && Stopwatch.GetElapsedTime(started) < _options.RequestTimeout)
+            {
+                await Task.Delay(TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, _options.RetryDelay.Ticks << Math.Min(attempt - 1, 10))), cancellationToken);
+            }
+        }
+    }
 
     /// <summary>The ring as this client routes with it, or (with <paramref name="refresh"/>) as the overlord has it now.</summary>
     public async Task<Ring> GetRingAsync(bool refresh = false, CancellationToken cancellationToken = default) =>
