@@ -28,7 +28,7 @@ public sealed partial class DimintClient
             }
             catch (Exception ex) when (IsTransient(ex) && Stopwatch.GetElapsedTime(started) < _options.RequestTimeout)
             {
-                await Task.Delay(TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, _options.RetryDelay.Ticks << Math.Min(attempt - 1, 10))), cancellationToken);
+                await Task.Delay(RetryDelayOf(attempt), cancellationToken);
             }
         }
     }

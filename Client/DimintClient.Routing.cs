@@ -267,7 +267,7 @@ public sealed partial class DimintClient
     /// </summary>
     private async Task AwaitRingChangeAsync(long version, int attempt, CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, _options.RetryDelay.Ticks << Math.Min(attempt - 1, 10)));
+        var delay = RetryDelayOf(attempt);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -290,6 +290,10 @@ public sealed partial class DimintClient
             await Task.Delay(left, cancellationToken);
         }
     }
+
+    /// <summary>The pause before attempt <paramref name="attempt"/> + 1: <see cref="DimintClientOptions.RetryDelay"/> doubling up to <see cref="MaxRetryDelay"/>.</summary>
+    private TimeSpan RetryDelayOf(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, _options.RetryDelay.Ticks << Math.Min(attempt - 1, 10)));
 
     private async Task TryRefreshRingAsync(TimeSpan? bound = null)
     {

@@ -49,7 +49,8 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     /// <summary>
     /// A second way to watch the ring besides the overlord (a client's: through a silo's data port), or null: it answers a
     /// ring (or null), and a watch takes whichever way answers first. A client's calls to the overlord go through its
-    /// Orleans gateway, and a gateway that paused or was cut off answers nothing until Orleans declares it dead.
+    /// Orleans gateway, and a gateway that paused or was cut off answers nothing until Orleans declares it dead. Set once,
+    /// by the cache's owner before it shares the cache (a client when it is made); read by watches on any thread.
     /// </summary>
     public Func<long, Task<Ring?>?>? WatchElsewhere { get; set; }
 

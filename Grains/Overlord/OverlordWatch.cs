@@ -8,30 +8,9 @@ namespace DiMint.Grains.Overlord;
 /// dead, starts again on a silo that is up as soon as Orleans allows, rather than when a client happens to need the ring:
 /// until then no range on this side of a partition can be promoted.
 /// </summary>
-internal sealed class OverlordWatch(IGrainFactory grains, IOptions<ReplicationOptions> options) : ILifecycleParticipant<ISiloLifecycle>
+internal sealed class OverlordWatch(IGrainFactory grains, IOptions<ReplicationOptions> options) : SiloLoop
 {
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
-
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(OverlordWatch), ServiceLifecycleStage.Active, Start, Stop);
-
-    private Task Start(CancellationToken cancellationToken)
-    {
-        _loop = Task.Run(() => WatchAsync(_stop.Token), CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
-    private async Task Stop(CancellationToken cancellationToken)
-    {
-        await _stop.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    private async Task WatchAsync(CancellationToken stop)
+    protected override async Task RunAsync(CancellationToken stop)
     {
         var overlord = grains.GetGrain<IOverlordGrain>(GrainKeys.Overlord);
         var every = options.Value.FailoverTimeout / 2;

@@ -139,8 +139,7 @@ public static class RebalancePlanner
             preferCheap: _ => false);
         if (move is { } m)
         {
-            plan.Add(new PlannedOperation(RingOperationKind.MoveReplica, m.Range.Id, m.Reason) { Source = m.From, Target = m.To });
-            taken.Add(m.Range.Id);
+            Add(plan, taken, RingOperationKind.MoveReplica, m);
         }
     }
 
@@ -169,13 +168,19 @@ public static class RebalancePlanner
                 return;
             }
 
-            plan.Add(new PlannedOperation(RingOperationKind.MoveMaster, m.Range.Id, m.Reason) { Source = m.From, Target = m.To });
-            taken.Add(m.Range.Id);
+            Add(plan, taken, RingOperationKind.MoveMaster, m);
 
             // The next choice counts this one as made.
             var i = Array.FindIndex(held, p => p.Range.Id == m.Range.Id);
             held[i] = (m.To, m.Range);
         }
+    }
+
+    /// <summary>Plans <paramref name="move"/> as an operation of <paramref name="kind"/>, and marks its range taken.</summary>
+    private static void Add(List<PlannedOperation> plan, HashSet<int> taken, RingOperationKind kind, (RangeInfo Range, SiloAddress From, SiloAddress To, string Reason) move)
+    {
+        plan.Add(new PlannedOperation(kind, move.Range.Id, move.Reason) { Source = move.From, Target = move.To });
+        taken.Add(move.Range.Id);
     }
 
     /// <summary>

@@ -14,30 +14,9 @@ internal sealed class PeerConnections(
     ILocalSiloDetails local,
     RingCache rings,
     DataPorts dataPorts,
-    IOptions<ReplicationOptions> options) : ILifecycleParticipant<ISiloLifecycle>
+    IOptions<ReplicationOptions> options) : SiloLoop
 {
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
-
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(PeerConnections), ServiceLifecycleStage.Active, Start, Stop);
-
-    private Task Start(CancellationToken cancellationToken)
-    {
-        _loop = Task.Run(() => KeepAsync(_stop.Token), CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
-    private async Task Stop(CancellationToken cancellationToken)
-    {
-        await _stop.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    private async Task KeepAsync(CancellationToken stop)
+    protected override async Task RunAsync(CancellationToken stop)
     {
         var every = options.Value.FailoverTimeout;
         while (!stop.IsCancellationRequested)
