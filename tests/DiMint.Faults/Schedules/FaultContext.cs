@@ -42,7 +42,8 @@ public sealed class FaultContext(FaultCluster cluster, Random random, Action<str
     /// <summary>Writes a line to the run's log and keeps it for the report.</summary>
     public void Note(string what)
     {
-        var line = $"[{_clock.Elapsed.TotalSeconds,6:0.0} s] {what}";
+        // The time of day too, to the millisecond, to read the silos' logs against.
+        var line = $"[{_clock.Elapsed.TotalSeconds,6:0.0} s, {DateTime.Now:HH:mm:ss.fff}] {what}";
         Events.Add(line);
         log(line);
     }

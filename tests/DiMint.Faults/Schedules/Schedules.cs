@@ -78,6 +78,28 @@ public static class Schedules
             await FaultContext.HoldAsync(TimeSpan.FromSeconds(5));
         });
 
+    /// <summary>
+    /// The silo holding the most masters, other than the overlord's, paused (SIGSTOP) for 5 s under load, then resumed:
+    /// its ranges fail over after the missed probes, and once resumed it serves nothing stale (the history checker says).
+    /// </summary>
+    public static Schedule PausedMasterShort { get; } = new(
+        "pause5-master",
+        "SIGSTOP for 5 s of the silo holding the most masters, not the overlord's, then SIGCONT; 15 s of load in all",
+        async context =>
+        {
+            var overlord = await OverlordSiloAsync(context);
+            await SpreadMastersAsync(context, overlord);
+            await context.BeginAsync();
+            var victim = MostMasters(context, except: overlord);
+            context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
+            context.Cluster.Pause(victim);
+            context.Note($"paused {victim.Host.Name} (pid {victim.Process?.ProcessId})");
+            await FaultContext.HoldAsync(TimeSpan.FromSeconds(5));
+            context.Cluster.Resume(victim);
+            context.Note($"resumed {victim.Host.Name}");
+            await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
+        });
+
     /// <summary>The ZooKeeper leader cut off from everything for 25 s (the ensemble elects another).</summary>
     public static Schedule ZooKeeperLeaderIsolated { get; } = new(
         "zookeeper-leader-isolated",
@@ -126,7 +148,7 @@ public static class Schedules
     /// <summary>The long set: every schedule, then <paramref name="randomized"/> random ones from <paramref name="seed"/>.</summary>
     public static IReadOnlyList<Schedule> Long(int seed, int randomized = 3) =>
     [
-        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, ZooKeeperLeaderIsolated, KillMaster, KillOverlord,
+        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, PausedMasterShort, ZooKeeperLeaderIsolated, KillMaster, KillOverlord,
         .. Enumerable.Range(0, randomized).Select(i => Random(seed + i)),
     ];
 
@@ -164,8 +186,9 @@ public static class Schedules
                         break;
                     case 2:
                         var killed = cluster.Silos[random.Next(cluster.Silos.Count)];
+                        var signalled = DateTime.Now;
                         await cluster.KillAsync(killed);
-                        context.Note($"killed {killed.Host.Name}");
+                        context.Note($"killed {killed.Host.Name} (SIGKILL at {signalled:HH:mm:ss.fff})");
                         await FaultContext.HoldAsync(hold);
                         await cluster.RestartAsync(killed);
                         context.Note($"restarted {killed.Host.Name}");
@@ -224,8 +247,9 @@ public static class Schedules
     private static async Task KillAndRestartAsync(FaultContext context, FaultSilo victim)
     {
         context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
+        var signalled = DateTime.Now;
         await context.Cluster.KillAsync(victim);
-        context.Note($"killed {victim.Host.Name}");
+        context.Note($"killed {victim.Host.Name} (SIGKILL at {signalled:HH:mm:ss.fff})");
         await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
         await context.Cluster.RestartAsync(victim);
         context.Note($"restarted {victim.Host.Name} (pid {victim.Process?.ProcessId})");
