@@ -33,6 +33,15 @@ public interface IOverlordGrain : IGrainWithIntegerKey
     Task WakeAsync();
 
     /// <summary>
+    /// Silo-internal: a connection to <paramref name="silo"/> was closed or reset by that silo, as when its process dies.
+    /// The overlord checks the silo's port now rather than at its next probe, and fails the silo over at once if the
+    /// port refuses connections; a silo that still accepts is left to the probes.
+    /// </summary>
+    [Alias("SiloLost")]
+    [AlwaysInterleave]
+    Task SiloLostAsync(SiloAddress silo);
+
+    /// <summary>
     /// The ring as stored, re-read: asked when someone holds a newer ring than this overlord gave (another overlord
     /// activation published it, across a partition).
     /// </summary>

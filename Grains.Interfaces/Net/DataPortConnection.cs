@@ -20,6 +20,7 @@ public sealed class DataPortConnection
     private readonly Dictionary<long, TaskCompletionSource<DataPortAnswer>> _waiting = [];
     private long _nextId;
     private string? _closedBecause;
+    private Action? _lost;
 
     /// <summary>
     /// Since when requests have waited with nothing received (<see cref="Environment.TickCount64"/>), or 0. Read and
@@ -40,10 +41,13 @@ public sealed class DataPortConnection
     /// <summary>Whether the connection is closed: requests must take another way.</summary>
     public bool IsClosed => _socket.IsClosed;
 
-    /// <summary>A connection over <paramref name="socket"/> that receives answers until it closes.</summary>
-    public static DataPortConnection Open(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers)
+    /// <summary>
+    /// A connection over <paramref name="socket"/> that receives answers until it closes. <paramref name="lost"/> runs
+    /// once when the peer ends the connection (it closed or reset it), not when this side closes it.
+    /// </summary>
+    public static DataPortConnection Open(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, Action? lost = null)
     {
-        var connection = new DataPortConnection(socket, requests, answers);
+        var connection = new DataPortConnection(socket, requests, answers) { _lost = lost };
         _ = connection.ReceiveAsync();
         return connection;
     }
@@ -133,11 +137,15 @@ public sealed class DataPortConnection
     /// <summary>Closes the connection: the requests still waiting fail.</summary>
     public void Close(string reason)
     {
-        _socket.Dispose();
         List<TaskCompletionSource<DataPortAnswer>> failed;
         lock (_lock)
         {
             _closedBecause ??= reason;
+        }
+
+        _socket.Dispose();
+        lock (_lock)
+        {
             failed = [.. _waiting.Values];
             _waiting.Clear();
         }
@@ -163,7 +171,17 @@ public sealed class DataPortConnection
             reason = ex.Message;
         }
 
+        bool byPeer;
+        lock (_lock)
+        {
+            byPeer = _closedBecause is null;
+        }
+
         Close(reason);
+        if (byPeer)
+        {
+            _lost?.Invoke();
+        }
     }
 
     private void OnFrame(long id, ReadOnlyMemory<byte> payload)

@@ -23,6 +23,12 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
     private readonly ConcurrentDictionary<SiloAddress, Peer> _silos = new();
 
     /// <summary>
+    /// Runs when a silo ends a connection to its data port (closes or resets it: its process may have died), on the
+    /// thread that saw it; set by a silo that acts on it (the overlord's failure detection), null on a client.
+    /// </summary>
+    public Action<SiloAddress>? PeerLost { get; set; }
+
+    /// <summary>
     /// The open connection to <paramref name="silo"/>'s data port, or null: send as an Orleans call (and, unless an attempt
     /// is under way or failed too recently, a connection is being made meanwhile, with the port asked of <paramref name="service"/>).
     /// </summary>
@@ -98,7 +104,7 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
                 }
 
                 var socket = await FramedSocket.ConnectAsync(new IPEndPoint(_silo.Endpoint.Address, port), _owner._connectTimeout).ConfigureAwait(false);
-                _connection = DataPortConnection.Open(socket, _owner._requests, _owner._answers);
+                _connection = DataPortConnection.Open(socket, _owner._requests, _owner._answers, () => _owner.PeerLost?.Invoke(_silo));
                 _backoff = FirstRetry;
             }
             catch (Exception)

@@ -27,6 +27,9 @@ internal sealed partial class OverlordGrain
     /// <summary>How often the round trips of the probes are summarised in the log (<see cref="ProbeTimes"/>).</summary>
     private static readonly TimeSpan ProbeSummaryEvery = TimeSpan.FromMinutes(1);
 
+    /// <summary>How soon a silo that closed a connection and still accepts connections has its port checked again.</summary>
+    private static readonly TimeSpan PortRecheck = TimeSpan.FromMilliseconds(10);
+
     /// <summary>How long a range whose repair was rolled back waits before the next try.</summary>
     private static readonly TimeSpan RepairBackoff = TimeSpan.FromSeconds(5);
 
@@ -70,6 +73,13 @@ internal sealed partial class OverlordGrain
     private readonly Dictionary<SiloAddress, long> _lastAnswered = [];
     private DateTimeOffset _lastProbeSummary;
 
+    /// <summary>Silos whose port refused connections after they closed a connection (<see cref="SiloLostAsync"/>): failed.</summary>
+    private readonly HashSet<SiloAddress> _refusing = [];
+
+    /// <summary>Whether a health check is running, and whether another must follow it at once (a silo was found gone meanwhile).</summary>
+    private bool _checking;
+    private bool _checkAgain;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var interval = replication.Value.ProbeInterval;
@@ -82,7 +92,7 @@ internal sealed partial class OverlordGrain
 
         // Interleaved: a slow request (a status report waiting for an unreachable silo) must not hold up failover. The
         // first check runs at once: an overlord that just took over has silos to fail over.
-        _healthTimer = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions(TimeSpan.Zero, interval) { Interleave = true });
+        _healthTimer = this.RegisterGrainTimer(RunHealthChecksAsync, new GrainTimerCreationOptions(TimeSpan.Zero, interval) { Interleave = true });
         StartBalancing();
         return Task.CompletedTask;
     }
@@ -93,6 +103,72 @@ internal sealed partial class OverlordGrain
         if (ring.FindById(rangeId) is { } range && range.Epoch == epoch && _stuckEpochs.TryAdd(rangeId, epoch))
         {
             LogResolvingEpoch(logger, rangeId, epoch);
+        }
+    }
+
+    public async Task SiloLostAsync(SiloAddress silo)
+    {
+        if (!election.IsLeader || _refusing.Contains(silo) || _ring is null || !_lastAnswered.ContainsKey(silo))
+        {
+            return;
+        }
+
+        // The kernel closes a killed process's sockets one by one: its silo port may still accept for a moment after
+        // this connection closed. A silo that keeps accepting (it closed the connection itself, or is only slow) is left
+        // to the probes.
+        var options = replication.Value;
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < options.ProbeTimeout)
+        {
+            if (await SiloPortCheck.RefusesAsync(silo.Endpoint, options.ProbeTimeout - time.GetElapsedTime(started), CancellationToken.None))
+            {
+                _refusing.Add(silo);
+                if (!_suspects.ContainsKey(silo))
+                {
+                    LogLostAndRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
+                }
+
+                if (_checking)
+                {
+                    _checkAgain = true;
+                }
+                else
+                {
+                    await RunHealthChecksAsync(CancellationToken.None);
+                }
+
+                return;
+            }
+
+            await Task.Delay(PortRecheck, time);
+        }
+    }
+
+    /// <summary>
+    /// One health check (<see cref="CheckHealthAsync"/>), from the timer or from <see cref="SiloLostAsync"/>; never two at
+    /// once (a tick that finds one running is skipped), and a silo found gone while one runs makes it check again as soon
+    /// as it ends.
+    /// </summary>
+    private async Task RunHealthChecksAsync(CancellationToken cancellationToken)
+    {
+        if (_checking)
+        {
+            return;
+        }
+
+        _checking = true;
+        try
+        {
+            do
+            {
+                _checkAgain = false;
+                await CheckHealthAsync(cancellationToken);
+            }
+            while (_checkAgain);
+        }
+        finally
+        {
+            _checking = false;
         }
     }
 
@@ -132,9 +208,17 @@ internal sealed partial class OverlordGrain
         var probed = named.Union(active).ToArray();
         var answers = await Task.WhenAll(probed.Select(async silo =>
         {
-            if (IsDead(silo))
+            if (IsDead(silo) || _refusing.Contains(silo))
             {
                 return (Silo: silo, Up: false, Dead: true);
+            }
+
+            // A silo already silent for most of FailoverTimeout gets only what is left of it (at least half a probe
+            // interval) to answer: a whole ProbeTimeout more would only delay its failover.
+            var budget = options.ProbeTimeout;
+            if (_suspects.TryGetValue(silo, out var silentSince) && silentSince + options.FailoverTimeout - time.GetUtcNow() is var rest && rest < budget)
+            {
+                budget = rest > options.ProbeInterval / 2 ? rest : options.ProbeInterval / 2;
             }
 
             var sent = time.GetTimestamp();
@@ -153,9 +237,9 @@ internal sealed partial class OverlordGrain
                 return (Silo: silo, Up: false, Dead: true);
             }
 
-            while (time.GetElapsedTime(sent) < options.ProbeTimeout)
+            while (time.GetElapsedTime(sent) < budget)
             {
-                if (await SiloPortCheck.RefusesAsync(silo.Endpoint, options.ProbeTimeout - time.GetElapsedTime(sent), cancellationToken))
+                if (await SiloPortCheck.RefusesAsync(silo.Endpoint, budget - time.GetElapsedTime(sent), cancellationToken))
                 {
                     if (!_suspects.ContainsKey(silo))
                     {
@@ -165,7 +249,7 @@ internal sealed partial class OverlordGrain
                     return (Silo: silo, Up: false, Dead: true);
                 }
 
-                var left = options.ProbeTimeout - time.GetElapsedTime(sent);
+                var left = budget - time.GetElapsedTime(sent);
                 if (await AnswersAsync(ping, left < options.ProbeInterval / 2 ? left : options.ProbeInterval / 2, cancellationToken))
                 {
                     return Answered(silo, sent);
@@ -180,6 +264,8 @@ internal sealed partial class OverlordGrain
             _lastAnswered.Remove(gone);
         }
 
+        _refusing.IntersectWith(probed);
+
         var now = time.GetUtcNow();
         var failed = new HashSet<SiloAddress>();
         foreach (var (silo, up, dead) in answers)
@@ -193,7 +279,8 @@ internal sealed partial class OverlordGrain
 
             if (!_suspects.TryGetValue(silo, out var since))
             {
-                _suspects[silo] = since = now;
+                // Silent since its last answer (not since this probe was found missed, a ProbeTimeout later).
+                _suspects[silo] = since = _lastAnswered.TryGetValue(silo, out var answered) ? now - time.GetElapsedTime(answered) : now;
             }
 
             if (dead || ((_seenUp.Contains(silo) || named.Contains(silo)) && now - since >= options.FailoverTimeout))
@@ -212,14 +299,16 @@ internal sealed partial class OverlordGrain
         await _ringGate.WaitAsync(cancellationToken);
         try
         {
-            if (time.GetUtcNow() - _lastReload >= ReloadEvery)
+            var orphaned = _ring!.Ranges.Where(r => failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
+            if (orphaned.Length == 0 && time.GetUtcNow() - _lastReload >= ReloadEvery)
             {
-                // Another activation of the overlord (across a partition) may have published since.
+                // Another activation of the overlord (across a partition) may have published since. Not while ranges wait
+                // for a promotion: a read of the storage cost a failover tens of milliseconds, and the promotion's
+                // compare-and-swap fails on a stale ring anyway (the ring stored is re-read then).
                 _lastReload = time.GetUtcNow();
                 await TryReloadAsync();
             }
 
-            var orphaned = _ring!.Ranges.Where(r => failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
             if (orphaned.Length > 0)
             {
                 await PromoteAsync(orphaned, $"silo(s) {string.Join(", ", failed.Where(f => orphaned.Any(r => r.Master.Equals(f))))} failed", failed);
@@ -613,6 +702,9 @@ internal sealed partial class OverlordGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} refuses connections (its process is gone): it has failed; its last probe answered {SinceAnswered:0} ms ago")]
     private static partial void LogPortRefused(ILogger logger, string silo, double sinceAnswered);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} closed its connection and refuses connections (its process is gone): it has failed; its last probe answered {SinceAnswered:0} ms ago")]
+    private static partial void LogLostAndRefused(ILogger logger, string silo, double sinceAnswered);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Ranges} ranges promoted: copies asked in {AskedMs:0} ms, fenced by {FencedMs:0} ms, the ring published by {PublishedMs:0} ms")]
     private static partial void LogPromotionTimes(ILogger logger, int ranges, double askedMs, double fencedMs, double publishedMs);

@@ -58,9 +58,13 @@ internal sealed class ReplicationReceiver(ILocalSiloDetails silo, IGrainFactory 
     public Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster, long oldEpoch) =>
         Active(rangeId, out var grain) is { } active ? active.FenceAsync(rangeId, epoch, oldMaster, oldEpoch) : grain.FenceAsync(rangeId, epoch, oldMaster, oldEpoch);
 
-    /// <summary>What this silo's copy of <paramref name="rangeId"/> holds; like <see cref="FenceAsync"/>, on the calling thread when its grain is active.</summary>
+    /// <summary>
+    /// What this silo's copy of <paramref name="rangeId"/> holds; like <see cref="FenceAsync"/>, on the calling thread when
+    /// its grain is active. No range has an id below 1: asked for one (<see cref="PeerConnections"/> warming the path up),
+    /// it answers that nothing is held without activating a grain.
+    /// </summary>
     public Task<ReplicaState> GetStateAsync(int rangeId, bool includeMaster) =>
-        Active(rangeId, out var grain) is { } active ? active.GetStateAsync(rangeId, includeMaster) : grain.GetStateAsync(rangeId, includeMaster);
+        rangeId < 1 ? Task.FromResult(new ReplicaState { RangeId = rangeId, Complete = false, AppliedSeq = 0, Epoch = 0 }) : Active(rangeId, out var grain) is { } active ? active.GetStateAsync(rangeId, includeMaster) : grain.GetStateAsync(rangeId, includeMaster);
 
     /// <summary>
     /// The replica grain of <paramref name="rangeId"/> when it is active on this silo and not going away, to call on this

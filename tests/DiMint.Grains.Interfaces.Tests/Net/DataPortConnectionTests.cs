@@ -65,11 +65,48 @@ public sealed class DataPortConnectionTests
         await reading.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task APeerThatClosesTheConnection_IsReportedLost_OnceAndAtOnce()
+    {
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reports = 0;
+        var (peer, connection) = await PairAsync(() =>
+        {
+            Interlocked.Increment(ref reports);
+            lost.TrySetResult();
+        });
+        var waiting = connection.SendAsync(Request());
+
+        // As the kernel does for a killed process: the peer's socket closes without an answer.
+        peer.Dispose();
+
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(connection.IsClosed);
+        await Assert.ThrowsAsync<ConnectionFailedException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        connection.Close("the test ended");
+        Assert.Equal(1, Volatile.Read(ref reports));
+    }
+
+    [Fact]
+    public async Task AConnectionThisSideCloses_IsNotReportedLost()
+    {
+        var reports = 0;
+        var (peer, connection) = await PairAsync(() => Interlocked.Increment(ref reports));
+        var reading = peer.ReceiveAsync((_, _) => { });
+
+        connection.Close("this side is stopping");
+
+        // The peer sees the close, so the connection's receiving loop has ended too by the time it has.
+        await reading.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<ConnectionFailedException>(() => connection.SendAsync(Request()));
+        Assert.Equal(0, Volatile.Read(ref reports));
+    }
+
     private static DataPortRequest Request() => new() { Batches = [], RingVersion = 1 };
 
-    private static async Task<(FramedSocket Peer, DataPortConnection Connection)> PairAsync()
+    private static async Task<(FramedSocket Peer, DataPortConnection Connection)> PairAsync(Action? lost = null)
     {
         var (raw, peer) = await LoopbackSockets.PairAsync();
-        return (peer, DataPortConnection.Open(new FramedSocket(raw), Requests, Answers));
+        return (peer, DataPortConnection.Open(new FramedSocket(raw), Requests, Answers, lost));
     }
 }

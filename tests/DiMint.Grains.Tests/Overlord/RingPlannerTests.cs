@@ -123,6 +123,11 @@ public sealed class RingPlannerTests
         Assert.Equal(Silos[2], RingPlanner.Promote(range, answers, writeAcks: null, epoch: 2, new Dictionary<SiloAddress, int> { [Silos[1]] = 5, [Silos[2]] = 1 })!.Master);
         Assert.Equal(Silos[1], RingPlanner.Promote(range, answers, writeAcks: null, epoch: 2, new Dictionary<SiloAddress, int> { [Silos[1]] = 1, [Silos[2]] = 5 })!.Master);
 
+        // A silo that masters nothing (it just restarted: the first master of a process is slow to start) loses to one
+        // that masters some, however many.
+        Assert.Equal(Silos[1], RingPlanner.Promote(range, answers, writeAcks: null, epoch: 2, new Dictionary<SiloAddress, int> { [Silos[1]] = 7 })!.Master);
+        Assert.Equal(Silos[2], RingPlanner.Promote(range, answers, writeAcks: null, epoch: 2, new Dictionary<SiloAddress, int> { [Silos[1]] = 0, [Silos[2]] = 7 })!.Master);
+
         // Never at the cost of a write: the most advanced copy wins whatever it masters.
         Assert.Equal(Silos[1], RingPlanner.Promote(range, Answers((1, true, 1, 13), (2, true, 1, 12)), writeAcks: null, epoch: 2, new Dictionary<SiloAddress, int> { [Silos[1]] = 9 })!.Master);
     }
