@@ -20,7 +20,7 @@ public sealed class DataPortConnection
     private readonly Dictionary<long, TaskCompletionSource<DataPortAnswer>> _waiting = [];
     private long _nextId;
     private string? _closedBecause;
-    private Action? _lost;
+    private readonly Action? _lost;
 
     /// <summary>
     /// Since when requests have waited with nothing received (<see cref="Environment.TickCount64"/>), or 0. Read and
@@ -31,8 +31,9 @@ public sealed class DataPortConnection
     /// <summary>How long a peer may send nothing while requests wait before the connection is given up.</summary>
     public static readonly TimeSpan SilentFor = TimeSpan.FromSeconds(5);
 
-    private DataPortConnection(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers)
+    private DataPortConnection(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, Action? lost)
     {
+        _lost = lost;
         _socket = socket;
         _requests = requests;
         _answers = answers;
@@ -47,7 +48,7 @@ public sealed class DataPortConnection
     /// </summary>
     public static DataPortConnection Open(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, Action? lost = null)
     {
-        var connection = new DataPortConnection(socket, requests, answers) { _lost = lost };
+        var connection = new DataPortConnection(socket, requests, answers, lost);
         _ = connection.ReceiveAsync();
         return connection;
     }

@@ -24,7 +24,9 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
 
     /// <summary>
     /// Runs when a silo ends a connection to its data port (closes or resets it: its process may have died), on the
-    /// thread that saw it; set by a silo that acts on it (the overlord's failure detection), null on a client.
+    /// receiving thread that saw it. Set once, by the silo's <c>PeerConnections</c> when it starts (the overlord's failure
+    /// detection), and read without a lock by those threads: one that still reads null misses a hint the overlord's probes
+    /// give anyway. Null on a client.
     /// </summary>
     public Action<SiloAddress>? PeerLost { get; set; }
 

@@ -73,10 +73,13 @@ internal sealed partial class OverlordGrain
     private readonly Dictionary<SiloAddress, long> _lastAnswered = [];
     private DateTimeOffset _lastProbeSummary;
 
-    /// <summary>Silos whose port refused connections after they closed a connection (<see cref="SiloLostAsync"/>): failed.</summary>
+    /// <summary>
+    /// Silos whose port refused connections after they closed a connection (<see cref="SiloLostAsync"/>): failed. Like every
+    /// field of this grain, touched only in its turns (interleaved at awaits, never on two threads at once).
+    /// </summary>
     private readonly HashSet<SiloAddress> _refusing = [];
 
-    /// <summary>Whether a health check is running, and whether another must follow it at once (a silo was found gone meanwhile).</summary>
+    /// <summary>Whether a health check is running, and whether another must follow it at once (a silo was found gone meanwhile); grain turns only.</summary>
     private bool _checking;
     private bool _checkAgain;
 
@@ -128,15 +131,9 @@ internal sealed partial class OverlordGrain
                     LogLostAndRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
                 }
 
-                if (_checking)
-                {
-                    _checkAgain = true;
-                }
-                else
-                {
-                    await RunHealthChecksAsync(CancellationToken.None);
-                }
-
+                // A check under way goes again as soon as it ends; else one runs now.
+                _checkAgain = true;
+                await RunHealthChecksAsync(CancellationToken.None);
                 return;
             }
 

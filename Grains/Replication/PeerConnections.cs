@@ -23,7 +23,7 @@ internal sealed class PeerConnections(
     OverlordElection election,
     IOptions<ReplicationOptions> options) : SiloLoop
 {
-    /// <summary>The peers asked once already (<see cref="WarmUpAsync"/>).</summary>
+    /// <summary>The peers asked once already (<see cref="WarmUpAsync"/>); the loop's own, no other thread touches it.</summary>
     private readonly HashSet<SiloAddress> _warm = [];
 
     protected override async Task RunAsync(CancellationToken stop)

@@ -68,14 +68,7 @@ public static class Schedules
         async context =>
         {
             await context.BeginAsync();
-            var victim = MostMasters(context);
-            context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
-            context.Cluster.Pause(victim);
-            context.Note($"paused {victim.Host.Name} (pid {victim.Process?.ProcessId})");
-            await FaultContext.HoldAsync(TimeSpan.FromSeconds(20));
-            context.Cluster.Resume(victim);
-            context.Note($"resumed {victim.Host.Name}");
-            await FaultContext.HoldAsync(TimeSpan.FromSeconds(5));
+            await PauseAndResumeAsync(context, MostMasters(context), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5));
         });
 
     /// <summary>
@@ -85,20 +78,7 @@ public static class Schedules
     public static Schedule PausedMasterShort { get; } = new(
         "pause5-master",
         "SIGSTOP for 5 s of the silo holding the most masters, not the overlord's, then SIGCONT; 15 s of load in all",
-        async context =>
-        {
-            var overlord = await OverlordSiloAsync(context);
-            await SpreadMastersAsync(context, overlord);
-            await context.BeginAsync();
-            var victim = MostMasters(context, except: overlord);
-            context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
-            context.Cluster.Pause(victim);
-            context.Note($"paused {victim.Host.Name} (pid {victim.Process?.ProcessId})");
-            await FaultContext.HoldAsync(TimeSpan.FromSeconds(5));
-            context.Cluster.Resume(victim);
-            context.Note($"resumed {victim.Host.Name}");
-            await FaultContext.HoldAsync(TimeSpan.FromSeconds(10));
-        });
+        async context => await PauseAndResumeAsync(context, await BeginBesideTheOverlordAsync(context), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)));
 
     /// <summary>The ZooKeeper leader cut off from everything for 25 s (the ensemble elects another).</summary>
     public static Schedule ZooKeeperLeaderIsolated { get; } = new(
@@ -120,13 +100,7 @@ public static class Schedules
     public static Schedule KillMaster { get; } = new(
         "kill9-master",
         "kill -9 of the silo holding the most masters, not the overlord's; a new silo process on its host 10 s later; 20 s of load in all",
-        async context =>
-        {
-            var overlord = await OverlordSiloAsync(context);
-            await SpreadMastersAsync(context, overlord);
-            await context.BeginAsync();
-            await KillAndRestartAsync(context, MostMasters(context, except: overlord));
-        });
+        async context => await KillAndRestartAsync(context, await BeginBesideTheOverlordAsync(context)));
 
     /// <summary>
     /// The overlord's silo (holding masters too) killed with SIGKILL under load, and a new one started on its host 10 s
@@ -242,6 +216,30 @@ public static class Schedules
     /// <summary>The silo hosting the overlord, as the cluster's status names it (null when none does yet).</summary>
     private static async Task<FaultSilo?> OverlordSiloAsync(FaultContext context) =>
         (await context.Cluster.Observer.GetClusterStatusAsync()).Overlord is { } overlord ? context.Cluster.SiloOf(overlord) : null;
+
+    /// <summary>
+    /// Starts the load with masters on more silos than the overlord's (moving one off it when needed), and returns the
+    /// silo holding the most masters other than the overlord's: the victim of a fault that must leave the overlord alone.
+    /// </summary>
+    private static async Task<FaultSilo> BeginBesideTheOverlordAsync(FaultContext context)
+    {
+        var overlord = await OverlordSiloAsync(context);
+        await SpreadMastersAsync(context, overlord);
+        await context.BeginAsync();
+        return MostMasters(context, except: overlord);
+    }
+
+    /// <summary>Pauses <paramref name="victim"/> with SIGSTOP for <paramref name="pause"/>, resumes it, and keeps the load on for <paramref name="after"/>.</summary>
+    private static async Task PauseAndResumeAsync(FaultContext context, FaultSilo victim, TimeSpan pause, TimeSpan after)
+    {
+        context.ServingSide = context.Cluster.Silos.Where(s => s != victim).ToHashSet();
+        context.Cluster.Pause(victim);
+        context.Note($"paused {victim.Host.Name} (pid {victim.Process?.ProcessId})");
+        await FaultContext.HoldAsync(pause);
+        context.Cluster.Resume(victim);
+        context.Note($"resumed {victim.Host.Name}");
+        await FaultContext.HoldAsync(after);
+    }
 
     /// <summary>Kills <paramref name="victim"/> with SIGKILL, and 10 s later starts a new process on its host.</summary>
     private static async Task KillAndRestartAsync(FaultContext context, FaultSilo victim)
