@@ -25,20 +25,6 @@ public class InProcessClusterFixture : IAsyncLifetime
         ["DiMint:Rebalance:AutoBalance"] = "false",
     };
 
-    /// <summary>
-    /// Settings under <see cref="Settings"/> for every in-process cluster: the failure detector's timeouts at 1 s rather
-    /// than the 600 ms a deployment gets. Here three silos share one test process (one garbage collector) and two cores
-    /// with the other test classes running at the same time, and a probe or a lease renewal that stalled longer than
-    /// 600 ms failed a silo or moved the overlord in the middle of tests about something else (a replica move rolled back,
-    /// a killed silo that had just taken the overlord over). Silos in processes of their own, as deployed, are measured
-    /// with the 600 ms defaults (the fault harness, and 10 minutes of full load without a false failover).
-    /// </summary>
-    private static readonly Dictionary<string, string?> InProcessTimeouts = new()
-    {
-        ["DiMint:Replication:FailoverTimeout"] = "00:00:01",
-        ["DiMint:Replication:OverlordLeaseDuration"] = "00:00:01",
-    };
-
     /// <summary>A new client with its own ring cache, as a second application would have.</summary>
     public DimintClient NewClient(DimintClientOptions? options = null) => new(Cluster.Client, options);
 
@@ -53,7 +39,7 @@ public class InProcessClusterFixture : IAsyncLifetime
         // Real sockets, as in a deployment: a silo port that refuses connections is how the overlord, the replicas and
         // the overlord's standbys tell a dead silo (TestCluster's default in-memory transport listens on no port).
         builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
-        builder.ConfigureHostConfiguration(configuration => configuration.AddInMemoryCollection(InProcessTimeouts).AddInMemoryCollection(Settings));
+        builder.ConfigureHostConfiguration(configuration => configuration.AddInMemoryCollection(Settings));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
