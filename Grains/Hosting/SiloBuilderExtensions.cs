@@ -64,6 +64,8 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OverlordWatch>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PeerConnections>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JitWarmup>();
+        services.AddSingleton<PauseMeter>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PauseMeter>());
         services.AddSingleton<OverlordElection>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<OverlordElection>());
         services.AddPlacementDirector<OverlordPlacement, OverlordPlacementDirector>();

@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Logging;
+
+namespace DiMint.Grains.Hosting;
+
+/// <summary>
+/// Measures how long this process was kept from running: stopped by the garbage collector, starved of CPU, or with its
+/// thread pool (which runs every grain turn) backed up. The failure detectors count another silo's silence only in time
+/// this process was awake (<see cref="AwakeSince"/>), as Cassandra's ignores its own long pauses: an overlord that was
+/// itself stalled for 700 ms finds every probe late, and without this failed over silos that were merely slower than it
+/// to answer. A silo that is paused or cut off while this one runs still fails after the whole timeout, and a
+/// failover decided later is never unsafe (the masters' leases keep the data safe; detection decides only how soon).
+/// One background thread wakes every <see cref="Tick"/> and posts an item to the thread pool: a round that took more
+/// than <see cref="Tick"/> + <see cref="Slack"/> counts all its excess as paused.
+/// </summary>
+internal sealed partial class PauseMeter : ILifecycleParticipant<ISiloLifecycle>, IThreadPoolWorkItem
+{
+    /// <summary>How often the meter wakes.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How late a round may be and still count as running (the scheduler's ordinary jitter on a loaded machine).</summary>
+    public static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>A pause this long or longer is logged.</summary>
+    private static readonly TimeSpan Logged = TimeSpan.FromMilliseconds(200);
+
+    private readonly TimeProvider _time;
+    private readonly ILogger<PauseMeter> _logger;
+    private readonly CancellationTokenSource _stop = new();
+    // Written by the meter's thread (_paused) and by the thread-pool item it posts (_ran); read from any thread.
+    private long _paused;
+    private long _rounds;
+    private int _ran;
+    private Thread? _thread;
+
+    public PauseMeter(TimeProvider time, ILogger<PauseMeter> logger)
+    {
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>A moment in this process's time: when it was, and how long the process had been paused by then.</summary>
+    public readonly record struct Mark(long At, long PausedBefore);
+
+    /// <summary>All the pauses measured so far, in ticks of the <see cref="TimeProvider"/>'s timestamps.</summary>
+    public long Paused => Interlocked.Read(ref _paused);
+
+    /// <summary>The rounds the meter has finished.</summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
+
+    /// <summary>Now.</summary>
+    public Mark Now() => new(_time.GetTimestamp(), Paused);
+
+    /// <summary>The moment <paramref name="ago"/> before now (awake time: pauses before now do not count).</summary>
+    public Mark Before(TimeSpan ago) => new(_time.GetTimestamp() - (long)(ago.TotalSeconds * _time.TimestampFrequency), Paused);
+
+    /// <summary>How long this process was awake since <paramref name="mark"/>: the time elapsed less the pauses measured since.</summary>
+    public TimeSpan AwakeSince(Mark mark)
+    {
+        var paused = Paused - mark.PausedBefore;
+        var awake = _time.GetTimestamp() - mark.At - paused;
+        return awake <= 0 ? TimeSpan.Zero : _time.GetElapsedTime(0, awake);
+    }
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(PauseMeter), ServiceLifecycleStage.RuntimeInitialize, Start, Stop);
+
+    /// <summary>Starts measuring (at most once).</summary>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _thread, new Thread(Run) { IsBackground = true, Name = "DiMint pause meter" }, null) is null)
+        {
+            _thread!.Start();
+        }
+    }
+
+    private Task Start(CancellationToken cancellationToken)
+    {
+        Start();
+        return Task.CompletedTask;
+    }
+
+    private Task Stop(CancellationToken cancellationToken)
+    {
+        Stop();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops measuring.</summary>
+    public void Stop() => _stop.Cancel();
+
+    void IThreadPoolWorkItem.Execute() => Volatile.Write(ref _ran, 1);
+
+    private void Run()
+    {
+        var slack = (long)(Slack.TotalSeconds * _time.TimestampFrequency);
+        var tick = (long)(Tick.TotalSeconds * _time.TimestampFrequency);
+        // Each round runs from the end of the one before, so no moment goes unmeasured.
+        var started = _time.GetTimestamp();
+        while (!_stop.IsCancellationRequested)
+        {
+            Volatile.Write(ref _ran, 0);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            Thread.Sleep(Tick);
+            while (Volatile.Read(ref _ran) == 0 && !_stop.IsCancellationRequested)
+            {
+                Thread.Sleep(1);
+            }
+
+            var ended = _time.GetTimestamp();
+            var excess = ended - started - tick;
+            started = ended;
+            if (excess > slack)
+            {
+                Interlocked.Add(ref _paused, excess);
+                var pause = _time.GetElapsedTime(0, excess);
+                if (pause >= Logged)
+                {
+                    LogPaused(_logger, pause.TotalMilliseconds);
+                }
+            }
+
+            Interlocked.Increment(ref _rounds);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This process was kept from running for {Milliseconds:F0} ms (garbage collection, CPU or thread-pool starvation); its failure detectors do not count that time against other silos")]
+    private static partial void LogPaused(ILogger logger, double milliseconds);
+}

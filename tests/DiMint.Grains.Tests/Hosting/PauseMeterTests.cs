@@ -1,0 +1,84 @@
+using DiMint.Grains.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DiMint.Grains.Tests.Hosting;
+
+/// <summary>
+/// The failure detectors' clock: time in which this process ran counts as awake, a stall of the process (a round of the
+/// meter that could not run for far longer than it meant to sleep) does not. The meter's clock here moves only when the
+/// test moves it, so what counts as a stall is exact.
+/// </summary>
+public sealed class PauseMeterTests : IDisposable
+{
+    private readonly ManualTime _time = new();
+    private readonly PauseMeter _meter;
+
+    public PauseMeterTests()
+    {
+        _meter = new PauseMeter(_time, NullLogger<PauseMeter>.Instance);
+        _meter.Start();
+    }
+
+    [Fact]
+    public async Task TimeInOrdinaryRounds_CountsAsAwake()
+    {
+        var mark = _meter.Now();
+        for (var i = 0; i < 20; i++)
+        {
+            await PassAsync(TimeSpan.FromMilliseconds(5));
+        }
+
+        Assert.Equal(TimeSpan.FromMilliseconds(100), _meter.AwakeSince(mark));
+        Assert.Equal(0, _meter.Paused);
+    }
+
+    [Fact]
+    public async Task AStalledRound_CountsOnlyItsTick()
+    {
+        var mark = _meter.Now();
+        await PassAsync(TimeSpan.FromMilliseconds(5));
+        await PassAsync(TimeSpan.FromMilliseconds(700));
+        await PassAsync(TimeSpan.FromMilliseconds(5));
+
+        // 5 + 10 (the stalled round's own tick) + 5 ms awake; 690 ms stalled.
+        Assert.Equal(TimeSpan.FromMilliseconds(20), _meter.AwakeSince(mark));
+        Assert.Equal(TimeSpan.FromMilliseconds(690), _time.GetElapsedTime(0, _meter.Paused));
+    }
+
+    [Fact]
+    public async Task AMarkTakenAfterAStall_IsNotCharged()
+    {
+        await PassAsync(TimeSpan.FromMilliseconds(700));
+        var mark = _meter.Now();
+        var silentAlready = _meter.Before(TimeSpan.FromMilliseconds(300));
+        await PassAsync(TimeSpan.FromMilliseconds(5));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(5), _meter.AwakeSince(mark));
+        Assert.Equal(TimeSpan.FromMilliseconds(305), _meter.AwakeSince(silentAlready));
+    }
+
+    public void Dispose() => _meter.Stop();
+
+    /// <summary>Moves the meter's clock on, then waits until the round that saw it has ended (the round under way may have read the clock already).</summary>
+    private async Task PassAsync(TimeSpan span)
+    {
+        _time.Advance(span);
+        var rounds = _meter.Rounds;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (_meter.Rounds < rounds + 2)
+        {
+            await Task.Delay(1, timeout.Token);
+        }
+    }
+
+    private sealed class ManualTime : TimeProvider
+    {
+        private long _now = 1_000_000_000;
+
+        public override long TimestampFrequency => 1_000_000;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _now);
+
+        public void Advance(TimeSpan span) => Interlocked.Add(ref _now, (long)(span.TotalSeconds * TimestampFrequency));
+    }
+}
