@@ -12,19 +12,30 @@ public sealed partial class DimintClient
     public async Task<IReadOnlyList<NodeStatus>> GetNodeStatusAsync(CancellationToken cancellationToken = default) =>
         (await GetClusterStatusAsync(cancellationToken)).Silos;
 
+    /// <summary>Silos and ranges, with what each holds (asked as <see cref="AskOverlordAsync"/> says).</summary>
+    public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default) =>
+        AskOverlordAsync(() => Overlord.GetStatusAsync(), cancellationToken);
+
     /// <summary>
-    /// Silos and ranges, with what each holds. A call the overlord does not answer within
-    /// <see cref="DimintClientOptions.AttemptTimeout"/> (it went through a gateway, or to an overlord, whose silo just died:
-    /// Orleans would hold it for its 30 s response timeout) is asked again, until <see cref="DimintClientOptions.RequestTimeout"/>.
+    /// The ring as this client routes with it, or (with <paramref name="refresh"/>) as the overlord has it now (asked as
+    /// <see cref="AskOverlordAsync"/> says).
     /// </summary>
-    public async Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellationToken = default)
+    public async Task<Ring> GetRingAsync(bool refresh = false, CancellationToken cancellationToken = default) =>
+        !refresh && _ring.Current is { } ring ? ring : await AskOverlordAsync(_ring.RefreshAsync, cancellationToken);
+
+    /// <summary>
+    /// Asks the overlord. A call it does not answer within <see cref="DimintClientOptions.AttemptTimeout"/> (it went
+    /// through a gateway, or to an overlord, whose silo just died: Orleans would hold it for its 30 s response timeout) is
+    /// asked again, until <see cref="DimintClientOptions.RequestTimeout"/>.
+    /// </summary>
+    private async Task<T> AskOverlordAsync<T>(Func<Task<T>> ask, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await Overlord.GetStatusAsync().WaitAsync(_options.AttemptTimeout, cancellationToken);
+                return await ask().WaitAsync(_options.AttemptTimeout, cancellationToken);
             }
             catch (Exception ex) when (IsTransient(ex) && Stopwatch.GetElapsedTime(started) < _options.RequestTimeout)
             {
@@ -32,10 +43,6 @@ public sealed partial class DimintClient
             }
         }
     }
-
-    /// <summary>The ring as this client routes with it, or (with <paramref name="refresh"/>) as the overlord has it now.</summary>
-    public async Task<Ring> GetRingAsync(bool refresh = false, CancellationToken cancellationToken = default) =>
-        !refresh && _ring.Current is { } ring ? ring : await _ring.RefreshAsync().WaitAsync(cancellationToken);
 
     /// <summary>
     /// Splits a range in two, at <paramref name="at"/> (the upper half starts there) or, by default, where the range's
@@ -79,11 +86,11 @@ public sealed partial class DimintClient
 
     /// <summary>Ring operations under way, then the most recent finished ones.</summary>
     public Task<ImmutableArray<RingOperationInfo>> GetOperationsAsync(CancellationToken cancellationToken = default) =>
-        Overlord.GetOperationsAsync().WaitAsync(cancellationToken);
+        AskOverlordAsync(() => Overlord.GetOperationsAsync(), cancellationToken);
 
     /// <summary>One ring operation, or null when the overlord does not know it.</summary>
     public Task<RingOperationInfo?> GetOperationAsync(long operationId, CancellationToken cancellationToken = default) =>
-        Overlord.GetOperationAsync(operationId).WaitAsync(cancellationToken);
+        AskOverlordAsync(() => Overlord.GetOperationAsync(operationId), cancellationToken);
 
     /// <summary>
     /// Waits until a ring operation finishes, reporting its progress along the way. While the overlord cannot be reached

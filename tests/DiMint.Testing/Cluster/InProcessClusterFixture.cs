@@ -1,6 +1,8 @@
 using DiMint.Client;
 using DiMint.Grains.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 
 namespace DiMint.Testing.Cluster;
@@ -60,6 +62,10 @@ public class InProcessClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder.AddDiMint().AddIncomingGrainCallFilter<CallGate>();
+            if (Environment.GetEnvironmentVariable(FileLog.Variable) is { Length: > 0 } log)
+            {
+                siloBuilder.Services.AddLogging(l => l.AddProvider(new FileLog(log, siloBuilder.Configuration["Orleans:Name"] ?? siloBuilder.Configuration["SiloName"] ?? "silo")));
+            }
             if (siloBuilder.Configuration[RingDirectorySetting] is { Length: > 0 } directory)
             {
                 siloBuilder.AddDiMintFileRingStorage(directory);
