@@ -27,6 +27,7 @@ var root = new RootCommand("""
     RebalanceCommands.Ops(),
     RebalanceCommands.Recover(),
     BenchCommand.Create(),
+    SimCommand.Create(),
 };
 root.Options.Add(CliOptions.Gateway);
 root.Options.Add(CliOptions.ZooKeeper);

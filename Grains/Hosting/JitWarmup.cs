@@ -82,7 +82,7 @@ internal sealed partial class JitWarmup(ILogger<JitWarmup> logger, IServiceProvi
     /// </summary>
     private void WarmUpStorageSerializer()
     {
-        if (services.GetService<IGrainStorageSerializer>() is not { } serializer)
+        if ((services.GetKeyedService<IGrainStorageSerializer>(DiMintStorage.Ring) ?? services.GetService<IGrainStorageSerializer>()) is not { } serializer)
         {
             return;
         }

@@ -64,6 +64,10 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OverlordWatch>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PeerConnections>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JitWarmup>();
+        // The ring storage's serializer (whatever storage keeps the ring): Orleans' storage options take a serializer
+        // keyed by their provider's name before the silo's default.
+        services.AddKeyedSingleton<Orleans.Storage.IGrainStorageSerializer>(
+            DiMintStorage.Ring, static (sp, _) => new RingStorageSerializer(sp.GetRequiredService<Orleans.Storage.IGrainStorageSerializer>()));
         services.AddSingleton<PauseMeter>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PauseMeter>());
         services.AddSingleton<OverlordElection>();

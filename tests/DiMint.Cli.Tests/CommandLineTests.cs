@@ -18,6 +18,8 @@ public sealed class CommandLineTests
     [InlineData("get", "k", "--gateway", "no-port-here")]
     [InlineData("split", "1", "--at", "0xZZ")]
     [InlineData("up", "--silos", "0")]
+    [InlineData("sim", "--silos", "1")]
+    [InlineData("sim", "--ranges", "0")]
     public async Task BadInput_ExitsWithCode2_AndSaysWhy(params string[] args)
     {
         var result = await _cli.RunAsync(args);
@@ -36,5 +38,17 @@ public sealed class CommandLineTests
         Assert.Contains("Exit codes", root.Output, StringComparison.Ordinal);
         Assert.Contains("$set", set.Output, StringComparison.Ordinal);
         Assert.Contains("$bytes", set.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sim_ReportsTheStoredRing_ADeathAndAJoin_OfASimulatedCluster()
+    {
+        var result = await _cli.RunAsync("sim", "--silos", "20", "--ranges", "400");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("20 silos, 400 ranges", result.Output, StringComparison.Ordinal);
+        Assert.Contains("20 ranges promoted", result.Output, StringComparison.Ordinal);
+        Assert.Contains("60 copies to make", result.Output, StringComparison.Ordinal);
+        Assert.Contains("the joined silo then holds", result.Output, StringComparison.Ordinal);
     }
 }

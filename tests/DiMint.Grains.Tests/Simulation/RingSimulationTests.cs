@@ -1,0 +1,73 @@
+using DiMint.Grains.Hosting;
+using DiMint.Grains.Overlord;
+using DiMint.Grains.Rebalancing;
+using DiMint.Grains.Simulation;
+
+namespace DiMint.Grains.Tests.Simulation;
+
+/// <summary>
+/// The simulation drives the overlord's own planners; what it leaves behind must be a ring the overlord could publish:
+/// no gap or overlap, every copy of a range on its own silo, nothing on a dead silo, and a joined silo given its share.
+/// </summary>
+public sealed class RingSimulationTests
+{
+    private static readonly SimulationSettings Small = new(Silos: 12, Ranges: 240, ReplicationFactor: 3, BytesPerRange: 1_000_000, Lookups: 10_000);
+
+    [Fact]
+    public void ASilosDeath_PromotesEachRangeItMastered_AndRepairsEveryCopyItHeld_ElsewhereOnDistinctSilos()
+    {
+        var silos = RingSimulation.SiloAddresses(Small.Silos);
+        var ring = RingPlanner.Create(silos, Small.Ranges, Small.ReplicationFactor);
+        var dead = silos[0];
+        var (after, promotions, repairs) = RingSimulation.KillOne(ring, silos, Small, Sizes(ring));
+
+        after.Validate();
+        Assert.Equal(ring.Ranges.Count(r => r.Master.Equals(dead)), promotions.Operations);
+        Assert.Equal(ring.Ranges.Count(r => r.Master.Equals(dead) || r.Replicas.Contains(dead)), repairs.Operations);
+        Assert.Equal(repairs.Operations * Small.BytesPerRange, repairs.Bytes);
+        Assert.All(after.Ranges, r =>
+        {
+            Assert.DoesNotContain(dead, r.Replicas.Prepend(r.Master));
+            Assert.Equal(Small.ReplicationFactor, r.Replicas.Prepend(r.Master).Distinct().Count());
+        });
+    }
+
+    [Fact]
+    public void ASilosJoin_EndsBalanced_WithTheNewSiloMasteringAndReplicatingItsShare()
+    {
+        var silos = RingSimulation.SiloAddresses(Small.Silos);
+        var ring = RingPlanner.Create(silos, Small.Ranges, Small.ReplicationFactor);
+        var options = new RebalanceOptions();
+        var (after, total, rounds, _) = RingSimulation.JoinOne(ring, silos, Small, options, Sizes(ring));
+
+        after.Validate();
+        var newcomer = RingSimulation.SiloAddresses(1, Small.Silos)[0];
+        var all = silos.Append(newcomer).ToArray();
+        var meanMasters = (double)after.Ranges.Length / all.Length;
+        var meanReplicas = after.Ranges.Sum(r => r.Replicas.Length) / (double)all.Length;
+        Assert.True(rounds > 0 && total.Operations >= rounds, $"{total.Operations} operations in {rounds} rounds");
+        Assert.All(all, silo =>
+        {
+            var masters = after.Ranges.Count(r => r.Master.Equals(silo));
+            var replicas = after.Ranges.Count(r => r.Replicas.Contains(silo));
+            Assert.InRange(masters, meanMasters / options.MoveThreshold, meanMasters * options.MoveThreshold);
+            Assert.InRange(replicas, meanReplicas / options.MoveThreshold, meanReplicas * options.MoveThreshold);
+        });
+        Assert.All(after.Ranges, r => Assert.Equal(Small.ReplicationFactor, r.Replicas.Prepend(r.Master).Distinct().Count()));
+    }
+
+    [Fact]
+    public void Run_ReportsWhatItsStepsDid()
+    {
+        var report = RingSimulation.Run(Small, new RebalanceOptions(), ring => ring.Ranges.Length * 10);
+
+        Assert.Equal(Small.Ranges * 10, report.JsonBytes);
+        Assert.Equal(RingCodec.Encode(RingPlanner.Create(RingSimulation.SiloAddresses(Small.Silos), Small.Ranges, Small.ReplicationFactor)).Length, report.RingBytes);
+        Assert.Equal(Small.Ranges / Small.Silos, report.Death.Operations);
+        Assert.Equal(0, report.Balance.Operations);
+        Assert.True(report.LookupNanoseconds > 0);
+        Assert.True(report.JoinedMasters > 0 && report.JoinedReplicas > 0, $"the joined silo holds {report.JoinedMasters} masters and {report.JoinedReplicas} replicas");
+    }
+
+    private static Dictionary<int, RangeSize> Sizes(Ring ring) => ring.Ranges.ToDictionary(r => r.Id, _ => new RangeSize(Small.BytesPerRange / 100, Small.BytesPerRange));
+}
