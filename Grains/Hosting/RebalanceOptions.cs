@@ -39,6 +39,14 @@ public sealed class RebalanceOptions
     /// <summary>Merges stop at this many ranges per silo, so the ring keeps enough ranges to spread and an operator's splits are not undone at once. Default 16.</summary>
     public int MinRangesPerSilo { get; set; } = 16;
 
+    /// <summary>
+    /// While the ring has fewer than this many ranges per silo, the policy splits ranges (the largest first, at the middle
+    /// of their hashes when they hold too little to split by their data), so that silos that join get masters to take
+    /// even while the ranges are small: 24 ranges over 30 silos left 6 silos mastering nothing. At most
+    /// <see cref="MinRangesPerSilo"/>, so merges do not undo the splits. 0 turns it off. Default 2.
+    /// </summary>
+    public int SplitBelowRangesPerSilo { get; set; } = 2;
+
     /// <summary>A silo holding more than this many times the mean bytes, masters or replicas gives some away. Default 1.25.</summary>
     public double MoveThreshold { get; set; } = 1.25;
 

@@ -44,6 +44,7 @@ public static class SiloBuilderExtensions
             .ValidateOnStart();
         services.AddOptions<RebalanceOptions>().BindConfiguration(RebalanceOptions.Section)
             .Validate(o => o.MaxConcurrentOperations >= 1 && o.TransferBytesPerSecond >= 0 && o.SplitRatio > 1 && o.MoveThreshold > 1, "MaxConcurrentOperations must be at least 1, TransferBytesPerSecond not negative, SplitRatio and MoveThreshold above 1.")
+            .Validate(o => o.SplitBelowRangesPerSilo >= 0 && o.SplitBelowRangesPerSilo <= o.MinRangesPerSilo, "SplitBelowRangesPerSilo must be between 0 and MinRangesPerSilo.")
             .Validate(o => o.BalanceInterval > TimeSpan.Zero && o.FenceCatchUp > TimeSpan.Zero && o.CopyLease > TimeSpan.Zero && o.CopyStallTimeout > TimeSpan.Zero, "Intervals and timeouts must be positive.")
             .Validate(o => o.MergeBelowBytes <= 2 * o.SplitFloorBytes && o.SplitFloorBytes <= o.MaxRangeBytes, "MergeBelowBytes must be at most twice SplitFloorBytes (or the halves of a split would be merged again), and SplitFloorBytes at most MaxRangeBytes.")
             .ValidateOnStart();

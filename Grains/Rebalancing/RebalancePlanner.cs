@@ -66,6 +66,7 @@ public static class RebalancePlanner
         silos = silos as IReadOnlySet<SiloAddress> ?? silos.ToHashSet();
 
         PlanSplits(ring, sizes, options, busy, slots, plan);
+        PlanSplitsForSilos(ring, sizes, silos.Count, options, busy, slots, plan);
         if (plan.Count > 0)
         {
             return plan;
@@ -103,6 +104,34 @@ public static class RebalancePlanner
                 size.Bytes > options.MaxRangeBytes
                     ? $"{size.Bytes} bytes, over the {options.MaxRangeBytes}-byte cap"
                     : $"{size.Bytes} bytes and {size.Keys} keys, over {options.SplitRatio:0.##}x the smallest range (limits {bytesLimit} bytes, {keysLimit} keys)"));
+        }
+    }
+
+    /// <summary>
+    /// Splits while the ring has fewer than <see cref="RebalanceOptions.SplitBelowRangesPerSilo"/> ranges per silo: the
+    /// largest ranges first (in bytes, then in hashes), any size (a range with too few keys is split at its middle).
+    /// </summary>
+    private static void PlanSplitsForSilos(Ring ring, IReadOnlyDictionary<int, RangeSize> sizes, int silos, RebalanceOptions options, IReadOnlySet<int> busy, int slots, List<PlannedOperation> plan)
+    {
+        var wanted = (options.SplitBelowRangesPerSilo * silos) - ring.Ranges.Length - plan.Count;
+        if (wanted <= 0 || plan.Count >= slots)
+        {
+            return;
+        }
+
+        static UInt128 Width(RangeInfo r) => (r.End == 0 ? (UInt128)ulong.MaxValue + 1 : r.End) - r.Start;
+        var candidates = ring.Ranges
+            .Where(r => !busy.Contains(r.Id) && sizes.ContainsKey(r.Id) && Width(r) >= 2 && !plan.Any(p => p.RangeId == r.Id))
+            .OrderByDescending(r => sizes[r.Id].Bytes)
+            .ThenByDescending(Width)
+            .ThenBy(r => r.Id)
+            .Take(Math.Min(wanted, slots - plan.Count));
+        foreach (var range in candidates)
+        {
+            plan.Add(new PlannedOperation(
+                RingOperationKind.Split,
+                range.Id,
+                $"{ring.Ranges.Length} ranges for {silos} silos, fewer than {options.SplitBelowRangesPerSilo} a silo: silos that join need masters to take"));
         }
     }
 

@@ -198,9 +198,15 @@ public static class RingSimulation
     /// Adds one silo to <paramref name="silos"/> and runs the balancing policy round after round (each round's operations
     /// applied before the next, as the overlord does once they end) until it plans nothing more.
     /// </summary>
-    public static (Ring Ring, SimulatedDecision Total, int Rounds, TimeSpan Slowest) JoinOne(Ring ring, IReadOnlyList<SiloAddress> silos, SimulationSettings settings, RebalanceOptions options, IReadOnlyDictionary<int, RangeSize> sizes)
+    public static (Ring Ring, SimulatedDecision Total, int Rounds, TimeSpan Slowest) JoinOne(Ring ring, IReadOnlyList<SiloAddress> silos, SimulationSettings settings, RebalanceOptions options, IReadOnlyDictionary<int, RangeSize> sizes) =>
+        Balance(ring, [.. silos, SiloAddresses(1, settings.Silos)[0]], options, sizes);
+
+    /// <summary>
+    /// Runs the balancing policy over <paramref name="all"/> silos round after round, each round's operations applied
+    /// before the next (as the overlord does once they end), until it plans nothing more.
+    /// </summary>
+    public static (Ring Ring, SimulatedDecision Total, int Rounds, TimeSpan Slowest) Balance(Ring ring, IReadOnlyList<SiloAddress> all, RebalanceOptions options, IReadOnlyDictionary<int, RangeSize> sizes)
     {
-        var all = silos.Append(SiloAddresses(1, settings.Silos)[0]).ToArray();
         var sizeOf = new Dictionary<int, RangeSize>(sizes);
         var busy = new HashSet<int>();
         var total = TimeSpan.Zero;

@@ -57,6 +57,25 @@ public sealed class RingSimulationTests
     }
 
     [Fact]
+    public void TwentyFourRanges_MadeOnThreeSilos_AreSplitAndSpread_UntilEachOfThirtySilosMastersItsShare()
+    {
+        // Seen on a real 30-silo cluster: the 24 ranges the ring was created with over 3 silos stayed 24, and 6 silos
+        // mastered nothing. Empty ranges: the splits must not wait for data.
+        var silos = RingSimulation.SiloAddresses(30);
+        var ring = RingPlanner.Create(silos[..3], 24, replicationFactor: 3);
+        var options = new RebalanceOptions();
+        var sizes = ring.Ranges.ToDictionary(r => r.Id, _ => new RangeSize(0, 0));
+
+        var (after, _, _, _) = RingSimulation.Balance(ring, silos, options, sizes);
+
+        after.Validate();
+        Assert.True(after.Ranges.Length >= options.SplitBelowRangesPerSilo * silos.Length, $"{after.Ranges.Length} ranges");
+        Assert.True(after.Ranges.Length <= (options.SplitBelowRangesPerSilo * silos.Length) + options.MaxConcurrentOperations, $"{after.Ranges.Length} ranges");
+        var mean = (double)after.Ranges.Length / silos.Length;
+        Assert.All(silos, silo => Assert.InRange(after.Ranges.Count(r => r.Master.Equals(silo)), Math.Max(1, mean / options.MoveThreshold), mean * options.MoveThreshold));
+    }
+
+    [Fact]
     public void Run_ReportsWhatItsStepsDid()
     {
         var report = RingSimulation.Run(Small, new RebalanceOptions(), ring => ring.Ranges.Length * 10);
