@@ -8,11 +8,11 @@ public sealed record RangeStatusInfo
     [Id(0)]
     public required RangeInfo Range { get; init; }
 
-    /// <summary>Entries held, or -1 when the master did not answer.</summary>
+    /// <summary>Entries held, or -1 when the master did not answer or the range was changing hands (split, merged or moved) as it was asked.</summary>
     [Id(1)]
     public long Keys { get; init; }
 
-    /// <summary>Bytes held, or -1 when the master did not answer.</summary>
+    /// <summary>Bytes held, or -1 when unknown (as for <see cref="Keys"/>).</summary>
     [Id(2)]
     public long Bytes { get; init; }
 
