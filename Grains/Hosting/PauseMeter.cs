@@ -4,11 +4,9 @@ namespace DiMint.Grains.Hosting;
 
 /// <summary>
 /// Measures how long this process was kept from running: stopped by the garbage collector, starved of CPU, or with its
-/// thread pool (which runs every grain turn) backed up. The failure detectors count another silo's silence only in time
-/// this process was awake (<see cref="AwakeSince"/>), as Cassandra's ignores its own long pauses: an overlord that was
-/// itself stalled for 700 ms finds every probe late, and without this failed over silos that were merely slower than it
-/// to answer. A silo that is paused or cut off while this one runs still fails after the whole timeout, and a
-/// failover decided later is never unsafe (the masters' leases keep the data safe; detection decides only how soon).
+/// thread pool (which runs every grain turn) backed up, and logs each stall of 200 ms or more. A diagnostic for now:
+/// the failure detectors counted another silo's silence only in this process's awake time (<see cref="AwakeSince"/>)
+/// for a while, and a ring-operation test failed more often with that (docs/architecture.md, "Failover").
 /// One background thread wakes every <see cref="Tick"/> and posts an item to the thread pool: a round that took more
 /// than <see cref="Tick"/> + <see cref="Slack"/> counts all its excess as paused.
 /// </summary>

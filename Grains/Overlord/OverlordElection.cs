@@ -12,8 +12,7 @@ namespace DiMint.Grains.Overlord;
 /// Every silo is a standby: it reads the lease every quarter of <see cref="ReplicationOptions.OverlordLeaseDuration"/>.
 /// The holder renews it at each read (a compare-and-swap on its ETag) and leads for 90% of the lease after each renewal
 /// it sent. A standby takes the lease over (a compare-and-swap too, so one standby wins) when it has seen the lease
-/// unchanged for a whole lease duration of its own awake time (<see cref="PauseMeter"/>: a standby stalled by its own
-/// garbage collector or a starved CPU does not blame the holder for it), or sooner when the holder's silo port refuses connections
+/// unchanged for a whole lease duration on its own clock, or sooner when the holder's silo port refuses connections
 /// (its runtime is gone), or when no holder is an active member. The overlord's directory and placement
 /// (<see cref="OverlordDirectory"/>) put its activation on the holder, and it acts only while this silo leads; the
 /// ring's own compare-and-swap keeps a deposed holder from publishing over its successor.
@@ -24,7 +23,6 @@ internal sealed partial class OverlordElection(
     IClusterMembershipService membership,
     IGrainFactory grains,
     IOptions<ReplicationOptions> options,
-    PauseMeter pauses,
     TimeProvider time,
     ILogger<OverlordElection> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -49,7 +47,7 @@ internal sealed partial class OverlordElection(
     public bool IsLeader => Volatile.Read(ref _leadsUntil) > time.GetTimestamp();
 
     /// <summary>
-    /// The holder this silo took the lease from, and how long (awake) it had not renewed it then: a new overlord counts that
+    /// The holder this silo took the lease from, and how long it had not renewed it then: a new overlord counts that
     /// silo's silence from then, not from its own first probe, so a paused holder's ranges fail over as soon as a
     /// master's would.
     /// </summary>
@@ -84,7 +82,7 @@ internal sealed partial class OverlordElection(
         var every = _lease / 4;
         var state = new GrainState<OverlordLease>(new OverlordLease());
         string? seenETag = null;
-        var seenAt = pauses.Now();
+        long seenAt = 0;
         var failures = 0;
         while (!stop.IsCancellationRequested)
         {
@@ -95,7 +93,7 @@ internal sealed partial class OverlordElection(
                 if (state.ETag != seenETag)
                 {
                     seenETag = state.ETag;
-                    seenAt = pauses.Now();
+                    seenAt = now;
                 }
 
                 var lease = state.State ?? new OverlordLease();
@@ -107,10 +105,10 @@ internal sealed partial class OverlordElection(
                     await WriteAsync(storage, state, lease, now);
                     seenETag = state.ETag;
                 }
-                else if (holder is null || pauses.AwakeSince(seenAt) >= _lease || await IsGoneAsync(holder, pauses.AwakeSince(seenAt), every, stop))
+                else if (holder is null || time.GetElapsedTime(seenAt) >= _lease || await IsGoneAsync(holder, time.GetElapsedTime(seenAt), every, stop))
                 {
                     var previous = holder;
-                    var silentFor = pauses.AwakeSince(seenAt);
+                    var silentFor = time.GetElapsedTime(seenAt);
                     await WriteAsync(storage, state, new OverlordLease { Holder = self, Term = lease.Term + 1 }, now);
                     Volatile.Write(ref _tookOverFrom, previous is null ? null : new Takeover(previous, silentFor));
                     seenETag = state.ETag;

@@ -33,11 +33,7 @@ internal sealed partial class OverlordGrain
     /// <summary>How long a range whose repair was rolled back waits before the next try.</summary>
     private static readonly TimeSpan RepairBackoff = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// Silos that missed their last probe, and since when they have been silent (their last answer). Silence is counted
-    /// in this process's awake time (<see cref="PauseMeter"/>): what this process spent stalled is not blamed on them.
-    /// </summary>
-    private readonly Dictionary<SiloAddress, PauseMeter.Mark> _suspects = [];
+    private readonly Dictionary<SiloAddress, DateTimeOffset> _suspects = [];
     private readonly HashSet<int> _unconfigured = [];
 
     /// <summary>
@@ -73,8 +69,8 @@ internal sealed partial class OverlordGrain
     private DateTimeOffset _lastSweep;
     private readonly ProbeTimes _probeTimes = new();
 
-    /// <summary>When each silo last answered a probe.</summary>
-    private readonly Dictionary<SiloAddress, PauseMeter.Mark> _lastAnswered = [];
+    /// <summary>When each silo last answered a probe (a timestamp of <c>time</c>).</summary>
+    private readonly Dictionary<SiloAddress, long> _lastAnswered = [];
     private DateTimeOffset _lastProbeSummary;
 
     /// <summary>
@@ -94,7 +90,7 @@ internal sealed partial class OverlordGrain
         if (election.IsLeader && election.TookOverFrom is { } previous)
         {
             // The silo this overlord took over from was silent that long already (paused, cut off, or gone).
-            _suspects[previous.Silo] = pauses.Before(previous.SilentFor);
+            _suspects[previous.Silo] = time.GetUtcNow() - previous.SilentFor;
         }
 
         // Interleaved: a slow request (a status report waiting for an unreachable silo) must not hold up failover. The
@@ -132,7 +128,7 @@ internal sealed partial class OverlordGrain
                 _refusing.Add(silo);
                 if (!_suspects.ContainsKey(silo))
                 {
-                    LogLostAndRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered.At).TotalMilliseconds : -1);
+                    LogLostAndRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
                 }
 
                 // A check under way goes again as soon as it ends; else one runs now.
@@ -217,7 +213,7 @@ internal sealed partial class OverlordGrain
             // A silo already silent for most of FailoverTimeout gets only what is left of it (at least half a probe
             // interval) to answer: a whole ProbeTimeout more would only delay its failover.
             var budget = options.ProbeTimeout;
-            if (_suspects.TryGetValue(silo, out var silentSince) && options.FailoverTimeout - pauses.AwakeSince(silentSince) is var rest && rest < budget)
+            if (_suspects.TryGetValue(silo, out var silentSince) && silentSince + options.FailoverTimeout - time.GetUtcNow() is var rest && rest < budget)
             {
                 budget = rest > options.ProbeInterval / 2 ? rest : options.ProbeInterval / 2;
             }
@@ -244,7 +240,7 @@ internal sealed partial class OverlordGrain
                 {
                     if (!_suspects.ContainsKey(silo))
                     {
-                        LogPortRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered.At).TotalMilliseconds : -1);
+                        LogPortRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
                     }
 
                     return (Silo: silo, Up: false, Dead: true);
@@ -267,6 +263,7 @@ internal sealed partial class OverlordGrain
 
         _refusing.IntersectWith(probed);
 
+        var now = time.GetUtcNow();
         var failed = new HashSet<SiloAddress>();
         foreach (var (silo, up, dead) in answers)
         {
@@ -280,10 +277,10 @@ internal sealed partial class OverlordGrain
             if (!_suspects.TryGetValue(silo, out var since))
             {
                 // Silent since its last answer (not since this probe was found missed, a ProbeTimeout later).
-                _suspects[silo] = since = _lastAnswered.TryGetValue(silo, out var answered) ? answered : pauses.Now();
+                _suspects[silo] = since = _lastAnswered.TryGetValue(silo, out var answered) ? now - time.GetElapsedTime(answered) : now;
             }
 
-            if (dead || ((_seenUp.Contains(silo) || named.Contains(silo)) && pauses.AwakeSince(since) >= options.FailoverTimeout))
+            if (dead || ((_seenUp.Contains(silo) || named.Contains(silo)) && now - since >= options.FailoverTimeout))
             {
                 failed.Add(silo);
             }
@@ -373,7 +370,7 @@ internal sealed partial class OverlordGrain
     private (SiloAddress Silo, bool Up, bool Dead) Answered(SiloAddress silo, long sent)
     {
         _probeTimes.Add(time.GetElapsedTime(sent), silo);
-        _lastAnswered[silo] = pauses.Now();
+        _lastAnswered[silo] = time.GetTimestamp();
         return (silo, true, false);
     }
 

@@ -25,7 +25,6 @@ internal sealed partial class OverlordGrain(
     IOptions<RingOptions> options,
     IOptions<ReplicationOptions> replication,
     IOptions<RebalanceOptions> rebalance,
-    PauseMeter pauses,
     TimeProvider time,
     ILogger<OverlordGrain> logger) : Grain, IOverlordGrain
 {
