@@ -4,9 +4,9 @@ namespace DiMint.Grains.Hosting;
 
 /// <summary>
 /// Measures how long this process was kept from running: stopped by the garbage collector, starved of CPU, or with its
-/// thread pool (which runs every grain turn) backed up, and logs each stall of 200 ms or more. A diagnostic for now:
-/// the failure detectors counted another silo's silence only in this process's awake time (<see cref="AwakeSince"/>)
-/// for a while, and a ring-operation test failed more often with that (docs/architecture.md, "Failover").
+/// thread pool (which runs every grain turn) backed up, and logs each stall of 200 ms or more. A diagnostic: the failure
+/// detectors counted another silo's silence only in this process's awake time for a while, and a ring-operation test
+/// failed more often with that (docs/architecture.md, "Why the defaults stay at 1 s").
 /// One background thread wakes every <see cref="Tick"/> and posts an item to the thread pool: a round that took more
 /// than <see cref="Tick"/> + <see cref="Slack"/> counts all its excess as paused.
 /// </summary>
@@ -36,28 +36,11 @@ internal sealed partial class PauseMeter : ILifecycleParticipant<ISiloLifecycle>
         _logger = logger;
     }
 
-    /// <summary>A moment in this process's time: when it was, and how long the process had been paused by then.</summary>
-    public readonly record struct Mark(long At, long PausedBefore);
-
     /// <summary>All the pauses measured so far, in ticks of the <see cref="TimeProvider"/>'s timestamps.</summary>
     public long Paused => Interlocked.Read(ref _paused);
 
     /// <summary>The rounds the meter has finished.</summary>
     public long Rounds => Interlocked.Read(ref _rounds);
-
-    /// <summary>Now.</summary>
-    public Mark Now() => new(_time.GetTimestamp(), Paused);
-
-    /// <summary>The moment <paramref name="ago"/> before now (awake time: pauses before now do not count).</summary>
-    public Mark Before(TimeSpan ago) => new(_time.GetTimestamp() - (long)(ago.TotalSeconds * _time.TimestampFrequency), Paused);
-
-    /// <summary>How long this process was awake since <paramref name="mark"/>: the time elapsed less the pauses measured since.</summary>
-    public TimeSpan AwakeSince(Mark mark)
-    {
-        var paused = Paused - mark.PausedBefore;
-        var awake = _time.GetTimestamp() - mark.At - paused;
-        return awake <= 0 ? TimeSpan.Zero : _time.GetElapsedTime(0, awake);
-    }
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(PauseMeter), ServiceLifecycleStage.RuntimeInitialize, Start, Stop);
