@@ -24,7 +24,8 @@ internal sealed partial class PauseMeter : ILifecycleParticipant<ISiloLifecycle>
     private readonly TimeProvider _time;
     private readonly ILogger<PauseMeter> _logger;
     private readonly CancellationTokenSource _stop = new();
-    // Written by the meter's thread (_paused) and by the thread-pool item it posts (_ran); read from any thread.
+    // Owners: the meter's thread writes _paused and _rounds (Interlocked) and resets _ran; the thread-pool item it posts
+    // sets _ran (Volatile). No lock: each is one word, and no reader needs two of them to agree. _thread is set once.
     private long _paused;
     private long _rounds;
     private int _ran;
