@@ -105,6 +105,6 @@ internal sealed partial class PauseMeter : ILifecycleParticipant<ISiloLifecycle>
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "This process was kept from running for {Milliseconds:F0} ms (garbage collection, CPU or thread-pool starvation); its failure detectors do not count that time against other silos")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This process was kept from running for {Milliseconds:F0} ms (garbage collection, CPU or thread-pool starvation)")]
     private static partial void LogPaused(ILogger logger, double milliseconds);
 }

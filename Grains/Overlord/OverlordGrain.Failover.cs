@@ -287,6 +287,7 @@ internal sealed partial class OverlordGrain
         }
 
         _draining.RemoveWhere(s => !active.Contains(s) || failed.Contains(s));
+        AbandonOperationsOn(failed);
         foreach (var silo in failed.Where(named.Contains))
         {
             await FindCarrierAsync(silo);

@@ -218,18 +218,18 @@ internal sealed partial class OverlordGrain
         var (_, lower, upper) = RingPlanner.Split(_ring!, rangeId, point, lowId, highId);
         var master = RangeGrainOf(range);
         var started = EnterFence(op);
-        var fence = await PrepareAsync(op, [master], () => master.PrepareSplitAsync(op.Id, lower, upper, rebalance.Value.FenceCatchUp));
+        var fence = await PrepareAsync(op, [range], () => master.PrepareSplitAsync(op.Id, lower, upper, rebalance.Value.FenceCatchUp));
 
         // Replicas that hold exactly the fenced writes split their copies in place (no snapshot for the halves). A write
         // quorum of the halves' copies must hold them before the ring names the halves: a master that dies right after
         // the split then still has a successor with every acknowledged write.
-        var copies = await Task.WhenAll(fence.CaughtUp.Where(range.Replicas.Contains).Select(s => TryAsync(ReplicaOn(rangeId, s).SplitAsync(rangeId, fence.SourceEpoch, fence.AppliedSeq, lower, upper), false)));
+        var copies = await Task.WhenAll(fence.CaughtUp.Where(range.Replicas.Contains).Select(s => TryStepAsync(op, ReplicaOn(rangeId, s).SplitAsync(rangeId, fence.SourceEpoch, fence.AppliedSeq, lower, upper), false)));
         var changed = copies.Count(ok => ok) >= WriteReplicas(range)
             ? await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.Split(ring, rangeId, point, lowId, highId).Ring : null)
             : null;
         if (changed is not { } ring)
         {
-            await AbortAsync(op, [master]);
+            await AbortAsync(op, range);
             await DropCopiesAsync(range.Replicas, lowId, highId);
             throw new OperationRolledBackException(copies.Count(ok => ok) < WriteReplicas(range)
                 ? $"too few replicas of range {rangeId} split their copies ({copies.Count(ok => ok)} of {WriteReplicas(range)} needed)"
@@ -237,7 +237,7 @@ internal sealed partial class OverlordGrain
         }
 
         op.Committed = true;
-        await TryAsync(master.CommitAsync(op.Id, ring.After, keepAsReplica: false));
+        await CleanUpAsync(range.Master, master.CommitAsync(op.Id, ring.After, keepAsReplica: false));
         EndFence(op, started);
         await DropCopiesAsync(range.Replicas, rangeId);
         op.Info = op.Info with { ResultRanges = [lowId, highId], KeysMoved = fence.Keys };
@@ -263,13 +263,13 @@ internal sealed partial class OverlordGrain
         var lowerMaster = RangeGrainOf(lower);
         var upperMaster = RangeGrainOf(upper);
         var started = EnterFence(op);
-        var upperFence = await PrepareAsync(op, [upperMaster], () => upperMaster.FenceAsync(op.Id, upper, rebalance.Value.FenceCatchUp));
-        var lowerFence = await PrepareAsync(op, [upperMaster, lowerMaster], () => lowerMaster.PrepareMergeAsync(op.Id, upper, merged, rebalance.Value.FenceCatchUp));
+        var upperFence = await PrepareAsync(op, [upper], () => upperMaster.FenceAsync(op.Id, upper, rebalance.Value.FenceCatchUp));
+        var lowerFence = await PrepareAsync(op, [upper, lower], () => lowerMaster.PrepareMergeAsync(op.Id, upper, merged, rebalance.Value.FenceCatchUp));
         var low = new MergeSource { Range = lower, SourceEpoch = lowerFence.SourceEpoch, Seq = lowerFence.AppliedSeq };
         var high = new MergeSource { Range = upper, SourceEpoch = upperFence.SourceEpoch, Seq = upperFence.AppliedSeq };
         // As for a split: a write quorum of the merged range's copies must hold it before the ring names it.
         var copies = await Task.WhenAll(merged.Replicas.Where(s => lowerFence.CaughtUp.Contains(s) && upperFence.CaughtUp.Contains(s))
-            .Select(s => TryAsync(ReplicaOn(lowerId, s).MergeAsync(low, high, merged), false)));
+            .Select(s => TryStepAsync(op, ReplicaOn(lowerId, s).MergeAsync(low, high, merged), false)));
         var changed = copies.Count(ok => ok) >= WriteReplicas(merged)
             ? await ChangeRingAsync(ring => ring.FindById(lowerId)?.GrainKey == lower.GrainKey && ring.FindById(upperId)?.GrainKey == upper.GrainKey
                 && ring.FindById(lowerId)!.Replicas.SequenceEqual(merged.Replicas)
@@ -278,7 +278,7 @@ internal sealed partial class OverlordGrain
             : null;
         if (changed is not { } ring)
         {
-            await AbortAsync(op, [upperMaster, lowerMaster]);
+            await AbortAsync(op, upper, lower);
             await DropCopiesAsync(merged.Replicas, mergedId);
             throw new OperationRolledBackException(copies.Count(ok => ok) < WriteReplicas(merged)
                 ? $"too few replicas merged their copies ({copies.Count(ok => ok)} of {WriteReplicas(merged)} needed)"
@@ -286,7 +286,9 @@ internal sealed partial class OverlordGrain
         }
 
         op.Committed = true;
-        await Task.WhenAll(TryAsync(lowerMaster.CommitAsync(op.Id, ring.After, keepAsReplica: false)), TryAsync(upperMaster.CommitAsync(op.Id, ring.After, keepAsReplica: false)));
+        await Task.WhenAll(
+            CleanUpAsync(lower.Master, lowerMaster.CommitAsync(op.Id, ring.After, keepAsReplica: false)),
+            CleanUpAsync(upper.Master, upperMaster.CommitAsync(op.Id, ring.After, keepAsReplica: false)));
         EndFence(op, started);
         await DropCopiesAsync(lower.Replicas, lowerId);
         await DropCopiesAsync(upper.Replicas, upperId);
@@ -309,17 +311,17 @@ internal sealed partial class OverlordGrain
 
         var started = EnterFence(op);
         var next = RingPlanner.MoveMaster(_ring!, rangeId, target).FindById(rangeId)!;
-        await PrepareAsync(op, [master], () => master.FenceAsync(op.Id, next, rebalance.Value.FenceCatchUp));
+        await PrepareAsync(op, [range], () => master.FenceAsync(op.Id, next, rebalance.Value.FenceCatchUp));
         var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.MoveMaster(ring, rangeId, target) : null);
         if (changed is not { } ring)
         {
-            await AbortAsync(op, [master]);
+            await AbortAsync(op, range);
             throw new OperationRolledBackException($"range {rangeId} changed while moving its master");
         }
 
         op.Committed = true;
         var moved = ring.After.FindById(rangeId)!;
-        await TryAsync(master.CommitAsync(op.Id, ring.After, keepAsReplica: moved.Replicas.Contains(range.Master)));
+        await CleanUpAsync(range.Master, master.CommitAsync(op.Id, ring.After, keepAsReplica: moved.Replicas.Contains(range.Master)));
         EndFence(op, started);
         await AfterChangeAsync(ring.Before, ring.After);
     }
@@ -350,18 +352,18 @@ internal sealed partial class OverlordGrain
 
         var next = Change(_ring!).FindById(rangeId)!;
         var started = EnterFence(op);
-        await PrepareAsync(op, [master], () => master.FenceAsync(op.Id, next, rebalance.Value.FenceCatchUp));
+        await PrepareAsync(op, [range], () => master.FenceAsync(op.Id, next, rebalance.Value.FenceCatchUp));
         var changed = await ChangeRingAsync(ring => ring.FindById(rangeId) is { } now && now.GrainKey == range.GrainKey && now.Replicas.SequenceEqual(range.Replicas)
             ? Change(ring)
             : null);
         if (changed is not { } ring)
         {
-            await AbortAsync(op, [master]);
+            await AbortAsync(op, range);
             throw new OperationRolledBackException($"range {rangeId} changed while changing its replicas");
         }
 
         op.Committed = true;
-        await TryAsync(master.CommitAsync(op.Id, ring.After, keepAsReplica: false));
+        await CleanUpAsync(range.Master, master.CommitAsync(op.Id, ring.After, keepAsReplica: false));
         EndFence(op, started);
         await AfterChangeAsync(ring.Before, ring.After);
         if (from is not null && !_unconfigured.Contains(rangeId))
@@ -382,13 +384,15 @@ internal sealed partial class OverlordGrain
                 throw new OperationRolledBackException($"silo {silo} left the cluster while draining (its ranges fail over)");
             }
 
-            if (_busy.ContainsKey(range.Id))
+            if (_busy.ContainsKey(range.Id) || !IsUsable(range.Master))
             {
+                // Busy with another operation, or its master is failing over: the failover goes first.
                 await Task.Delay(ProgressPoll, time);
                 continue;
             }
 
             _busy[range.Id] = op.Id;
+            op.NextStep();
             try
             {
                 await DrainRangeAsync(op, silo, range.Id);
@@ -449,7 +453,7 @@ internal sealed partial class OverlordGrain
         var failingSince = (long?)null;
         try
         {
-            var progress = await master.StartCopyAsync(op.Id, target).WaitAsync(CallTimeout);
+            var progress = await StepAsync(op, master.StartCopyAsync(op.Id, target), CallTimeout);
             while (true)
             {
                 op.Info = op.Info with
@@ -487,10 +491,10 @@ internal sealed partial class OverlordGrain
                     throw new OperationRolledBackException($"range {range.Id} changed hands (a failover) while copying");
                 }
 
-                await Task.Delay(ProgressPoll, time);
+                await StepAsync(op, Task.Delay(ProgressPoll, time), Timeout.InfiniteTimeSpan);
                 try
                 {
-                    progress = await master.GetCopyProgressAsync(op.Id).WaitAsync(CallTimeout);
+                    progress = await StepAsync(op, master.GetCopyProgressAsync(op.Id), CallTimeout);
                     failingSince = null;
                 }
                 catch (Exception ex) when (IsTransient(ex))
@@ -505,29 +509,29 @@ internal sealed partial class OverlordGrain
         }
         catch (Exception ex) when (ex is OperationRolledBackException || IsTransient(ex))
         {
-            await AbortAsync(op, [master]);
+            await AbortAsync(op, range);
             await DropCopiesAsync([target], range.Id);
             throw ex as OperationRolledBackException ?? new OperationRolledBackException($"the copy of range {range.Id} to {target} failed: {ex.Message}");
         }
     }
 
-    /// <summary>Fences (and prepares) through <paramref name="prepare"/>; on failure aborts <paramref name="masters"/> and rolls back.</summary>
-    private async Task<FenceResult> PrepareAsync(RingOperation op, IRangeGrain[] masters, Func<Task<FenceResult>> prepare)
+    /// <summary>Fences (and prepares) through <paramref name="prepare"/>; on failure aborts the masters of <paramref name="ranges"/> and rolls back.</summary>
+    private async Task<FenceResult> PrepareAsync(RingOperation op, RangeInfo[] ranges, Func<Task<FenceResult>> prepare)
     {
         FenceResult result;
         try
         {
-            result = await prepare().WaitAsync(rebalance.Value.FenceCatchUp + CallTimeout);
+            result = await StepAsync(op, prepare(), rebalance.Value.FenceCatchUp + CallTimeout);
         }
-        catch (Exception ex) when (IsTransient(ex) || ex is DiMintException)
+        catch (Exception ex) when (IsTransient(ex) || ex is DiMintException or OperationRolledBackException)
         {
-            await AbortAsync(op, masters);
+            await AbortAsync(op, ranges);
             throw new OperationRolledBackException($"the fence failed: {ex.Message}");
         }
 
         if (!result.Ok)
         {
-            await AbortAsync(op, masters);
+            await AbortAsync(op, ranges);
             throw new OperationRolledBackException($"the fence was lifted: {result.Reason}");
         }
 
@@ -546,11 +550,38 @@ internal sealed partial class OverlordGrain
         op.Info = op.Info with { Fence = op.Info.Fence is { } longest && longest > fence ? longest : fence };
     }
 
-    private async Task AbortAsync(RingOperation op, IRangeGrain[] masters) =>
-        await Task.WhenAll(masters.Select(m => TryAsync(m.AbortAsync(op.Id))));
+    private async Task AbortAsync(RingOperation op, params RangeInfo[] ranges) =>
+        await Task.WhenAll(ranges.Select(r => CleanUpAsync(r.Master, RangeGrainOf(r).AbortAsync(op.Id))));
 
     private async Task DropCopiesAsync(IEnumerable<SiloAddress> silos, params int[] rangeIds) =>
-        await Task.WhenAll(silos.SelectMany(s => rangeIds.Select(id => TryAsync(ReplicaOn(id, s).DropAsync(id)))));
+        await Task.WhenAll(silos.SelectMany(s => rangeIds.Select(id => CleanUpAsync(s, ReplicaOn(id, s).DropAsync(id)))));
+
+    /// <summary>
+    /// Abandons the step under way of every running operation that needs a failed silo (the master of a range it holds,
+    /// or its target): what the step waits for ends at once, and it rolls back (unless its ring switch is published)
+    /// without waiting for the failed silo. So the failover, which skips the ranges an operation holds, gets them in the
+    /// next round of probes rather than when a call to the dead silo times out (10 s) or Orleans declares it dead
+    /// (seconds). A failed replica is no reason: a repair replaces one, and a fence counts only the replicas that answer.
+    /// </summary>
+    private void AbandonOperationsOn(HashSet<SiloAddress> failed)
+    {
+        if (failed.Count == 0 || _running.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var op in _running.Values)
+        {
+            var silo = _busy.Where(b => b.Value == op.Id).Select(b => _ring!.FindById(b.Key)?.Master)
+                .Append(op.Info.Target)
+                .OfType<SiloAddress>()
+                .FirstOrDefault(failed.Contains);
+            if (silo is not null && op.Abandon($"silo {silo} failed"))
+            {
+                LogOperationAbandoned(logger, op.Id, op.Info.Kind.ToString(), silo.ToString());
+            }
+        }
+    }
 
     /// <summary>After a ring switch: the masters learn their new configuration (and promoted or new masters activate).</summary>
     private async Task AfterChangeAsync(Ring before, Ring after)
@@ -586,13 +617,24 @@ internal sealed partial class OverlordGrain
     private async Task RunAsync(RingOperation op, Func<Task> body, bool usesSlot = true, Action<bool>? onEnd = null)
     {
         var slots = _slots ??= new SemaphoreSlim(rebalance.Value.MaxConcurrentOperations);
-        if (usesSlot)
-        {
-            await slots.WaitAsync();
-        }
-
+        var slot = false;
         try
         {
+            if (usesSlot)
+            {
+                // The token, not StepAsync: a wait given up must not take a slot later.
+                try
+                {
+                    await slots.WaitAsync(op.Step);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new OperationRolledBackException(op.AbandonedFor ?? "the operation was abandoned before it started");
+                }
+
+                slot = true;
+            }
+
             await body();
             Finish(op, RingOperationState.Done, reason: null);
         }
@@ -605,7 +647,7 @@ internal sealed partial class OverlordGrain
         }
         finally
         {
-            if (usesSlot)
+            if (slot)
             {
                 slots.Release();
             }
@@ -700,6 +742,60 @@ internal sealed partial class OverlordGrain
         }
     }
 
+    /// <summary>
+    /// Awaits <paramref name="call"/>, which a step of <paramref name="op"/> cannot go on without: gives up after
+    /// <paramref name="timeout"/>, and at once, as a roll-back, when the step is abandoned (a silo it involves failed).
+    /// </summary>
+    private static async Task<T> StepAsync<T>(RingOperation op, Task<T> call, TimeSpan timeout)
+    {
+        await StepAsync(op, (Task)call, timeout);
+        return await call;
+    }
+
+    /// <inheritdoc cref="StepAsync{T}"/>
+    private static async Task StepAsync(RingOperation op, Task call, TimeSpan timeout)
+    {
+        try
+        {
+            await call.WaitAsync(timeout, op.Step);
+        }
+        catch (OperationCanceledException) when (op.Step.IsCancellationRequested)
+        {
+            _ = call.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            throw new OperationRolledBackException(op.AbandonedFor ?? "the operation was abandoned");
+        }
+    }
+
+    /// <summary>A call whose failure the step tolerates (<paramref name="failed"/> stands for its answer), given up when the step is abandoned.</summary>
+    private async Task<T> TryStepAsync<T>(RingOperation op, Task<T> call, T failed)
+    {
+        try
+        {
+            return await StepAsync(op, call, CallTimeout);
+        }
+        catch (Exception ex) when (IsTransient(ex) || ex is DiMintException or OperationRolledBackException)
+        {
+            LogCallFailed(logger, ex.Message);
+            return failed;
+        }
+    }
+
+    /// <summary>
+    /// A clean-up call (a commit, an abort, a copy dropped) on <paramref name="silo"/>, whose failure the operation
+    /// tolerates: awaited, unless the overlord suspects the silo; then it goes all the same, but the operation does not
+    /// hold its ranges (and so their failover) for a silo that may be dead.
+    /// </summary>
+    private Task CleanUpAsync(SiloAddress silo, Task call)
+    {
+        if (IsUsable(silo))
+        {
+            return TryAsync(call);
+        }
+
+        _ = TryAsync(call);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Replicas a write waits for in <paramref name="range"/>'s configuration.</summary>
     private int WriteReplicas(RangeInfo range) => Quorums.Of(range.Replicas.Length, replication.Value.WriteAcks).WriteReplicas;
 
@@ -725,6 +821,38 @@ internal sealed partial class OverlordGrain
 
         public int[] RangeIds { get; } = rangeIds;
 
+        /// <summary>Cancelled when the step under way is abandoned (<see cref="AbandonOperationsOn"/>).</summary>
+        public CancellationToken Step => _step.Token;
+
+        /// <summary>Why the step under way was abandoned; null while it is not.</summary>
+        public string? AbandonedFor { get; private set; }
+
+        private CancellationTokenSource _step = new();
+
+        /// <summary>Abandons the step under way; false when it was already.</summary>
+        public bool Abandon(string reason)
+        {
+            if (_step.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            AbandonedFor = reason;
+            _step.Cancel();
+            return true;
+        }
+
+        /// <summary>A drain's next step starts: an abandoned step does not abandon it.</summary>
+        public void NextStep()
+        {
+            if (_step.IsCancellationRequested)
+            {
+                _step.Dispose();
+                _step = new CancellationTokenSource();
+                AbandonedFor = null;
+            }
+        }
+
         /// <summary>
         /// Set once the ring switch is published: from then on the operation is done, whatever follows. A merge clears it
         /// after the move that precedes it; a drain, made of such steps, is done only when its silo holds nothing.
@@ -743,6 +871,9 @@ internal sealed partial class OverlordGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId} ({Kind}) failed: {Reason}")]
     private static partial void LogOperationFailed(ILogger logger, long operationId, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId} ({Kind}): its step under way is abandoned, silo {Silo} failed")]
+    private static partial void LogOperationAbandoned(ILogger logger, long operationId, string kind, string silo);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Drain of {Silo}: the step for range {RangeId} is retried: {Reason}")]
     private static partial void LogDrainStepRetried(ILogger logger, string silo, int rangeId, string reason);
