@@ -11,9 +11,12 @@ public interface ISiloAgentGrain : IGrainWithStringKey
     [Alias("GetStats")]
     Task<SiloStats> GetStatsAsync();
 
-    /// <summary>Answers at once: the overlord's health probe.</summary>
+    /// <summary>
+    /// Answers at once: the overlord's health probe. The answer is the longest this silo's process was kept from running
+    /// lately (garbage collection, a starved CPU), which the overlord allows for before failing it over.
+    /// </summary>
     [Alias("Ping")]
-    Task PingAsync();
+    Task<TimeSpan> PingAsync();
 
     /// <summary>
     /// The addresses this silo's process had before its Orleans runtime last restarted (declared dead by the cluster, it

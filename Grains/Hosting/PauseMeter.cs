@@ -4,9 +4,10 @@ namespace DiMint.Grains.Hosting;
 
 /// <summary>
 /// Measures how long this process was kept from running: stopped by the garbage collector, starved of CPU, or with its
-/// thread pool (which runs every grain turn) backed up, and logs each stall of 200 ms or more. A diagnostic: the failure
-/// detectors counted another silo's silence only in this process's awake time for a while, and a ring-operation test
-/// failed more often with that (docs/architecture.md, "Why the defaults stay at 1 s").
+/// thread pool (which runs every grain turn) backed up. It logs each stall of 200 ms or more, and keeps the longest
+/// stall of the last half minute to a minute (<see cref="RecentLongest"/>): each silo reports it in its answer to the
+/// overlord's probe, and the overlord gives a silo that stalls (or stalls itself) longer to answer before failing it
+/// over (docs/architecture.md, "Failover").
 /// One background thread wakes every <see cref="Tick"/> and posts an item to the thread pool: a round that took more
 /// than <see cref="Tick"/> + <see cref="Slack"/> counts all its excess as paused.
 /// </summary>
@@ -21,24 +22,42 @@ internal sealed partial class PauseMeter : ILifecycleParticipant<ISiloLifecycle>
     /// <summary>A pause this long or longer is logged.</summary>
     private static readonly TimeSpan Logged = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long a stall counts as recent by default: it is forgotten one to two windows later.</summary>
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(30);
+
+    private readonly TimeSpan _window;
+
     private readonly TimeProvider _time;
     private readonly ILogger<PauseMeter> _logger;
     private readonly CancellationTokenSource _stop = new();
-    // Owners: the meter's thread writes _paused and _rounds (Interlocked) and resets _ran; the thread-pool item it posts
-    // sets _ran (Volatile). No lock: each is one word, and no reader needs two of them to agree. _thread is set once.
+    // Owners: the meter's thread writes _paused, _rounds, _longest and _longestBefore (Interlocked) and resets _ran; the
+    // thread-pool item it posts sets _ran (Volatile). No lock: each is one word, and no reader needs two of them to agree
+    // (RecentLongest reads two, and either order gives a stall of the last two windows). _thread is set once.
     private long _paused;
     private long _rounds;
+    private long _longest;
+    private long _longestBefore;
     private int _ran;
     private Thread? _thread;
 
     public PauseMeter(TimeProvider time, ILogger<PauseMeter> logger)
+        : this(time, logger, DefaultWindow)
+    {
+    }
+
+    /// <summary>A meter that forgets a stall one to two <paramref name="window"/>s later.</summary>
+    internal PauseMeter(TimeProvider time, ILogger<PauseMeter> logger, TimeSpan window)
     {
         _time = time;
         _logger = logger;
+        _window = window;
     }
 
     /// <summary>All the pauses measured so far, in ticks of the <see cref="TimeProvider"/>'s timestamps.</summary>
     public long Paused => Interlocked.Read(ref _paused);
+
+    /// <summary>The longest stall of this window and the one before it (so of the last window at least).</summary>
+    public TimeSpan RecentLongest => _time.GetElapsedTime(0, Math.Max(Interlocked.Read(ref _longest), Interlocked.Read(ref _longestBefore)));
 
     /// <summary>The rounds the meter has finished.</summary>
     public long Rounds => Interlocked.Read(ref _rounds);
@@ -76,8 +95,10 @@ internal sealed partial class PauseMeter : ILifecycleParticipant<ISiloLifecycle>
     {
         var slack = (long)(Slack.TotalSeconds * _time.TimestampFrequency);
         var tick = (long)(Tick.TotalSeconds * _time.TimestampFrequency);
+        var window = (long)(_window.TotalSeconds * _time.TimestampFrequency);
         // Each round runs from the end of the one before, so no moment goes unmeasured.
         var started = _time.GetTimestamp();
+        var windowStarted = started;
         while (!_stop.IsCancellationRequested)
         {
             Volatile.Write(ref _ran, 0);
@@ -91,9 +112,21 @@ internal sealed partial class PauseMeter : ILifecycleParticipant<ISiloLifecycle>
             var ended = _time.GetTimestamp();
             var excess = ended - started - tick;
             started = ended;
+            if (ended - windowStarted >= window)
+            {
+                Interlocked.Exchange(ref _longestBefore, Interlocked.Read(ref _longest));
+                Interlocked.Exchange(ref _longest, 0);
+                windowStarted = ended;
+            }
+
             if (excess > slack)
             {
                 Interlocked.Add(ref _paused, excess);
+                if (excess > Interlocked.Read(ref _longest))
+                {
+                    Interlocked.Exchange(ref _longest, excess);
+                }
+
                 var pause = _time.GetElapsedTime(0, excess);
                 if (pause >= Logged)
                 {

@@ -33,11 +33,17 @@ public sealed class ReplicationOptions
 
     /// <summary>
     /// How long a silo may fail the overlord's probes before its ranges fail over (a paused or cut-off silo; a killed one
-    /// fails at once, its silo port refusing connections). Longer than <see cref="LeaseDuration"/>. Default 1 s. 600 ms
-    /// failed a 5 s pause over in 0.6-0.8 s and showed no false failover in 10 minutes of full load, but on a 2-core
-    /// machine running the test suite's clusters side by side a silo then failed over while merely slow.
+    /// fails at once, its silo port refusing connections), when neither it nor the overlord's process stalled lately:
+    /// a silo gets twice the longest recent stall of either when that is longer (<see cref="Overlord.SilenceAllowance"/>),
+    /// up to <see cref="MaxFailoverTimeout"/>. Longer than <see cref="LeaseDuration"/>. Default 600 ms.
     /// </summary>
-    public TimeSpan FailoverTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan FailoverTimeout { get; set; } = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>
+    /// The most a silo that stalled lately (or whose overlord did) may fail the probes before it fails over. At least
+    /// <see cref="FailoverTimeout"/>. Default 3 s.
+    /// </summary>
+    public TimeSpan MaxFailoverTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// How long the overlord's lease lasts (<see cref="Overlord.OverlordElection"/>): a standby takes the overlord over when

@@ -7,7 +7,8 @@ namespace DiMint.Grains.Overlord;
 /// <summary>
 /// Health checks, promotions and repairs. The overlord probes every silo the ring names; a silo Orleans declares dead,
 /// one whose silo port refuses connections (its process is gone), or one that fails the probes for
-/// <see cref="ReplicationOptions.FailoverTimeout"/>, has failed. A range whose master
+/// <see cref="ReplicationOptions.FailoverTimeout"/> (longer for a silo that lately stalled: <see cref="SilenceAllowance"/>),
+/// has failed. A range whose master
 /// failed is promoted only when a promotion quorum of its copies answers a fence (<see cref="RingPlanner.Promote"/>):
 /// the most advanced of them then holds every acknowledged write. Otherwise the range waits, unavailable, for copies to
 /// come back; it is never recreated empty (only an operator may, with <c>dimint recover</c>). Replicas on failed silos
@@ -71,6 +72,9 @@ internal sealed partial class OverlordGrain
 
     /// <summary>When each silo last answered a probe (a timestamp of <c>time</c>).</summary>
     private readonly Dictionary<SiloAddress, long> _lastAnswered = [];
+
+    /// <summary>The longest recent stall each silo reported in its last probe answer (<see cref="PauseMeter.RecentLongest"/>).</summary>
+    private readonly Dictionary<SiloAddress, TimeSpan> _stalls = [];
     private DateTimeOffset _lastProbeSummary;
 
     /// <summary>
@@ -210,10 +214,10 @@ internal sealed partial class OverlordGrain
                 return (Silo: silo, Up: false, Dead: true);
             }
 
-            // A silo already silent for most of FailoverTimeout gets only what is left of it (at least half a probe
+            // A silo already silent for most of its allowance gets only what is left of it (at least half a probe
             // interval) to answer: a whole ProbeTimeout more would only delay its failover.
             var budget = options.ProbeTimeout;
-            if (_suspects.TryGetValue(silo, out var silentSince) && silentSince + options.FailoverTimeout - time.GetUtcNow() is var rest && rest < budget)
+            if (_suspects.TryGetValue(silo, out var silentSince) && silentSince + AllowedSilence(silo) - time.GetUtcNow() is var rest && rest < budget)
             {
                 budget = rest > options.ProbeInterval / 2 ? rest : options.ProbeInterval / 2;
             }
@@ -222,7 +226,7 @@ internal sealed partial class OverlordGrain
             var ping = GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).PingAsync();
             if (await AnswersAsync(ping, options.ProbeInterval / 2, cancellationToken))
             {
-                return Answered(silo, sent);
+                return Answered(silo, sent, ping.Result);
             }
 
             // Slow or failed: gone from the membership, or its process is (its silo port refuses connections: a kill
@@ -249,7 +253,7 @@ internal sealed partial class OverlordGrain
                 var left = budget - time.GetElapsedTime(sent);
                 if (await AnswersAsync(ping, left < options.ProbeInterval / 2 ? left : options.ProbeInterval / 2, cancellationToken))
                 {
-                    return Answered(silo, sent);
+                    return Answered(silo, sent, ping.Result);
                 }
             }
 
@@ -259,6 +263,7 @@ internal sealed partial class OverlordGrain
         foreach (var gone in _lastAnswered.Keys.Except(probed).ToArray())
         {
             _lastAnswered.Remove(gone);
+            _stalls.Remove(gone);
         }
 
         _refusing.IntersectWith(probed);
@@ -280,7 +285,7 @@ internal sealed partial class OverlordGrain
                 _suspects[silo] = since = _lastAnswered.TryGetValue(silo, out var answered) ? now - time.GetElapsedTime(answered) : now;
             }
 
-            if (dead || ((_seenUp.Contains(silo) || named.Contains(silo)) && now - since >= options.FailoverTimeout))
+            if (dead || ((_seenUp.Contains(silo) || named.Contains(silo)) && now - since >= AllowedSilence(silo)))
             {
                 failed.Add(silo);
             }
@@ -368,12 +373,16 @@ internal sealed partial class OverlordGrain
         }
     }
 
-    private (SiloAddress Silo, bool Up, bool Dead) Answered(SiloAddress silo, long sent)
+    private (SiloAddress Silo, bool Up, bool Dead) Answered(SiloAddress silo, long sent, TimeSpan recentStall)
     {
         _probeTimes.Add(time.GetElapsedTime(sent), silo);
         _lastAnswered[silo] = time.GetTimestamp();
+        _stalls[silo] = recentStall;
         return (silo, true, false);
     }
+
+    /// <summary>How long <paramref name="silo"/> may go unheard before it has failed (<see cref="SilenceAllowance"/>).</summary>
+    private TimeSpan AllowedSilence(SiloAddress silo) => SilenceAllowance.Of(_stalls.GetValueOrDefault(silo), pauses.RecentLongest, replication.Value);
 
     /// <summary>
     /// Tells every active silo to drop the range copies <paramref name="ring"/> left behind (a deposed master's copy, a

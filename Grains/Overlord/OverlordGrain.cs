@@ -25,6 +25,7 @@ internal sealed partial class OverlordGrain(
     IOptions<RingOptions> options,
     IOptions<ReplicationOptions> replication,
     IOptions<RebalanceOptions> rebalance,
+    PauseMeter pauses,
     TimeProvider time,
     ILogger<OverlordGrain> logger) : Grain, IOverlordGrain
 {

@@ -12,11 +12,11 @@ namespace DiMint.Grains.Silos;
 /// <summary>Reports what its silo holds; pinned to that silo by its key.</summary>
 [SiloPinnedPlacement]
 [GrainDirectory(SiloPinnedGrainDirectory.Name)]
-internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState process, IOptions<EndpointOptions> endpoints, ILocalSiloDetails silo, ILogger<SiloAgentGrain> logger) : Grain, ISiloAgentGrain
+internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState process, PauseMeter pauses, IOptions<EndpointOptions> endpoints, ILocalSiloDetails silo, ILogger<SiloAgentGrain> logger) : Grain, ISiloAgentGrain
 {
     private static readonly DateTimeOffset ProcessStart = new(Process.GetCurrentProcess().StartTime.ToUniversalTime());
 
-    public Task PingAsync() => Task.CompletedTask;
+    public Task<TimeSpan> PingAsync() => Task.FromResult(pauses.RecentLongest);
 
     public Task<SiloAddress[]> GetEarlierIncarnationsAsync() => Task.FromResult(process.Incarnations is { Length: > 0 } all ? all[..^1] : []);
 

@@ -15,7 +15,7 @@ public sealed class PauseMeterTests : IDisposable
 
     public PauseMeterTests()
     {
-        _meter = new PauseMeter(_time, NullLogger<PauseMeter>.Instance);
+        _meter = new PauseMeter(_time, NullLogger<PauseMeter>.Instance, window: TimeSpan.FromSeconds(1));
         _meter.Start();
     }
 
@@ -42,7 +42,35 @@ public sealed class PauseMeterTests : IDisposable
         Assert.Equal(TimeSpan.FromMilliseconds(980), _time.GetElapsedTime(0, _meter.Paused));
     }
 
+    [Fact]
+    public async Task RecentLongest_IsTheLongestStall_UntilTheWindowAfterItsOwnHasPassed()
+    {
+        await PassAsync(TimeSpan.FromMilliseconds(5));
+        Assert.Equal(TimeSpan.Zero, _meter.RecentLongest);
+
+        // Window: 1 s, from the meter's start.
+        await PassAsync(TimeSpan.FromMilliseconds(410));
+        await PassAsync(TimeSpan.FromMilliseconds(210));
+        Assert.Equal(TimeSpan.FromMilliseconds(400), _meter.RecentLongest);
+
+        // Ordinary rounds of 20 ms: at 1,025 ms the next window has begun, and the stall is still recent.
+        await PassOrdinaryRoundsAsync(TimeSpan.FromMilliseconds(400));
+        Assert.Equal(TimeSpan.FromMilliseconds(400), _meter.RecentLongest);
+
+        // A second on, that window has ended too, and the stalls are forgotten.
+        await PassOrdinaryRoundsAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.Zero, _meter.RecentLongest);
+    }
+
     public void Dispose() => _meter.Stop();
+
+    private async Task PassOrdinaryRoundsAsync(TimeSpan span)
+    {
+        for (var passed = TimeSpan.Zero; passed < span; passed += TimeSpan.FromMilliseconds(20))
+        {
+            await PassAsync(TimeSpan.FromMilliseconds(20));
+        }
+    }
 
     /// <summary>Moves the meter's clock on, then waits until the round that saw it has ended (the round under way may have read the clock already).</summary>
     private async Task PassAsync(TimeSpan span)

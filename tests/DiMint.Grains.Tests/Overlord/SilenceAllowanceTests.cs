@@ -1,0 +1,22 @@
+using DiMint.Grains.Hosting;
+using DiMint.Grains.Overlord;
+
+namespace DiMint.Grains.Tests.Overlord;
+
+/// <summary>How long the overlord lets a silo go unheard, from the stalls it and the silo measured lately.</summary>
+public sealed class SilenceAllowanceTests
+{
+    private static readonly ReplicationOptions Options = new() { FailoverTimeout = TimeSpan.FromMilliseconds(600), MaxFailoverTimeout = TimeSpan.FromSeconds(3) };
+
+    [Theory]
+    [InlineData(0, 0, 600)]      // nobody stalled: the short timeout
+    [InlineData(250, 100, 600)]  // short stalls: twice them is still within it
+    [InlineData(850, 0, 1700)]   // the silo stalled 0.85 s: twice that
+    [InlineData(0, 850, 1700)]   // the overlord's own process did
+    [InlineData(400, 900, 1800)] // the longer of the two counts
+    [InlineData(5000, 0, 3000)]  // a silo that stalls for seconds still fails over within the maximum
+    public void Of_TwiceTheLongerRecentStall_BetweenTheTimeoutAndItsMaximum(int siloStallMs, int ownStallMs, int allowedMs) =>
+        Assert.Equal(
+            TimeSpan.FromMilliseconds(allowedMs),
+            SilenceAllowance.Of(TimeSpan.FromMilliseconds(siloStallMs), TimeSpan.FromMilliseconds(ownStallMs), Options));
+}
