@@ -40,8 +40,8 @@ public sealed class ReplicationOptions
     public TimeSpan FailoverTimeout { get; set; } = TimeSpan.FromMilliseconds(600);
 
     /// <summary>
-    /// The most a silo that stalled lately (or whose overlord did) may fail the probes before it fails over. At least
-    /// <see cref="FailoverTimeout"/>. Default 3 s.
+    /// The most a silo that stalled lately (or whose overlord did) may fail the probes before it fails over; set no higher
+    /// than <see cref="FailoverTimeout"/>, stalls are not allowed for. Default 3 s.
     /// </summary>
     public TimeSpan MaxFailoverTimeout { get; set; } = TimeSpan.FromSeconds(3);
 

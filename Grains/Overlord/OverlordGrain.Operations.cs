@@ -141,7 +141,7 @@ internal sealed partial class OverlordGrain
         var ring = await GetRingAsync();
         var range = ring.FindById(rangeId) ?? throw UnknownRange(rangeId, ring);
         CheckIdle(rangeId);
-        var point = at ?? await RangeGrainOf(range).GetSplitPointAsync().WaitAsync(CallTimeout) ?? Midpoint(range);
+        var point = at ?? await RangeGrainOf(range).GetSplitPointAsync().WaitAsync(CallTimeout) ?? RingPlanner.Midpoint(range);
         CheckIdle(rangeId);
         var lowId = NextRangeId(ring);
         var highId = NextRangeId(ring);

@@ -308,8 +308,6 @@ internal sealed partial class OverlordGrain(
         }
     }
 
-    private static ulong Midpoint(RangeInfo range) => (ulong)(range.Start + (range.Size / 2));
-
     [LoggerMessage(Level = LogLevel.Critical, Message = "The stored ring is gone while the silos hold {Copies} range copies; no new ring is created (it would hide their data)")]
     private static partial void LogRingLost(ILogger logger, int copies);
 

@@ -40,6 +40,9 @@ public static class RingPlanner
         return ring;
     }
 
+    /// <summary>The middle of <paramref name="range"/>'s hashes: where a range with too few keys to weigh is split.</summary>
+    public static ulong Midpoint(RangeInfo range) => (ulong)(range.Start + (range.Size / 2));
+
     /// <summary>
     /// The ring after splitting range <paramref name="rangeId"/> at <paramref name="at"/>: the lower half keeps
     /// <c>[Start, at)</c>, the upper half gets <c>[at, End)</c>, both on the same silos, with new ids (by default the

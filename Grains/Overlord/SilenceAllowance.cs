@@ -22,7 +22,7 @@ internal static class SilenceAllowance
         var stall = siloStall > ownStall ? siloStall : ownStall;
         var allowed = stall * Factor;
         return allowed <= options.FailoverTimeout ? options.FailoverTimeout
-            : allowed >= options.MaxFailoverTimeout ? options.MaxFailoverTimeout
+            : allowed >= options.MaxFailoverTimeout ? (options.MaxFailoverTimeout > options.FailoverTimeout ? options.MaxFailoverTimeout : options.FailoverTimeout)
             : allowed;
     }
 }

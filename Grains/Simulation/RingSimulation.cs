@@ -244,8 +244,7 @@ public static class RingSimulation
                         break;
                     case RingOperationKind.Split:
                         var range = ring.FindById(operation.RangeId)!;
-                        var at = range.Start + ((range.End == 0 ? ulong.MaxValue : range.End - 1) - range.Start) / 2 + 1;
-                        var (split, lower, upper) = RingPlanner.Split(ring, operation.RangeId, at);
+                        var (split, lower, upper) = RingPlanner.Split(ring, operation.RangeId, RingPlanner.Midpoint(range));
                         ring = split;
                         sizeOf[lower.Id] = new RangeSize(size.Keys / 2, size.Bytes / 2);
                         sizeOf[upper.Id] = new RangeSize(size.Keys - (size.Keys / 2), size.Bytes - (size.Bytes / 2));

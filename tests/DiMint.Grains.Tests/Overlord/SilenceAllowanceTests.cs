@@ -19,4 +19,10 @@ public sealed class SilenceAllowanceTests
         Assert.Equal(
             TimeSpan.FromMilliseconds(allowedMs),
             SilenceAllowance.Of(TimeSpan.FromMilliseconds(siloStallMs), TimeSpan.FromMilliseconds(ownStallMs), Options));
+
+    [Fact]
+    public void Of_AMaximumBelowTheTimeout_AllowsForNoStall() =>
+        Assert.Equal(
+            TimeSpan.FromSeconds(40),
+            SilenceAllowance.Of(TimeSpan.FromSeconds(30), TimeSpan.Zero, new ReplicationOptions { FailoverTimeout = TimeSpan.FromSeconds(40), MaxFailoverTimeout = TimeSpan.FromSeconds(3) }));
 }
