@@ -30,9 +30,18 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
     /// </summary>
     private const int MaxInFlight = 1;
 
+    /// <summary>When <see cref="KeepASecondSilo"/> last ran (<see cref="Environment.TickCount64"/>): at most once a second, from any caller's thread.</summary>
+    private long _secondSiloCheckedAt = long.MinValue / 2;
+
     /// <summary>Starts an attempt of <paramref name="op"/> routed with <paramref name="ring"/>.</summary>
     public ValueTask<BatchOutcome> SendAsync(BatchOp op, Ring ring)
     {
+        if (Environment.TickCount64 - Volatile.Read(ref _secondSiloCheckedAt) >= 1000)
+        {
+            Volatile.Write(ref _secondSiloCheckedAt, Environment.TickCount64);
+            KeepASecondSilo(ring);
+        }
+
         var index = ring.IndexOf(op.Hash);
         var attempt = op.Start(ring, index);
         var destination = (ring.Ranges[index].Master, op.Kind);
@@ -50,10 +59,61 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
     }
 
     /// <summary>
-    /// Watches the ring through the data port of a silo this client is connected to (<see cref="DataPortRequest.RingAfter"/>),
-    /// or null when it has no open connection.
+    /// Watches the ring through the data ports of two silos this client is connected to (<see cref="DataPortRequest.RingAfter"/>;
+    /// the first answer counts), or null when it has no open connection. A client connects to the silos it sends to: one
+    /// whose ranges all live on one silo that then paused had only that silo to ask, and learned of the promotions only
+    /// when its calls timed out (5 s). So it also keeps a connection to a second silo of the ring.
     /// </summary>
-    public Task<Ring?>? WatchRingThroughSiloAsync(long version) => _dataPorts?.AnyOpen()?.WatchRingAsync(version);
+    public Task<Ring?>? WatchRingThroughSiloAsync(long version)
+    {
+        if (_dataPorts is null)
+        {
+            return null;
+        }
+
+        var open = _dataPorts.SomeOpen(2);
+        return open.Length switch
+        {
+            0 => null,
+            1 => open[0].WatchRingAsync(version),
+            _ => FirstRingAsync(open[0].WatchRingAsync(version), open[1].WatchRingAsync(version)),
+        };
+    }
+
+    /// <summary>
+    /// When this client has an open data-port connection to fewer than two silos, starts one to a silo of
+    /// <paramref name="ring"/> it has none to (see <see cref="WatchRingThroughSiloAsync"/>).
+    /// </summary>
+    public void KeepASecondSilo(Ring ring)
+    {
+        if (_dataPorts is not { OpenCount: < 2 } ports)
+        {
+            return;
+        }
+
+        foreach (var silo in ring.Ranges.SelectMany(r => r.Replicas.Prepend(r.Master)).Distinct())
+        {
+            // Null while the connection is being made (or failed a moment ago): it is made in the background.
+            if (ports.For(silo, _gateways.For(silo)) is null)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The first ring either watch answers; the other's, when the first failed.</summary>
+    private static async Task<Ring?> FirstRingAsync(Task<Ring?> one, Task<Ring?> other)
+    {
+        var first = await Task.WhenAny(one, other).ConfigureAwait(false);
+        if (first.IsCompletedSuccessfully && first.Result is not null)
+        {
+            _ = (first == one ? other : one).ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            return first.Result;
+        }
+
+        _ = first.Exception;
+        return await (first == one ? other : one).ConfigureAwait(false);
+    }
 
     /// <summary>Closes the data port connections (the client is shutting down).</summary>
     public void Close() => _dataPorts?.CloseAll();

@@ -40,12 +40,19 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
     public Peer PeerOf(SiloAddress silo) =>
         _silos.TryGetValue(silo, out var peer) ? peer : _silos.GetOrAdd(silo, static (silo, owner) => new Peer(silo, owner), this);
 
-    /// <summary>An open connection to some silo, chosen at random (a silo that paused keeps its connections open a while), or null.</summary>
-    public DataPortConnection? AnyOpen()
+    /// <summary>
+    /// Open connections to up to <paramref name="count"/> distinct silos, chosen at random (a silo that paused keeps its
+    /// connections open a while, so asking one is not enough); empty when none is open.
+    /// </summary>
+    public DataPortConnection[] SomeOpen(int count)
     {
         var open = _silos.Values.Select(p => p.Open).OfType<DataPortConnection>().ToArray();
-        return open.Length == 0 ? null : open[Random.Shared.Next(open.Length)];
+        Random.Shared.Shuffle(open);
+        return open.Length <= count ? open : open[..count];
     }
+
+    /// <summary>The silos with an open connection.</summary>
+    public int OpenCount => _silos.Values.Count(p => p.Open is not null);
 
     /// <summary>Closes every connection (the client or silo is shutting down).</summary>
     public void CloseAll()

@@ -9,7 +9,9 @@ namespace DiMint.Grains.Overlord;
 /// <see cref="ReplicationOptions.FailoverTimeout"/>, or <see cref="Factor"/> times the longer of those two stalls when
 /// that is longer, never more than <see cref="ReplicationOptions.MaxFailoverTimeout"/>. So a quiet cluster fails a
 /// paused silo over after the short timeout, and one whose silos (or overlord) were just seen stalling for 0.8 s waits
-/// them out instead of failing live silos over; a silo that keeps stalling still fails over within the maximum.
+/// them out instead of failing live silos over; a silo that keeps stalling still fails over within the maximum. A stall
+/// longer than the maximum is not allowed for: it could not be waited out anyway, and it is what a process that was
+/// stopped (SIGSTOP, a VM frozen) reports afterwards, which made the next pause of that silo wait the whole maximum.
 /// </summary>
 internal static class SilenceAllowance
 {
@@ -19,6 +21,9 @@ internal static class SilenceAllowance
     /// <summary>The silence allowed to a silo that lately stalled <paramref name="siloStall"/>, probed by an overlord that stalled <paramref name="ownStall"/>.</summary>
     public static TimeSpan Of(TimeSpan siloStall, TimeSpan ownStall, ReplicationOptions options)
     {
+        var cap = options.MaxFailoverTimeout;
+        siloStall = siloStall > cap ? TimeSpan.Zero : siloStall;
+        ownStall = ownStall > cap ? TimeSpan.Zero : ownStall;
         var stall = siloStall > ownStall ? siloStall : ownStall;
         var allowed = stall * Factor;
         return allowed <= options.FailoverTimeout ? options.FailoverTimeout

@@ -80,6 +80,23 @@ public static class Schedules
         "SIGSTOP for 5 s of the silo holding the most masters, not the overlord's, then SIGCONT; 15 s of load in all",
         async context => await PauseAndResumeAsync(context, await BeginBesideTheOverlordAsync(context), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)));
 
+    /// <summary>
+    /// Every master moved onto one silo (not the overlord's), which is then paused (SIGSTOP) for 5 s under load: the
+    /// clients send everything to that silo, and must still learn of the promotions at once (the long set left every
+    /// master on one silo this way, and its clients waited out their 5 s attempts).
+    /// </summary>
+    public static Schedule PausedSoleMaster { get; } = new(
+        "pause5-sole-master",
+        "every master moved onto one silo other than the overlord's, which is paused (SIGSTOP) for 5 s; 15 s of load in all",
+        async context =>
+        {
+            var overlord = await OverlordSiloAsync(context);
+            var victim = context.Cluster.Silos.First(s => s != overlord);
+            await GatherMastersAsync(context, victim);
+            await context.BeginAsync();
+            await PauseAndResumeAsync(context, victim, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
+        });
+
     /// <summary>The ZooKeeper leader cut off from everything for 25 s (the ensemble elects another).</summary>
     public static Schedule ZooKeeperLeaderIsolated { get; } = new(
         "zookeeper-leader-isolated",
@@ -122,7 +139,7 @@ public static class Schedules
     /// <summary>The long set: every schedule, then <paramref name="randomized"/> random ones from <paramref name="seed"/>.</summary>
     public static IReadOnlyList<Schedule> Long(int seed, int randomized = 3) =>
     [
-        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, PausedMasterShort, ZooKeeperLeaderIsolated, KillMaster, KillOverlord,
+        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, PausedMasterShort, PausedSoleMaster, ZooKeeperLeaderIsolated, KillMaster, KillOverlord,
         .. Enumerable.Range(0, randomized).Select(i => Random(seed + i)),
     ];
 
@@ -211,6 +228,43 @@ public static class Schedules
         var move = await observer.StartMoveAsync(range.Id, range.Replicas[0], replica: false, from: null);
         await observer.WaitForOperationAsync(move.Id);
         context.Note($"moved range {range.Id}'s master off the overlord's silo (it mastered every range)");
+    }
+
+    /// <summary>
+    /// Moves every range's master onto <paramref name="silo"/>, one after the other, on the ring of the moment (the
+    /// balancer may be moving some of them meanwhile: a range busy with its operation is moved once that ends).
+    /// </summary>
+    private static async Task GatherMastersAsync(FaultContext context, FaultSilo silo)
+    {
+        var observer = context.Cluster.Observer;
+        var moved = 0;
+        for (var round = 0; round < 100; round++)
+        {
+            var ring = await observer.GetRingAsync(refresh: true);
+            if (ring.Ranges.FirstOrDefault(r => !silo.Is(r.Master)) is not { } range)
+            {
+                context.Note($"moved {moved} masters onto {silo.Host.Name}: it masters every range");
+                return;
+            }
+
+            var target = ring.Ranges.SelectMany(r => r.Replicas.Prepend(r.Master)).First(silo.Is);
+            try
+            {
+                var move = await observer.StartMoveAsync(range.Id, target, replica: false, from: null);
+                await observer.WaitForOperationAsync(move.Id);
+                moved++;
+            }
+            catch (RingOperationException ex) when (ex.Code is DiMintErrorCode.OperationInProgress or DiMintErrorCode.OperationRolledBack or DiMintErrorCode.UnknownRange)
+            {
+                // The balancer's operation on it ends, or it changed: the next round looks again.
+                foreach (var running in (await observer.GetOperationsAsync()).Where(o => !o.IsFinished))
+                {
+                    await observer.WaitForOperationAsync(running.Id).ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"The masters could not all be moved onto {silo.Host.Name}.");
     }
 
     /// <summary>The silo hosting the overlord, as the cluster's status names it (null when none does yet).</summary>
