@@ -91,8 +91,9 @@ public static class Schedules
         async context =>
         {
             var overlord = await OverlordSiloAsync(context);
-            var victim = context.Cluster.Silos.First(s => s != overlord);
-            await GatherMastersAsync(context, victim);
+            var up = (await context.Cluster.Observer.GetClusterStatusAsync()).Silos.Where(s => s.IsUp).Select(s => s.Address).ToArray();
+            var victim = context.Cluster.Silos.First(s => s != overlord && up.Any(s.Is));
+            await GatherMastersAsync(context, victim, up.First(victim.Is));
             await context.BeginAsync();
             await PauseAndResumeAsync(context, victim, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
         });
@@ -234,7 +235,7 @@ public static class Schedules
     /// Moves every range's master onto <paramref name="silo"/>, one after the other, on the ring of the moment (the
     /// balancer may be moving some of them meanwhile: a range busy with its operation is moved once that ends).
     /// </summary>
-    private static async Task GatherMastersAsync(FaultContext context, FaultSilo silo)
+    private static async Task GatherMastersAsync(FaultContext context, FaultSilo silo, SiloAddress target)
     {
         var observer = context.Cluster.Observer;
         var moved = 0;
@@ -247,7 +248,6 @@ public static class Schedules
                 return;
             }
 
-            var target = ring.Ranges.SelectMany(r => r.Replicas.Prepend(r.Master)).First(silo.Is);
             try
             {
                 var move = await observer.StartMoveAsync(range.Id, target, replica: false, from: null);
