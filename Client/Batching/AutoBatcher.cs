@@ -30,7 +30,11 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
     /// </summary>
     private const int MaxInFlight = 1;
 
-    /// <summary>When <see cref="KeepASecondSilo"/> last ran (<see cref="Environment.TickCount64"/>): at most once a second, from any caller's thread.</summary>
+    /// <summary>
+    /// When <see cref="KeepASecondSilo"/> last ran (<see cref="Environment.TickCount64"/>), so it runs at most once a second
+    /// on the send path. Read and written by every caller's thread (<see cref="SendAsync"/>) with Volatile, no lock: two
+    /// callers that both see it stale both run the check, which is harmless (a connection under way is not made twice).
+    /// </summary>
     private long _secondSiloCheckedAt = long.MinValue / 2;
 
     /// <summary>Starts an attempt of <paramref name="op"/> routed with <paramref name="ring"/>.</summary>
@@ -84,7 +88,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
     /// When this client has an open data-port connection to fewer than two silos, starts one to a silo of
     /// <paramref name="ring"/> it has none to (see <see cref="WatchRingThroughSiloAsync"/>).
     /// </summary>
-    public void KeepASecondSilo(Ring ring)
+    private void KeepASecondSilo(Ring ring)
     {
         if (_dataPorts is not { OpenCount: < 2 } ports)
         {

@@ -394,11 +394,7 @@ internal sealed partial class OverlordGrain
     {
         foreach (var silo in silos)
         {
-            _ = GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).DropStaleCopiesAsync(ring).ContinueWith(
-                static t => _ = t.Exception,
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            Forget(GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).DropStaleCopiesAsync(ring));
         }
     }
 

@@ -728,19 +728,9 @@ internal sealed partial class OverlordGrain
 
     private static bool IsTransient(Exception ex) => ex is TimeoutException or OrleansException or SiloUnavailableException;
 
-    /// <summary>Awaits a call whose failure the operation tolerates; <paramref name="failed"/> stands for its answer then.</summary>
-    private async Task<T> TryAsync<T>(Task<T> call, T failed)
-    {
-        try
-        {
-            return await call.WaitAsync(CallTimeout);
-        }
-        catch (Exception ex) when (IsTransient(ex) || ex is DiMintException)
-        {
-            LogCallFailed(logger, ex.Message);
-            return failed;
-        }
-    }
+    /// <summary>Observes the failure <paramref name="call"/> may end with, for a call nobody awaits.</summary>
+    private static void Forget(Task call) =>
+        _ = call.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>
     /// Awaits <paramref name="call"/>, which a step of <paramref name="op"/> cannot go on without: gives up after
@@ -761,7 +751,7 @@ internal sealed partial class OverlordGrain
         }
         catch (OperationCanceledException) when (op.Step.IsCancellationRequested)
         {
-            _ = call.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            Forget(call);
             throw new OperationRolledBackException(op.AbandonedFor ?? "the operation was abandoned");
         }
     }
@@ -820,6 +810,9 @@ internal sealed partial class OverlordGrain
         public long Id => Info.Id;
 
         public int[] RangeIds { get; } = rangeIds;
+
+        // Like every field of the grain, touched only in its turns (the operation's own and the health check's, interleaved
+        // at awaits, never on two threads at once): no lock.
 
         /// <summary>Cancelled when the step under way is abandoned (<see cref="AbandonOperationsOn"/>).</summary>
         public CancellationToken Step => _step.Token;

@@ -21,13 +21,17 @@ internal static class SilenceAllowance
     /// <summary>The silence allowed to a silo that lately stalled <paramref name="siloStall"/>, probed by an overlord that stalled <paramref name="ownStall"/>.</summary>
     public static TimeSpan Of(TimeSpan siloStall, TimeSpan ownStall, ReplicationOptions options)
     {
-        var cap = options.MaxFailoverTimeout;
-        siloStall = siloStall > cap ? TimeSpan.Zero : siloStall;
-        ownStall = ownStall > cap ? TimeSpan.Zero : ownStall;
-        var stall = siloStall > ownStall ? siloStall : ownStall;
-        var allowed = stall * Factor;
-        return allowed <= options.FailoverTimeout ? options.FailoverTimeout
-            : allowed >= options.MaxFailoverTimeout ? (options.MaxFailoverTimeout > options.FailoverTimeout ? options.MaxFailoverTimeout : options.FailoverTimeout)
-            : allowed;
+        var max = options.MaxFailoverTimeout;
+        var stall = TimeSpan.Zero;
+        foreach (var measured in (ReadOnlySpan<TimeSpan>)[siloStall, ownStall])
+        {
+            if (measured <= max && measured > stall)
+            {
+                stall = measured;
+            }
+        }
+
+        var allowed = stall * Factor < max ? stall * Factor : max;
+        return allowed > options.FailoverTimeout ? allowed : options.FailoverTimeout;
     }
 }
