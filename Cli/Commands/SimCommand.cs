@@ -5,6 +5,7 @@ using DiMint.Grains.Overlord;
 using DiMint.Grains.Simulation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Serialization;
 using Orleans.Storage;
 using Spectre.Console;
 
@@ -25,7 +26,8 @@ internal static class SimCommand
         var seed = new Option<int>("--seed") { HelpName = "N", Description = "Seeds the keys looked up.", DefaultValueFactory = _ => 1 };
         var command = new Command("sim", """
             Simulate the overlord's decisions on a cluster of --silos silos and --ranges ranges, in memory: the ring's
-            size as stored (in ZooKeeper or the local cluster's files), one key's lookup in it, a balancing decision, a
+            size as stored (in ZooKeeper or the local cluster's files) and as sent to clients and silos, the ring work of
+            one of the overlord's health rounds, one key's lookup in it, a balancing decision, a
             silo's death (promotions and repairs: operations, bytes to copy, time to decide) and a new silo's join (every
             balancing round until the policy is satisfied). Uses the rebalancing defaults (DiMint:Rebalance).
             """)
@@ -40,21 +42,29 @@ internal static class SimCommand
                 (int)Check(parse.GetValue(replicationFactor), 1, 9, "--replication-factor must be between 1 and 9."),
                 Check(parse.GetValue(rangeBytes), 0, 1L << 40, "--range-bytes must be between 0 and 2^40."),
                 Seed: parse.GetValue(seed));
-            var serializer = StorageSerializer();
-            var report = RingSimulation.Run(settings, new RebalanceOptions(), ring => serializer.Serialize(new RingState { Ring = ring }).ToArray().Length);
+            using var host = SerializerHost();
+            var storage = host.Services.GetRequiredService<IGrainStorageSerializer>();
+            var wire = host.Services.GetRequiredService<Serializer<Ring>>();
+            var report = RingSimulation.Run(
+                settings,
+                new RebalanceOptions(),
+                ring => storage.Serialize(new RingState { Ring = ring }).ToArray().Length,
+                ring => wire.SerializeToArray(ring).Length);
             Print(report);
             return Task.FromResult(ExitCodes.Ok);
         }));
         return command;
     }
 
-    /// <summary>Orleans' default serializer for grain storage (JSON, the ring's form before <see cref="RingCodec"/>), from a silo host that is built but never started.</summary>
-    private static IGrainStorageSerializer StorageSerializer()
+    /// <summary>
+    /// A silo host that is built but never started, for its serializers: Orleans' default for grain storage (JSON, the
+    /// ring's form before <see cref="RingCodec"/>) and its wire serializer (how the ring travels to clients and silos).
+    /// </summary>
+    private static IHost SerializerHost()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleans(silo => silo.UseLocalhostClustering());
-        var host = builder.Build();
-        return host.Services.GetRequiredService<IGrainStorageSerializer>();
+        return builder.Build();
     }
 
     private static void Print(SimulationReport report)
@@ -65,6 +75,8 @@ internal static class SimCommand
         table.AddRow("ring created", Ms(report.Create));
         table.AddRow("ring as stored", $"{report.RingBytes:N0} bytes ({(double)report.RingBytes / s.Ranges:0.#} per range; ZooKeeper's default limit per znode is 1,048,576)");
         table.AddRow("the same ring as Orleans' JSON", report.JsonBytes is { } json ? $"{json:N0} bytes ({(double)json / s.Ranges:0.#} per range; how it was stored before)" : "-");
+        table.AddRow("the same ring on the wire", report.WireBytes is { } wire ? $"{wire:N0} bytes ({(double)wire / s.Ranges:0.#} per range; Orleans' serializer: a ring watch's answer, a Moved answer)" : "-");
+        table.AddRow("a health round's ring work", $"{Ms(report.HealthRound)} (silos named, repairs needed; ten rounds a second, now only when the ring or the live silos change)");
         table.AddRow("key lookup", $"{report.LookupNanoseconds:0} ns");
         table.AddRow("balancing decision, balanced ring", $"{Ms(report.Balance.Elapsed)}, {report.Balance.Operations} operations");
         table.AddRow("a silo dies: promotions", $"{report.Death.Operations} ranges promoted, decided in {Ms(report.Death.Elapsed)}");

@@ -28,6 +28,13 @@ public sealed record DataPortRequest
     /// </summary>
     [Id(3)]
     public long? RingAfter { get; init; }
+
+    /// <summary>
+    /// When set, the request is the overlord's health probe (and nothing else is set): the silo answers at once, from the
+    /// connection's thread, with the longest its process was lately kept from running (<see cref="DataPortAnswer.Stall"/>).
+    /// </summary>
+    [Id(4)]
+    public bool Ping { get; init; }
 }
 
 /// <summary>The silo's answer to a <see cref="DataPortRequest"/>: one result per part, or the error the whole request raised.</summary>
@@ -49,4 +56,8 @@ public sealed record DataPortAnswer
     /// <summary>The answer to a ring watch (<see cref="DataPortRequest.RingAfter"/>): the silo's newest ring, if it has one.</summary>
     [Id(3)]
     public Ring? Ring { get; init; }
+
+    /// <summary>The answer to a probe (<see cref="DataPortRequest.Ping"/>): the silo's longest recent stall.</summary>
+    [Id(4)]
+    public TimeSpan? Stall { get; init; }
 }

@@ -16,7 +16,8 @@ namespace DiMint.Grains.Batching;
 /// A client's batch runs on the <see cref="BatchExecutor"/>, as a batch sent as an Orleans call to the
 /// <see cref="SiloBatchService"/> would: the same checks, the same answers. Reads of local masters are answered on the
 /// connection's own thread; writes answer when their replicas have acknowledged them. Another silo's replication
-/// batches go to the <see cref="ReplicationReceiver"/>, as they would through the <see cref="ReplicationService"/>.
+/// batches go to the <see cref="ReplicationReceiver"/>, as they would through the <see cref="ReplicationService"/>. The
+/// overlord's probes are answered on the connection's thread, with the silo's recent stall (<see cref="PauseMeter"/>).
 /// <para>
 /// It opens when the silo becomes active and closes first when the silo stops, so clients fall back to Orleans calls
 /// while the silo hands its ranges over. A connection that sends a malformed frame is closed; nothing of it runs.
@@ -28,6 +29,7 @@ internal sealed partial class DataPortListener(
     ReplicationReceiver receiver,
     DataPorts outgoing,
     RingCache rings,
+    PauseMeter pauses,
     Serializer<DataPortRequest> requests,
     Serializer<DataPortAnswer> answers,
     ILogger<DataPortListener> logger) : ILifecycleParticipant<ISiloLifecycle>
@@ -37,6 +39,7 @@ internal sealed partial class DataPortListener(
     private Socket? _listener;
     private long _clientRequests;
     private long _replicationRequests;
+    private long _probes;
 
     /// <summary>The port clients connect to; 0 while the listener is closed or when the silo has none.</summary>
     public int Port { get; private set; }
@@ -46,6 +49,9 @@ internal sealed partial class DataPortListener(
 
     /// <summary>Replication requests (from other silos) received on the data port since the silo started.</summary>
     public long ReplicationRequests => Interlocked.Read(ref _replicationRequests);
+
+    /// <summary>The overlord's probes answered on the data port since the silo started.</summary>
+    public long Probes => Interlocked.Read(ref _probes);
 
     /// <summary>Closes every connection, as a network failure would: the peers fail what they had in flight, retry and reconnect.</summary>
     public void DropConnections()
@@ -188,6 +194,18 @@ internal sealed partial class DataPortListener(
         if (request.RingAfter is { } after && (after < 0 || batches.Length > 0 || request.Replication is not null))
         {
             throw new InvalidDataException($"{connection.RemoteEndPoint} sent request {id}, a ring watch with batches or a negative version.");
+        }
+
+        if (request.Ping)
+        {
+            if (batches.Length > 0 || request.Replication is not null || request.RingAfter is not null)
+            {
+                throw new InvalidDataException($"{connection.RemoteEndPoint} sent request {id}, a probe with batches, replication or a ring watch.");
+            }
+
+            Interlocked.Increment(ref _probes);
+            Answer(connection, id, Task.FromResult(new DataPortAnswer { Stall = pauses.RecentLongest }));
+            return;
         }
 
         Interlocked.Increment(ref request.Replication is null ? ref _clientRequests : ref _replicationRequests);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using DiMint.Grains.Hosting;
 using DiMint.Grains.Replication;
 using Microsoft.Extensions.Logging;
@@ -82,6 +83,12 @@ internal sealed partial class OverlordGrain
     /// field of this grain, touched only in its turns (interleaved at awaits, never on two threads at once).
     /// </summary>
     private readonly HashSet<SiloAddress> _refusing = [];
+
+    /// <summary>The silos the ring of the moment names (<see cref="NamedSilos"/>), and that ring.</summary>
+    private (Ring Ring, HashSet<SiloAddress> Silos)? _named;
+
+    /// <summary>A ring that needed no repair over these live silos, with no silo failed and no range busy (<see cref="StartRepairs"/>).</summary>
+    private (Ring Ring, SiloAddress[] Live)? _whole;
 
     /// <summary>Whether a health check is running, and whether another must follow it at once (a silo was found gone meanwhile); grain turns only.</summary>
     private bool _checking;
@@ -204,60 +211,20 @@ internal sealed partial class OverlordGrain
 
         var options = replication.Value;
         var members = membership.CurrentSnapshot.Members;
-        var named = ring.Ranges.SelectMany(r => r.Replicas.Prepend(r.Master)).ToHashSet();
+        var named = NamedSilos(ring);
         var active = members.Values.Where(m => m.Status == Orleans.Runtime.SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
         var probed = named.Union(active).ToArray();
-        var answers = await Task.WhenAll(probed.Select(async silo =>
+        var sent = time.GetTimestamp();
+        var pings = Array.ConvertAll(probed, silo => IsDead(silo) || _refusing.Contains(silo) ? null : PingAsync(silo));
+
+        // One wait for them all: the probes answered within half an interval cost this grain one turn together, not one
+        // each (the cost that grows with the cluster: docs/architecture.md, "Probes").
+        await AnswersAsync(Task.WhenAll(pings.OfType<Task<SiloProbe.Answer>>()), options.ProbeInterval / 2, cancellationToken);
+        var answers = await Task.WhenAll(probed.Select((silo, i) => pings[i] switch
         {
-            if (IsDead(silo) || _refusing.Contains(silo))
-            {
-                return (Silo: silo, Up: false, Dead: true);
-            }
-
-            // A silo already silent for most of its allowance gets only what is left of it (at least half a probe
-            // interval) to answer: a whole ProbeTimeout more would only delay its failover.
-            var budget = options.ProbeTimeout;
-            if (_suspects.TryGetValue(silo, out var silentSince) && silentSince + AllowedSilence(silo) - time.GetUtcNow() is var rest && rest < budget)
-            {
-                budget = rest > options.ProbeInterval / 2 ? rest : options.ProbeInterval / 2;
-            }
-
-            var sent = time.GetTimestamp();
-            var ping = GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).PingAsync();
-            if (await AnswersAsync(ping, options.ProbeInterval / 2, cancellationToken))
-            {
-                return Answered(silo, sent, ping.Result);
-            }
-
-            // Slow or failed: gone from the membership, or its process is (its silo port refuses connections: a kill
-            // seen within the probe, rather than after FailoverTimeout). A ping that went on a connection the kill
-            // reset may never be answered, so the port is checked while the ping still may be, and checked again until
-            // the probe times out: a killed process's port still accepts while the kernel tears the process down.
-            if (!members.ContainsKey(silo) && !active.Contains(silo))
-            {
-                return (Silo: silo, Up: false, Dead: true);
-            }
-
-            while (time.GetElapsedTime(sent) < budget)
-            {
-                if (await SiloPortCheck.RefusesAsync(silo.Endpoint, budget - time.GetElapsedTime(sent), cancellationToken))
-                {
-                    if (!_suspects.ContainsKey(silo))
-                    {
-                        LogPortRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
-                    }
-
-                    return (Silo: silo, Up: false, Dead: true);
-                }
-
-                var left = budget - time.GetElapsedTime(sent);
-                if (await AnswersAsync(ping, left < options.ProbeInterval / 2 ? left : options.ProbeInterval / 2, cancellationToken))
-                {
-                    return Answered(silo, sent, ping.Result);
-                }
-            }
-
-            return (Silo: silo, Up: false, Dead: false);
+            null => Task.FromResult((Silo: silo, Up: false, Dead: true)),
+            { IsCompletedSuccessfully: true } ping => Task.FromResult(Answered(silo, sent, ping.Result)),
+            var ping => AwaitSlowProbeAsync(silo, ping, sent, members, active, cancellationToken),
         }));
 
         foreach (var gone in _lastAnswered.Keys.Except(probed).ToArray())
@@ -302,7 +269,8 @@ internal sealed partial class OverlordGrain
         await _ringGate.WaitAsync(cancellationToken);
         try
         {
-            var orphaned = _ring!.Ranges.Where(r => failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
+            // Each scan of the ranges only when something can match (10,000 ranges, ten rounds a second).
+            var orphaned = failed.Count == 0 ? [] : _ring!.Ranges.Where(r => failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
             if (orphaned.Length == 0 && time.GetUtcNow() - _lastReload >= ReloadEvery)
             {
                 // Another activation of the overlord (across a partition) may have published since. Not while ranges wait
@@ -319,7 +287,7 @@ internal sealed partial class OverlordGrain
 
             // Replicas fenced for an epoch that was never published (by this activation, or reported by their master)
             // refuse a master the ring still names: promote the best copy again, at a newer epoch.
-            var stuck = _ring!.Ranges.Where(r => (_stuckEpochs.GetValueOrDefault(r.Id, -1) == r.Epoch || _fencedEpochs.GetValueOrDefault(r.Id) > r.Epoch)
+            var stuck = _stuckEpochs.Count == 0 && _fencedEpochs.Count == 0 ? [] : _ring!.Ranges.Where(r => (_stuckEpochs.GetValueOrDefault(r.Id, -1) == r.Epoch || _fencedEpochs.GetValueOrDefault(r.Id) > r.Epoch)
                 && !failed.Contains(r.Master) && !_busy.ContainsKey(r.Id)).ToArray();
             _stuckEpochs.Clear();
             if (stuck.Length > 0)
@@ -354,6 +322,57 @@ internal sealed partial class OverlordGrain
         }
     }
 
+    /// <summary>
+    /// A probe not answered within half an interval: the silo is slow, paused, cut off, or its process is gone. Gone from
+    /// the membership, or its silo port refuses connections (a kill seen within the probe, rather than after
+    /// FailoverTimeout), it is dead. A ping that went on a connection the kill reset may never be answered, so the port is
+    /// checked while the ping still may be, and checked again until the probe times out: a killed process's port still
+    /// accepts while the kernel tears the process down.
+    /// </summary>
+    private async Task<(SiloAddress Silo, bool Up, bool Dead)> AwaitSlowProbeAsync(
+        SiloAddress silo,
+        Task<SiloProbe.Answer> ping,
+        long sent,
+        ImmutableDictionary<SiloAddress, ClusterMember> members,
+        HashSet<SiloAddress> active,
+        CancellationToken cancellationToken)
+    {
+        if (!members.ContainsKey(silo) && !active.Contains(silo))
+        {
+            return (silo, false, true);
+        }
+
+        // A silo already silent for most of its allowance gets only what is left of it (at least half a probe
+        // interval) to answer: a whole ProbeTimeout more would only delay its failover.
+        var options = replication.Value;
+        var budget = options.ProbeTimeout;
+        if (_suspects.TryGetValue(silo, out var silentSince) && silentSince + AllowedSilence(silo) - time.GetUtcNow() is var rest && rest < budget)
+        {
+            budget = rest > options.ProbeInterval / 2 ? rest : options.ProbeInterval / 2;
+        }
+
+        while (time.GetElapsedTime(sent) < budget)
+        {
+            if (await SiloPortCheck.RefusesAsync(silo.Endpoint, budget - time.GetElapsedTime(sent), cancellationToken))
+            {
+                if (!_suspects.ContainsKey(silo))
+                {
+                    LogPortRefused(logger, silo.ToString(), _lastAnswered.TryGetValue(silo, out var answered) ? time.GetElapsedTime(answered).TotalMilliseconds : -1);
+                }
+
+                return (silo, false, true);
+            }
+
+            var left = budget - time.GetElapsedTime(sent);
+            if (await AnswersAsync(ping, left < options.ProbeInterval / 2 ? left : options.ProbeInterval / 2, cancellationToken))
+            {
+                return Answered(silo, sent, ping.Result);
+            }
+        }
+
+        return (silo, false, false);
+    }
+
     /// <summary>Whether <paramref name="ping"/> succeeds within <paramref name="within"/> (false when it fails or takes longer).</summary>
     private static async Task<bool> AnswersAsync(Task ping, TimeSpan within, CancellationToken cancellationToken)
     {
@@ -373,11 +392,38 @@ internal sealed partial class OverlordGrain
         }
     }
 
-    private (SiloAddress Silo, bool Up, bool Dead) Answered(SiloAddress silo, long sent, TimeSpan recentStall)
+    /// <summary>
+    /// Probes <paramref name="silo"/> (<see cref="SiloProbe"/>): on its data port when this silo has a connection open to it
+    /// (<see cref="PeerConnections"/> keeps one to every silo the ring names), else as an Orleans call to its agent. This
+    /// silo's own answer is its own meter's.
+    /// </summary>
+    private Task<SiloProbe.Answer> PingAsync(SiloAddress silo)
     {
-        _probeTimes.Add(time.GetElapsedTime(sent), silo);
-        _lastAnswered[silo] = time.GetTimestamp();
-        _stalls[silo] = recentStall;
+        if (silo.Equals(GrainContext.Address.SiloAddress))
+        {
+            return Task.FromResult(new SiloProbe.Answer(pauses.RecentLongest, time.GetTimestamp()));
+        }
+
+        var agent = GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString());
+        return SiloProbe.SendAsync(dataPorts.For(silo, GrainFactory.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(silo))), agent, time);
+    }
+
+    /// <summary>The silos <paramref name="ring"/> names (masters and replicas), kept while the ring is the same.</summary>
+    private HashSet<SiloAddress> NamedSilos(Ring ring)
+    {
+        if (_named is not { } named || !ReferenceEquals(named.Ring, ring))
+        {
+            _named = named = (ring, RingPlanner.Holders(ring));
+        }
+
+        return named.Silos;
+    }
+
+    private (SiloAddress Silo, bool Up, bool Dead) Answered(SiloAddress silo, long sent, SiloProbe.Answer answer)
+    {
+        _probeTimes.Add(time.GetElapsedTime(sent, answer.ReceivedAt), silo);
+        _lastAnswered[silo] = answer.ReceivedAt;
+        _stalls[silo] = answer.Stall;
         return (silo, true, false);
     }
 
@@ -606,10 +652,19 @@ internal sealed partial class OverlordGrain
         }
 
         var live = EligibleSilos().Where(s => !failed.Contains(s)).ToArray();
+        if (failed.Count == 0 && _whole is { } whole && ReferenceEquals(whole.Ring, ring) && whole.Live.AsSpan().SequenceEqual(live))
+        {
+            // Nothing failed, and the same ring over the same silos had nothing to repair: planning again every round cost
+            // a millisecond with 10,000 ranges (docs/architecture.md, "Probes").
+            return;
+        }
+
         var now = time.GetUtcNow();
         var busy = _busy.Keys.Concat(_repairBackoff.Where(b => b.Value > now).Select(b => b.Key)).ToHashSet();
         var carriers = _carriers.Where(c => !IsDead(c.Value)).ToDictionary(c => c.Key, c => c.Value);
-        foreach (var (rangeId, from, to) in RingPlanner.PlanRepairs(ring, live, failed, replication.Value.ReplicationFactor, busy, carriers).Take(MaxConcurrentRepairs - _repairsRunning))
+        var plan = RingPlanner.PlanRepairs(ring, live, failed, replication.Value.ReplicationFactor, busy, carriers);
+        _whole = plan.Count == 0 && busy.Count == 0 && failed.Count == 0 ? (ring, live) : null;
+        foreach (var (rangeId, from, to) in plan.Take(MaxConcurrentRepairs - _repairsRunning))
         {
             var op = Begin(
                 new RingOperationInfo

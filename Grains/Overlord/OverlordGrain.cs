@@ -26,6 +26,7 @@ internal sealed partial class OverlordGrain(
     IOptions<ReplicationOptions> replication,
     IOptions<RebalanceOptions> rebalance,
     PauseMeter pauses,
+    DataPorts dataPorts,
     TimeProvider time,
     ILogger<OverlordGrain> logger) : Grain, IOverlordGrain
 {

@@ -40,6 +40,22 @@ public static class RingPlanner
         return ring;
     }
 
+    /// <summary>The silos <paramref name="ring"/> names, as masters or replicas.</summary>
+    public static HashSet<SiloAddress> Holders(Ring ring)
+    {
+        var holders = new HashSet<SiloAddress>();
+        foreach (var range in ring.Ranges)
+        {
+            holders.Add(range.Master);
+            foreach (var replica in range.Replicas)
+            {
+                holders.Add(replica);
+            }
+        }
+
+        return holders;
+    }
+
     /// <summary>The middle of <paramref name="range"/>'s hashes: where a range with too few keys to weigh is split.</summary>
     public static ulong Midpoint(RangeInfo range) => (ulong)(range.Start + (range.Size / 2));
 

@@ -28,6 +28,8 @@ public sealed record SimulatedDecision(int Operations, long Bytes, TimeSpan Elap
 /// <param name="Create">Creating the ring.</param>
 /// <param name="RingBytes">The ring's size as the overlord stores it (<see cref="RingCodec"/>).</param>
 /// <param name="JsonBytes">Its size in another form to compare with (Orleans' JSON, as stored before), when a serializer was given.</param>
+/// <param name="WireBytes">Its size as Orleans' serializer sends it (a ring watch's answer, a Moved answer), when a serializer was given.</param>
+/// <param name="HealthRound">The ring work of one of the overlord's health rounds (ten a second) when it is done afresh: the silos the ring names and the repairs it needs (none).</param>
 /// <param name="LookupNanoseconds">One key's lookup in the ring (the range that holds a hash), in nanoseconds.</param>
 /// <param name="Balance">One balancing decision on the balanced ring (nothing to do).</param>
 /// <param name="Death">A silo's death: the promotions of the ranges it mastered (each its own decision, timed together) and its copies' repairs.</param>
@@ -43,6 +45,8 @@ public sealed record SimulationReport(
     TimeSpan Create,
     int RingBytes,
     int? JsonBytes,
+    int? WireBytes,
+    TimeSpan HealthRound,
     double LookupNanoseconds,
     SimulatedDecision Balance,
     SimulatedDecision Death,
@@ -69,8 +73,11 @@ public static class RingSimulation
     public static SiloAddress[] SiloAddresses(int count, int first = 0) =>
         [.. Enumerable.Range(first, count).Select(i => SiloAddress.New(new IPEndPoint(new IPAddress([10, (byte)(i >> 16), (byte)(i >> 8), (byte)i]), 11111), 1))];
 
-    /// <summary>Simulates <paramref name="settings"/>; <paramref name="otherSize"/> measures the ring in another form to compare with.</summary>
-    public static SimulationReport Run(SimulationSettings settings, RebalanceOptions options, Func<Ring, int>? otherSize = null)
+    /// <summary>
+    /// Simulates <paramref name="settings"/>; <paramref name="otherSize"/> measures the ring in another form to compare with,
+    /// <paramref name="wireSize"/> as it travels between silos and clients.
+    /// </summary>
+    public static SimulationReport Run(SimulationSettings settings, RebalanceOptions options, Func<Ring, int>? otherSize = null, Func<Ring, int>? wireSize = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.Silos, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.Ranges, 1);
@@ -80,6 +87,8 @@ public static class RingSimulation
         var create = clock.Elapsed;
         var ringBytes = RingCodec.Encode(ring).Length;
         var jsonBytes = otherSize?.Invoke(ring);
+        var wireBytes = wireSize?.Invoke(ring);
+        var healthRound = TimeHealthRound(ring, silos, settings.ReplicationFactor);
         var lookup = TimeLookups(ring, settings.Lookups, settings.Seed);
         var sizes = ring.Ranges.ToDictionary(r => r.Id, _ => new RangeSize(settings.BytesPerRange / 100, settings.BytesPerRange));
 
@@ -95,6 +104,8 @@ public static class RingSimulation
             create,
             ringBytes,
             jsonBytes,
+            wireBytes,
+            healthRound,
             lookup,
             balance,
             death,
@@ -105,6 +116,27 @@ public static class RingSimulation
             joined.Ranges.Count(r => r.Master.Equals(newcomer)),
             joined.Ranges.Count(r => r.Replicas.Contains(newcomer)),
             (double)joined.Ranges.Length / settings.Silos);
+    }
+
+    /// <summary>
+    /// The ring work of one health round on a healthy <paramref name="ring"/> done afresh (the overlord now does it only
+    /// when the ring or the live silos changed): the silos it names, and the repairs it needs. The mean of 20 rounds.
+    /// </summary>
+    public static TimeSpan TimeHealthRound(Ring ring, IReadOnlyCollection<SiloAddress> silos, int replicationFactor)
+    {
+        const int Rounds = 20;
+        var none = new HashSet<SiloAddress>();
+        var idle = new HashSet<int>();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < Rounds; i++)
+        {
+            if (RingPlanner.Holders(ring).Count == 0 || RingPlanner.PlanRepairs(ring, silos, none, replicationFactor, idle).Count != 0)
+            {
+                throw new InvalidOperationException("A healthy ring named no silo, or needed repairs.");
+            }
+        }
+
+        return clock.Elapsed / Rounds;
     }
 
     /// <summary>Nanoseconds per <see cref="Ring.Find"/> of a random hash.</summary>

@@ -296,6 +296,29 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     }
 
     [Fact]
+    public async Task TheOverlordsProbes_GoOnTheDataPorts_AndAMalformedProbeClosesTheConnection()
+    {
+        // The overlord probes every silo ten times a second: every silo but its own answers on its data port.
+        var silos = fixture.Cluster.Silos.ToArray();
+        var before = silos.Select(s => ListenerOf(s).Probes).ToArray();
+        await Wait.UntilAsync(() => silos.Where((s, i) => ListenerOf(s).Probes > before[i]).Count() >= silos.Length - 1, Timeout, "every silo but the overlord's to answer its probes on the data port");
+        var probed = silos.First(s => ListenerOf(s).Probes > before[Array.IndexOf(silos, s)]);
+
+        // A probe is answered at once with the silo's recent longest stall.
+        var answer = await ExchangeAsync(ListenerOf(probed).Port, Frame(11, new DataPortRequest { Batches = [], Ping = true })).WaitAsync(Timeout);
+        Assert.Null(answer.Error);
+        Assert.NotNull(answer.Stall);
+        Assert.True(answer.Stall >= TimeSpan.Zero);
+        Assert.Null(answer.Results);
+
+        // A probe that carries a write, or a ring watch, is malformed: the connection closes and nothing is written.
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
+        Assert.True(await IsClosedAfterAsync(ListenerOf(probed).Port, Frame(12, WriteRequest(ring, new() { [TestKeys.Key("probe")] = "x" }) with { Ping = true })));
+        Assert.True(await IsClosedAfterAsync(ListenerOf(probed).Port, Frame(13, new DataPortRequest { Batches = [], Ping = true, RingAfter = ring.Version })));
+        await Assert.ThrowsAsync<DiMintKeyNotFoundException>(() => fixture.Client.GetAsync(TestKeys.Key("probe")));
+    }
+
+    [Fact]
     public async Task EachSilo_TellsItsDataPort()
     {
         foreach (var silo in fixture.Cluster.Silos)
