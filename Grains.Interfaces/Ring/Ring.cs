@@ -4,21 +4,19 @@ namespace DiMint;
 
 /// <summary>
 /// A version of the ring: ranges sorted by start that cover <c>[0, 2^64)</c> with no gap or overlap.
-/// Every change makes a new <see cref="Ring"/> with a higher <see cref="Version"/>.
+/// Every change makes a new <see cref="Ring"/> with a higher <see cref="Version"/>. It travels in <see cref="RingCodec"/>'s
+/// compact form (<see cref="RingWireForm"/>), and is never copied within a process (it is immutable).
 /// </summary>
-[GenerateSerializer, Immutable, Alias("DiMint.Ring")]
+[Immutable, Alias("DiMint.Ring")]
 public sealed record Ring
 {
     /// <summary>Grows with every change.</summary>
-    [Id(0)]
     public required long Version { get; init; }
 
     /// <summary>The ranges, sorted by <see cref="RangeInfo.Start"/>.</summary>
-    [Id(1)]
     public required ImmutableArray<RangeInfo> Ranges { get; init; }
 
     /// <summary>The id the next new range gets.</summary>
-    [Id(2)]
     public required int NextRangeId { get; init; }
 
     /// <summary>The range owning <paramref name="hash"/>.</summary>

@@ -2,12 +2,13 @@ using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Text;
 
-namespace DiMint.Grains.Overlord;
+namespace DiMint;
 
 /// <summary>
-/// The ring as the overlord stores it (a znode in ZooKeeper, a file for a local cluster): a compact binary form, about
-/// 20 bytes a range, where Orleans' JSON took about 530 (a ring of 10,000 ranges was 5 MB, five times a znode's default
-/// limit of 1 MB; now about 200 KB). Each silo address is written once, in a table the ranges refer to by index; a range
+/// The ring as the overlord stores it (a znode in ZooKeeper, a file for a local cluster) and as it travels
+/// (<see cref="RingWireForm"/>): a compact binary form, about 20 bytes a range, where Orleans' JSON took about 530 (a
+/// ring of 10,000 ranges was 5 MB, five times a znode's default limit of 1 MB; now about 200 KB) and Orleans' wire
+/// serializer about 64. Each silo address is written once, in a table the ranges refer to by index; a range
 /// stores only its end (it starts where the one before ends). All integers but the ends are unsigned LEB128 varints.
 /// </summary>
 /// <remarks>

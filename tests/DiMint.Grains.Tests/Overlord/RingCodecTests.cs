@@ -4,6 +4,8 @@ using DiMint.Grains.Simulation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Serialization.Cloning;
 using Orleans.Storage;
 
 namespace DiMint.Grains.Tests.Overlord;
@@ -34,6 +36,27 @@ public sealed class RingCodecTests
         var bytes = RingCodec.Encode(ring).Length;
 
         Assert.InRange(bytes, 1, 1024 * 1024 / 4);
+    }
+
+    [Fact]
+    public void OnTheWire_ARingTravelsInItsCompactForm_AndIsNotCopiedWithinAProcess()
+    {
+        var services = new ServiceCollection().AddSerializer(s => s.AddAssembly(typeof(Ring).Assembly)).BuildServiceProvider();
+        var ring = RingPlanner.Create(RingSimulation.SiloAddresses(200), 10_000, replicationFactor: 3);
+        var compact = RingCodec.Encode(ring).Length;
+
+        // Alone, and inside a message that carries it (a ring watch's answer on a data port).
+        var rings = services.GetRequiredService<Serializer<Ring>>();
+        var bytes = rings.SerializeToArray(ring);
+        AssertSameRing(ring, rings.Deserialize(bytes)!);
+        Assert.InRange(bytes.Length, compact, compact + 64);
+
+        var answers = services.GetRequiredService<Serializer<DataPortAnswer>>();
+        var answer = answers.SerializeToArray(new DataPortAnswer { Ring = ring });
+        AssertSameRing(ring, answers.Deserialize(answer)!.Ring!);
+        Assert.InRange(answer.Length, compact, compact + 64);
+
+        Assert.Same(ring, services.GetRequiredService<DeepCopier<Ring>>().Copy(ring));
     }
 
     [Fact]
