@@ -4,11 +4,13 @@ using Microsoft.Extensions.Options;
 namespace DiMint.Grains.Overlord;
 
 /// <summary>
-/// Calls the overlord from every silo once a second, so that an overlord whose silo died, or was cut off and declared
-/// dead, starts again on a silo that is up as soon as Orleans allows, rather than when a client happens to need the ring:
-/// until then no range on this side of a partition can be promoted.
+/// Wakes the overlord every half <see cref="ReplicationOptions.FailoverTimeout"/> on the silo that holds its lease
+/// (<see cref="OverlordElection"/>, which places it there), so an overlord whose activation went (deposed and taken back,
+/// or its first wake at the takeover lost) runs again at once rather than when a client happens to need the ring: until
+/// then no range can be promoted. Only the lease's holder calls, and the call stays on its silo: every silo used to call,
+/// about 3 calls a second per silo for the overlord to answer (670 a second at 200 silos).
 /// </summary>
-internal sealed class OverlordWatch(IGrainFactory grains, IOptions<ReplicationOptions> options) : SiloLoop
+internal sealed class OverlordWatch(IGrainFactory grains, OverlordElection election, IOptions<ReplicationOptions> options) : SiloLoop
 {
     protected override async Task RunAsync(CancellationToken stop)
     {
@@ -19,7 +21,10 @@ internal sealed class OverlordWatch(IGrainFactory grains, IOptions<ReplicationOp
             try
             {
                 await Task.Delay(every, stop);
-                await overlord.WakeAsync().WaitAsync(every * 2, stop);
+                if (election.IsLeader)
+                {
+                    await overlord.WakeAsync().WaitAsync(every * 2, stop);
+                }
             }
             catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException or OperationCanceledException)
             {

@@ -26,6 +26,10 @@ internal sealed class PeerConnections(
     /// <summary>The peers asked once already (<see cref="WarmUpAsync"/>); the loop's own, no other thread touches it.</summary>
     private readonly HashSet<SiloAddress> _warm = [];
 
+    /// <summary>The other silos <see cref="_peersOf"/> names; the loop's own.</summary>
+    private HashSet<SiloAddress> _peers = [];
+    private Ring? _peersOf;
+
     protected override async Task RunAsync(CancellationToken stop)
     {
         dataPorts.PeerLost = OnPeerLost;
@@ -46,7 +50,15 @@ internal sealed class PeerConnections(
                 continue;
             }
 
-            var peers = ring.Ranges.SelectMany(r => r.Replicas.Prepend(r.Master)).Where(s => !s.Equals(local.SiloAddress)).ToHashSet();
+            if (!ReferenceEquals(ring, _peersOf))
+            {
+                // Once per ring, not once per pass (10,000 ranges made each pass 30,000 lookups).
+                _peersOf = ring;
+                _peers = RingPlanner.Holders(ring);
+                _peers.Remove(local.SiloAddress);
+            }
+
+            var peers = _peers;
             foreach (var silo in peers)
             {
                 // Opens the connection unless it is open, being made, or failed too recently (then tried again later).
