@@ -10,8 +10,8 @@ public static class FaultRun
 {
     public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options, Action<string> log)
     {
-        var seed = options.TryGetValue("--seed", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : Environment.TickCount & 0xFFFF;
-        var randomized = options.TryGetValue("--random", out var r) ? int.Parse(r, CultureInfo.InvariantCulture) : 3;
+        var seed = Number(options, "--seed", Environment.TickCount & 0xFFFF);
+        var randomized = Number(options, "--random", 3);
         var all = Schedules.Schedules.Long(seed, randomized);
         IReadOnlyList<Schedule> chosen = options.TryGetValue("--schedule", out var names)
             ? [.. names.Split(',').Select(n => all.FirstOrDefault(x => x.Name == n)
@@ -19,9 +19,9 @@ public static class FaultRun
                 ?? throw new ArgumentException($"Unknown schedule '{n}'. Known: {string.Join(", ", all.Select(x => x.Name))}, random-N."))]
             : options.GetValueOrDefault("--set", "long") == "short" ? Schedules.Schedules.Short : all;
 
-        var replicationFactor = options.TryGetValue("--replication-factor", out var rf) ? int.Parse(rf, CultureInfo.InvariantCulture) : 3;
-        var silos = options.TryGetValue("--silos", out var n) ? int.Parse(n, CultureInfo.InvariantCulture) : 5;
-        var repeat = options.TryGetValue("--repeat", out var k) ? int.Parse(k, CultureInfo.InvariantCulture) : 1;
+        var replicationFactor = Number(options, "--replication-factor", 3);
+        var silos = Number(options, "--silos", 5);
+        var repeat = Number(options, "--repeat", 1);
         chosen = [.. Enumerable.Repeat(chosen, repeat).SelectMany(x => x)];
         log($"fault run: {chosen.Count} schedules, seed {seed}, {silos} silos, replication factor {replicationFactor}");
         var results = await RunAsync(chosen, seed, log, new FaultClusterOptions { Silos = silos, ReplicationFactor = replicationFactor });
@@ -49,6 +49,12 @@ public static class FaultRun
 
         return results.All(x => x.Passed) ? 0 : 1;
     }
+
+    /// <summary>The whole number option <paramref name="name"/> holds, or <paramref name="otherwise"/>; one given twice, or not a number, is refused.</summary>
+    private static int Number(IReadOnlyDictionary<string, string> options, string name, int otherwise) =>
+        !options.TryGetValue(name, out var text) ? otherwise
+        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value
+        : throw new ArgumentException($"{name} takes one whole number, not '{text}'{(text.Contains(',', StringComparison.Ordinal) ? " (given more than once?)" : string.Empty)}.");
 
     /// <summary>
     /// Runs <paramref name="schedules"/> on one new cluster shaped by <paramref name="shape"/> (5 silos, replication factor

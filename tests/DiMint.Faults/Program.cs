@@ -33,7 +33,17 @@ switch (mode)
     case "client":
         return await WorkloadClient.RunAsync(options);
     case "run":
-        return await FaultRun.RunAsync(options, Console.WriteLine);
+        try
+        {
+            return await FaultRun.RunAsync(options, Console.WriteLine);
+        }
+        catch (ArgumentException ex)
+        {
+            // A bad option (an unknown schedule, a number that is not one): say which, with the usage.
+            Console.Error.WriteLine($"faults: {ex.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
     default:
         Console.Error.WriteLine(Usage);
         return mode is "--help" or "-h" or "help" ? 0 : 2;
