@@ -64,9 +64,12 @@ public sealed class DataPortConnection
     public async Task<Ring?> WatchRingAsync(long version) =>
         (await SendAsync(new DataPortRequest { Batches = [], RingAfter = version }).ConfigureAwait(false)).Ring;
 
-    /// <summary>The overlord's health probe (<see cref="DataPortRequest.Ping"/>): the silo's longest recent stall.</summary>
-    public async Task<TimeSpan> PingAsync() =>
-        (await SendAsync(new DataPortRequest { Batches = [], Ping = true }).ConfigureAwait(false)).Stall
+    /// <summary>
+    /// The overlord's health probe (<see cref="DataPortRequest.Ping"/>), from the overlord on <paramref name="overlord"/> at
+    /// lease term <paramref name="term"/>: the silo's longest recent stall.
+    /// </summary>
+    public async Task<TimeSpan> PingAsync(SiloAddress overlord, long term) =>
+        (await SendAsync(new DataPortRequest { Batches = [], Ping = true, Overlord = overlord, OverlordTerm = term }).ConfigureAwait(false)).Stall
         ?? throw new InvalidOperationException("The silo answered a probe without its stall.");
 
     /// <summary>Hands replication batches to the silo's replicas (as <see cref="IReplicationService.ApplyAsync"/>).</summary>

@@ -35,6 +35,18 @@ public sealed record DataPortRequest
     /// </summary>
     [Id(4)]
     public bool Ping { get; init; }
+
+    /// <summary>
+    /// With <see cref="Ping"/>: the silo the overlord probing runs on, and its lease's term. The probed silo takes it as
+    /// the overlord's place when the term is newer than the one it last read, so after a takeover every silo the new
+    /// overlord probes sends its calls there from the first round, not from its next read of the lease.
+    /// </summary>
+    [Id(5)]
+    public SiloAddress? Overlord { get; init; }
+
+    /// <summary>The term of <see cref="Overlord"/>'s lease.</summary>
+    [Id(6)]
+    public long OverlordTerm { get; init; }
 }
 
 /// <summary>The silo's answer to a <see cref="DataPortRequest"/>: one result per part, or the error the whole request raised.</summary>

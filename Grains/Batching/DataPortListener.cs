@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using DiMint.Grains.Hosting;
+using DiMint.Grains.Overlord;
 using DiMint.Grains.Replication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,7 @@ internal sealed partial class DataPortListener(
     DataPorts outgoing,
     RingCache rings,
     PauseMeter pauses,
+    OverlordElection election,
     Serializer<DataPortRequest> requests,
     Serializer<DataPortAnswer> answers,
     ILogger<DataPortListener> logger) : ILifecycleParticipant<ISiloLifecycle>
@@ -204,6 +206,11 @@ internal sealed partial class DataPortListener(
             }
 
             Interlocked.Increment(ref _probes);
+            if (request.Overlord is { } overlord)
+            {
+                election.Observe(overlord, request.OverlordTerm);
+            }
+
             Answer(connection, id, Task.FromResult(new DataPortAnswer { Stall = pauses.RecentLongest }));
             return;
         }

@@ -56,6 +56,36 @@ internal sealed partial class OverlordElection(
     /// <summary>The lease's term as this silo last read it.</summary>
     public long Term => Interlocked.Read(ref _term);
 
+    /// <summary>
+    /// Takes <paramref name="holder"/> as the overlord's place when <paramref name="term"/> is newer than the term this silo
+    /// last read: the overlord's probes carry both (<see cref="DataPortRequest.Overlord"/>), so a new overlord is called
+    /// on its own silo from its first round of probes, before this silo's next read of the lease. A silo that held an older
+    /// term stops leading (the lease is a compare-and-swap: a newer term means another silo took it). The next read of the
+    /// lease stays the authority.
+    /// </summary>
+    public void Observe(SiloAddress holder, long term)
+    {
+        ArgumentNullException.ThrowIfNull(holder);
+        long known;
+        do
+        {
+            known = Interlocked.Read(ref _term);
+            if (term <= known)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _term, term, known) != known);
+
+        if (!holder.Equals(local.SiloAddress))
+        {
+            Volatile.Write(ref _leadsUntil, 0);
+        }
+
+        Volatile.Write(ref _leader, holder);
+        LogLeaderAnnounced(logger, holder.ToString(), term);
+    }
+
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(OverlordElection), ServiceLifecycleStage.Active, Start, Stop);
 
@@ -198,6 +228,9 @@ internal sealed partial class OverlordElection(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The overlord leads on {Leader} (term {Term})")]
     private static partial void LogLeader(ILogger logger, string leader, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The overlord leads on {Leader} (term {Term}), as its probe says")]
+    private static partial void LogLeaderAnnounced(ILogger logger, string leader, long term);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The overlord's lease could not be read or renewed: {Reason}")]
     private static partial void LogLeaseUnreadable(ILogger logger, string reason);

@@ -405,7 +405,7 @@ internal sealed partial class OverlordGrain
         }
 
         var agent = GrainFactory.GetGrain<ISiloAgentGrain>(silo.ToParsableString());
-        return SiloProbe.SendAsync(dataPorts.For(silo, GrainFactory.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(silo))), agent, time);
+        return SiloProbe.SendAsync(dataPorts.For(silo, GrainFactory.GetGrain<ISiloBatchService>(SiloBatchServiceId.At(silo))), agent, GrainContext.Address.SiloAddress!, election.Term, time);
     }
 
     /// <summary>The silos <paramref name="ring"/> names (masters and replicas), kept while the ring is the same.</summary>

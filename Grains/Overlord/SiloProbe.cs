@@ -10,14 +10,17 @@ namespace DiMint.Grains.Overlord;
 /// </summary>
 internal static class SiloProbe
 {
-    /// <summary>Probes once; the answer carries the silo's recent longest stall and when it arrived.</summary>
-    public static async Task<Answer> SendAsync(DataPortConnection? connection, ISiloAgentGrain agent, TimeProvider time)
+    /// <summary>
+    /// Probes once, from the overlord on <paramref name="overlord"/> at lease term <paramref name="term"/> (a data-port probe
+    /// tells the silo where the overlord is); the answer carries the silo's recent longest stall and when it arrived.
+    /// </summary>
+    public static async Task<Answer> SendAsync(DataPortConnection? connection, ISiloAgentGrain agent, SiloAddress overlord, long term, TimeProvider time)
     {
         if (connection is not null)
         {
             try
             {
-                return new Answer(await connection.PingAsync().ConfigureAwait(false), time.GetTimestamp());
+                return new Answer(await connection.PingAsync(overlord, term).ConfigureAwait(false), time.GetTimestamp());
             }
             catch (ConnectionFailedException)
             {
