@@ -2,18 +2,20 @@ namespace DiMint;
 
 /// <summary>
 /// The newest ring known locally, shared by a silo's range grains or by a client. A refresh asks the overlord;
-/// concurrent refreshes share one call, unless it has been waiting for longer than <see cref="ShareFor"/>.
+/// concurrent refreshes share it, and it asks again every <see cref="ShareFor"/> while no call has answered.
 /// </summary>
 /// <param name="grainFactory">Reaches the overlord.</param>
 /// <param name="time">The clock that says how long a refresh has been waiting; the system's by default.</param>
 public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = null)
 {
     /// <summary>
-    /// How long a refresh is shared. A call can hang far longer (Orleans' response timeout, 30 s by default: the
-    /// gateway it went through was cut off by a partition, or the overlord's silo was): later callers then ask again
-    /// rather than wait with it.
+    /// How long a refresh waits for its call before it asks again. A call can hang far longer (Orleans' response timeout,
+    /// 30 s by default: the gateway it went through was cut off by a partition, or the overlord's silo was, or paused).
     /// </summary>
     public static readonly TimeSpan ShareFor = TimeSpan.FromSeconds(1);
+
+    /// <summary>The most calls one refresh makes while none answers (<see cref="AskUntilAnsweredAsync"/>).</summary>
+    public const int MaxAsks = 4;
 
     /// <summary>How long the overlord holds a watch (<see cref="WatchAsync"/>) before it answers the ring it has.</summary>
     public static readonly TimeSpan WatchFor = TimeSpan.FromSeconds(1);
@@ -28,12 +30,11 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     // Callers on any thread (grain turns, socket threads, the client's callers): _current is written under _lock and read
-    // without it (Volatile); _refresh, _refreshStarted, _changed, _watch, _watchVersion and _watchStarted are read and
+    // without it (Volatile); _refresh, _changed, _watch, _watchVersion and _watchStarted are read and
     // written under _lock only.
     private readonly Lock _lock = new();
     private Ring? _current;
     private Task<Ring>? _refresh;
-    private long _refreshStarted;
 
     /// <summary>Completed (and replaced) when a newer ring is offered; waited on by <see cref="WaitForNewerAsync"/>.</summary>
     private TaskCompletionSource? _changed;
@@ -170,18 +171,62 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
         return ring;
     }
 
-    /// <summary>Asks the overlord for its ring now, whatever the cache holds.</summary>
+    /// <summary>Asks the overlord for its ring now, whatever the cache holds; callers meanwhile share the asking.</summary>
     public Task<Ring> RefreshAsync()
     {
         lock (_lock)
         {
-            if (_refresh is { IsCompleted: false } pending && _time.GetElapsedTime(_refreshStarted) < ShareFor)
+            if (_refresh is { IsCompleted: false } pending)
             {
                 return pending;
             }
 
-            _refreshStarted = _time.GetTimestamp();
-            return _refresh = FetchAsync(static overlord => overlord.GetRingAsync());
+            return _refresh = AskUntilAnsweredAsync();
+        }
+    }
+
+    /// <summary>
+    /// Asks the overlord for its ring, and again every <see cref="ShareFor"/> while no call has answered, up to
+    /// <see cref="MaxAsks"/> calls; the first answer counts. A call can hang far longer than the overlord takes: it went to
+    /// a silo that paused or went away (this silo had not yet heard that a new overlord took over), and Orleans fails it
+    /// only once it declares that silo dead, while the next call goes where the overlord is now. A promoted master's
+    /// activation waited 8.6 s that way for the ring, on the paused silo of the overlord it replaced.
+    /// </summary>
+    private async Task<Ring> AskUntilAnsweredAsync()
+    {
+        var calls = new List<Task<Ring>> { FetchAsync(static overlord => overlord.GetRingAsync()) };
+        var asked = 1;
+        var waited = Task.Delay(ShareFor, _time);
+        while (true)
+        {
+            var first = await Task.WhenAny([.. calls, waited]).ConfigureAwait(false);
+            if (first == waited)
+            {
+                if (asked < MaxAsks)
+                {
+                    asked++;
+                    calls.Add(FetchAsync(static overlord => overlord.GetRingAsync()));
+                }
+
+                waited = Task.Delay(ShareFor, _time);
+                continue;
+            }
+
+            // An answer, or a failure with no other call left to wait for, ends the refresh; the calls left are abandoned
+            // (their failures observed, a late answer offered like any).
+            var call = (Task<Ring>)first;
+            calls.Remove(call);
+            if (call.IsCompletedSuccessfully || calls.Count == 0)
+            {
+                foreach (var left in calls)
+                {
+                    _ = left.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                }
+
+                return await call.ConfigureAwait(false);
+            }
+
+            _ = call.Exception;
         }
     }
 

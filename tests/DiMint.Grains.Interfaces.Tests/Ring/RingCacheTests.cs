@@ -30,26 +30,48 @@ public sealed class RingCacheTests
     }
 
     [Fact]
-    public async Task RefreshAsync_WhileACallHangs_AsksAgain_AndTheNewAnswerServesTheCache()
+    public async Task RefreshAsync_WhileACallHangs_AsksAgainOnItsOwn_AndTheNewAnswerServesEveryCaller()
     {
         var overlord = new Overlord();
         var time = new FakeTimeProvider();
         var cache = new RingCache(Factory.For(overlord), time);
 
+        // The first call hangs (it went to a silo that paused): after ShareFor the refresh asks again, and a later
+        // caller shares that refresh.
         var hung = cache.RefreshAsync();
-        time.Advance(RingCache.ShareFor);
-        var fresh = cache.RefreshAsync();
+        await AdvanceUntilAsync(time, TimeSpan.FromMilliseconds(50), () => overlord.Calls == 2, "a second call");
+        var later = cache.RefreshAsync();
 
-        Assert.NotSame(hung, fresh);
-        Assert.Equal(2, overlord.Calls);
+        Assert.Same(hung, later);
         overlord.Answer(1, RingAt(9));
-        Assert.Equal(9, (await fresh).Version);
-        Assert.False(hung.IsCompleted);
+        Assert.Equal(9, (await hung).Version);
 
         // The late answer of the hung call (an older ring) does not replace the newer one.
         overlord.Answer(0, RingAt(8));
-        Assert.Equal(9, (await hung).Version);
         Assert.Equal(9, cache.Current!.Version);
+        Assert.Equal(2, overlord.Calls);
+    }
+
+    [Fact]
+    public async Task RefreshAsync_NoCallAnswering_AsksAtMostMaxAsksTimes_AndFailsWithTheLastFailure()
+    {
+        var overlord = new Overlord();
+        var time = new FakeTimeProvider();
+        var cache = new RingCache(Factory.For(overlord), time);
+
+        var refresh = cache.RefreshAsync();
+        await AdvanceUntilAsync(time, TimeSpan.FromMilliseconds(200), () => overlord.Calls == RingCache.MaxAsks, "every call");
+        time.Advance(RingCache.ShareFor * 3);
+        Assert.Equal(RingCache.MaxAsks, overlord.Calls);
+
+        for (var i = 0; i < RingCache.MaxAsks; i++)
+        {
+            Assert.False(refresh.IsCompleted);
+            overlord.Fail(i, new TimeoutException($"call {i}"));
+        }
+
+        var failed = await Assert.ThrowsAsync<TimeoutException>(() => refresh);
+        Assert.Equal($"call {RingCache.MaxAsks - 1}", failed.Message);
     }
 
     [Fact]
@@ -174,6 +196,18 @@ public sealed class RingCacheTests
     };
 
     /// <summary>An overlord whose ring calls wait until the test answers them, in the order they were made.</summary>
+    /// <summary>Moves the fake clock on by <paramref name="step"/> until <paramref name="condition"/> holds (the cache's continuations run on the thread pool).</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, TimeSpan step, Func<bool> condition, string what)
+    {
+        for (var i = 0; i < 2000 && !condition(); i++)
+        {
+            time.Advance(step);
+            await Task.Delay(1);
+        }
+
+        Assert.True(condition(), $"{what} never happened");
+    }
+
     internal sealed class Overlord
     {
         private readonly ConcurrentDictionary<int, TaskCompletionSource<DiMint.Ring>> _calls = new();
@@ -197,6 +231,8 @@ public sealed class RingCacheTests
         }
 
         public void Answer(int call, DiMint.Ring ring) => _calls[call].SetResult(ring);
+
+        public void Fail(int call, Exception error) => _calls[call].SetException(error);
     }
 
     /// <summary>A grain factory that hands out only the overlord, as a proxy onto <see cref="Overlord"/>.</summary>
