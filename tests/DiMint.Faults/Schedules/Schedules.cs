@@ -98,6 +98,23 @@ public static class Schedules
             await PauseAndResumeAsync(context, victim, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
         });
 
+    /// <summary>
+    /// Every master moved onto the overlord's silo, which is then paused (SIGSTOP) for 5 s under load: a standby takes the
+    /// lease and promotes every range at once, and the new masters must get the ring from the new overlord, not from the
+    /// paused one (the long set once saw them wait 8.6 s for it, until Orleans declared the paused silo dead).
+    /// </summary>
+    public static Schedule PausedOverlordSoleMaster { get; } = new(
+        "pause5-overlord",
+        "every master moved onto the overlord's silo, which is paused (SIGSTOP) for 5 s; 15 s of load in all",
+        async context =>
+        {
+            var overlord = await OverlordSiloAsync(context) ?? throw new InvalidOperationException("No silo hosts the overlord.");
+            var up = (await context.Cluster.Observer.GetClusterStatusAsync()).Silos.Where(s => s.IsUp).Select(s => s.Address).ToArray();
+            await GatherMastersAsync(context, overlord, up.First(overlord.Is));
+            await context.BeginAsync();
+            await PauseAndResumeAsync(context, overlord, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
+        });
+
     /// <summary>The ZooKeeper leader cut off from everything for 25 s (the ensemble elects another).</summary>
     public static Schedule ZooKeeperLeaderIsolated { get; } = new(
         "zookeeper-leader-isolated",
@@ -140,7 +157,7 @@ public static class Schedules
     /// <summary>The long set: every schedule, then <paramref name="randomized"/> random ones from <paramref name="seed"/>.</summary>
     public static IReadOnlyList<Schedule> Long(int seed, int randomized = 3) =>
     [
-        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, PausedMasterShort, PausedSoleMaster, ZooKeeperLeaderIsolated, KillMaster, KillOverlord,
+        MinorityWithMasterAndReplica, OverlordInMinority, OverlordInMajority, Bridge, PausedMaster, PausedMasterShort, PausedSoleMaster, PausedOverlordSoleMaster, ZooKeeperLeaderIsolated, KillMaster, KillOverlord,
         .. Enumerable.Range(0, randomized).Select(i => Random(seed + i)),
     ];
 
