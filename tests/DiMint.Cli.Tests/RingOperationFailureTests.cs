@@ -45,6 +45,11 @@ public sealed class RingOperationFailureTests(ITestOutputHelper output)
         var status = await client.GetClusterStatusAsync();
         var range = status.Ranges.Select(r => r.Range).First(r => !r.Master.Equals(status.Overlord));
         var splitKeys = await FillAsync(client, range, "split", keys: 300_000, valueLength: 1);
+
+        // The cluster's own operations (a repair or a balancing move the fill's load set off) end first: a split needs its
+        // range idle (CI once found range 1 busy here).
+        await SettledAsync(client, replicas: null);
+        range = (await client.GetRingAsync(refresh: true)).FindById(range.Id) ?? range;
         var victim = range.Master;
         using (var master = ProcessOf(await client.GetClusterStatusAsync(), victim))
         {
