@@ -32,9 +32,11 @@ internal sealed partial class OverlordElection(
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeSpan _lease = options.Value.OverlordLeaseDuration;
     private Task? _loop;
-    // Written only by the election loop (RunAsync, one task) and, for _leadsUntil, by Stop; read by the overlord's grain
-    // turns, its directory and its placement on other threads. No lock: each is one word, written and read with
-    // Volatile / Interlocked, and no reader needs two of them to agree.
+    // Written by the election loop (RunAsync, one task), by Stop (_leadsUntil), and by the data port's connection threads
+    // when a probe announces a newer term (Observe: _term by compare-and-swap, then _leader and _leadsUntil); read by the
+    // overlord's grain turns, its directory and its placement on other threads. No lock: each is one word, written and
+    // read with Volatile / Interlocked, and no reader needs two of them to agree (a loop's read of the lease that races an
+    // announcement is corrected by the next read, a quarter of a lease later).
     private SiloAddress? _leader;
     private long _leadsUntil;
     private long _term;
