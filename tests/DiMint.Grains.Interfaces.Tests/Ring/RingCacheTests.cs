@@ -54,7 +54,7 @@ public sealed class RingCacheTests
     }
 
     [Fact]
-    public async Task RefreshAsync_NoCallAnswering_AsksAtMostMaxAsksTimes_AndFailsWithTheLastFailure()
+    public async Task RefreshAsync_NoCallAnswering_AsksAtMostMaxAsksTimes_AndFailsOnceEveryCallFailed()
     {
         var overlord = new Overlord();
         var time = new FakeTimeProvider();
@@ -76,8 +76,9 @@ public sealed class RingCacheTests
             overlord.Fail(i, new TimeoutException($"call {i}"));
         }
 
+        // Which failure it ends with depends on the order the calls' failures reach it (each on the thread pool).
         var failed = await Assert.ThrowsAsync<TimeoutException>(() => refresh);
-        Assert.Equal($"call {RingCache.MaxAsks - 1}", failed.Message);
+        Assert.Contains(failed.Message, Enumerable.Range(0, RingCache.MaxAsks).Select(i => $"call {i}"));
     }
 
     [Fact]
