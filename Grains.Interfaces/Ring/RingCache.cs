@@ -202,13 +202,15 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
             var first = await Task.WhenAny([.. calls, waited]).ConfigureAwait(false);
             if (first == waited)
             {
+                // The next wait starts before the next call is made, so whoever sees that call (a test's fake clock) can
+                // advance the clock past the wait.
+                waited = Task.Delay(ShareFor, _time);
                 if (asked < MaxAsks)
                 {
                     asked++;
                     calls.Add(FetchAsync(static overlord => overlord.GetRingAsync()));
                 }
 
-                waited = Task.Delay(ShareFor, _time);
                 continue;
             }
 
