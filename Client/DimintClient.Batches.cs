@@ -91,7 +91,7 @@ public sealed partial class DimintClient
     private async Task ForEachRangeAsync(
         string[] keys,
         Func<int, long> sizeOf,
-        Func<IRangeGrain, List<int>, long, Task<Ring?>> call,
+        Func<IRangeGrain, List<int>, long, Task<RingUpdate?>> call,
         CancellationToken cancellationToken)
     {
         var pending = Enumerable.Range(0, keys.Length).ToList();
@@ -141,7 +141,7 @@ public sealed partial class DimintClient
                 }
                 catch (Exception ex) when (IsTransient(ex))
                 {
-                    return (b.Items, Moved: (Ring?)null, Error: ex);
+                    return (b.Items, Moved: (RingUpdate?)null, Error: ex);
                 }
             }));
 
@@ -151,7 +151,7 @@ public sealed partial class DimintClient
             {
                 if (moved is not null)
                 {
-                    _ring.Offer(moved);
+                    await _ring.TakeAsync(moved);
                     pending.AddRange(items);
                     failed |= moved.Version <= ring.Version;
                 }

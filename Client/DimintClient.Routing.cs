@@ -25,6 +25,9 @@ public sealed partial class DimintClient
 
     internal Ring? CurrentRing => _ring.Current;
 
+    /// <summary>Newer rings this client took as deltas, and whole (see <see cref="RingUpdate"/>).</summary>
+    internal (long Deltas, long Whole) RingsTaken => (_ring.DeltasTaken, _ring.WholeRingsTaken);
+
     /// <summary>The batcher single-key operations go through, or null when <see cref="DimintClientOptions.AutoBatching"/> is off.</summary>
     private AutoBatcher? Batcher =>
         !_options.AutoBatching ? null : _batcher ?? Interlocked.CompareExchange(ref _batcher, new AutoBatcher(this, _options), null) ?? _batcher;
@@ -51,14 +54,14 @@ public sealed partial class DimintClient
     private Task<TResult> RouteAsync<TResult>(
         string key,
         Func<IRangeGrain, long, Task<TResult>> call,
-        Func<TResult, Ring?> movedRing,
+        Func<TResult, RingUpdate?> movedRing,
         CancellationToken cancellationToken) =>
         RouteAsync(key, (grains, index, version) => call(grains.Master(index), version), movedRing, cancellationToken);
 
     private async Task<TResult> RouteAsync<TResult>(
         string key,
         Func<RingGrains, int, long, Task<TResult>> call,
-        Func<TResult, Ring?> movedRing,
+        Func<TResult, RingUpdate?> movedRing,
         CancellationToken cancellationToken)
     {
         var hash = KeyHash.Of(key);
@@ -82,7 +85,7 @@ public sealed partial class DimintClient
                     return result;
                 }
 
-                _ring.Offer(newer);
+                await _ring.TakeAsync(newer);
                 if (newer.Version <= ring.Version)
                 {
                     // Told "moved" by a ring no newer than ours: the owner is changing hands; ask the overlord.
@@ -110,7 +113,7 @@ public sealed partial class DimintClient
     }
 
     /// <summary>
-    /// <see cref="RouteAsync{TResult}(string, Func{RingGrains, int, long, Task{TResult}}, Func{TResult, Ring?}, CancellationToken)"/>
+    /// <see cref="RouteAsync{TResult}(string, Func{RingGrains, int, long, Task{TResult}}, Func{TResult, RingUpdate?}, CancellationToken)"/>
     /// for an operation that travels in an automatic batch: each attempt joins the batch for its range's silo, and the
     /// outcome the batch gives this operation is handled exactly as the answer to a call of its own would be.
     /// </summary>
@@ -140,7 +143,7 @@ public sealed partial class DimintClient
                     cancellationToken.ThrowIfCancellationRequested();
                     break;
                 case BatchOutcome.Moved:
-                    _ring.Offer(op.MovedTo!);
+                    await _ring.TakeAsync(op.MovedTo!);
                     if (op.MovedTo!.Version <= op.SentRingVersion)
                     {
                         await AwaitRingChangeAsync(op.SentRingVersion, attempt, cancellationToken);

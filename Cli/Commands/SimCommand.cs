@@ -77,6 +77,9 @@ internal static class SimCommand
         table.AddRow("the same ring as Orleans' JSON", report.JsonBytes is { } json ? $"{json:N0} bytes ({(double)json / s.Ranges:0.#} per range; how it was stored before)" : "-");
         table.AddRow("the same ring on the wire", report.WireBytes is { } wire ? $"{wire:N0} bytes ({(double)wire / s.Ranges:0.#} per range; Orleans' serializer: a ring watch's answer, a Moved answer)" : "-");
         table.AddRow("a health round's ring work", $"{Ms(report.HealthRound)} (silos named, repairs needed; ten rounds a second, now only when the ring or the live silos change)");
+        table.AddRow(
+            "a ring change sent as a delta",
+            $"a split {report.Deltas.SplitBytes:N0} bytes (made in {Ms(report.Deltas.SplitElapsed)}); a silo's death, promotions and repairs together, {report.Deltas.DeathBytes:N0} bytes; sent instead of the whole ring to whoever holds the version before");
         table.AddRow("key lookup", $"{report.LookupNanoseconds:0} ns");
         table.AddRow("balancing decision, balanced ring", $"{Ms(report.Balance.Elapsed)}, {report.Balance.Operations} operations");
         table.AddRow("a silo dies: promotions", $"{report.Death.Operations} ranges promoted, decided in {Ms(report.Death.Elapsed)}");

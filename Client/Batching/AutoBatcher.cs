@@ -68,7 +68,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
     /// whose ranges all live on one silo that then paused had only that silo to ask, and learned of the promotions only
     /// when its calls timed out (5 s). So it also keeps a connection to a second silo of the ring.
     /// </summary>
-    public Task<Ring?>? WatchRingThroughSiloAsync(long version)
+    public Task<RingUpdate?>? WatchRingThroughSiloAsync(long version)
     {
         if (_dataPorts is null)
         {
@@ -106,7 +106,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
     }
 
     /// <summary>The first ring either watch answers; the other's, when the first failed.</summary>
-    private static async Task<Ring?> FirstRingAsync(Task<Ring?> one, Task<Ring?> other)
+    private static async Task<RingUpdate?> FirstRingAsync(Task<RingUpdate?> one, Task<RingUpdate?> other)
     {
         var first = await Task.WhenAny(one, other).ConfigureAwait(false);
         if (first.IsCompletedSuccessfully && first.Result is not null)
@@ -349,7 +349,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
             }
         }
 
-        private static void Move(List<BatchOp> ops, Ring moved)
+        private static void Move(List<BatchOp> ops, RingUpdate moved)
         {
             foreach (var op in ops)
             {

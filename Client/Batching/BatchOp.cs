@@ -46,7 +46,7 @@ internal sealed class BatchOp : IValueTaskSource<BatchOutcome>
     /// <summary>The ring version the attempt was sent with (a batch goes with the newest ring the client has).</summary>
     public long SentRingVersion { get; set; }
 
-    public Ring? MovedTo { get; set; }
+    public RingUpdate? MovedTo { get; set; }
 
     public Exception? Error { get; set; }
 

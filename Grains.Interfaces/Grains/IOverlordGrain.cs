@@ -17,12 +17,21 @@ public interface IOverlordGrain : IGrainWithIntegerKey
     Task<Ring> GetRingAsync();
 
     /// <summary>
+    /// The current ring for a caller holding the ring of <paramref name="known"/>: what changed since that version when
+    /// the overlord still has it (<see cref="RingUpdate"/>), else the whole ring. 0 asks for the whole ring.
+    /// </summary>
+    [Alias("GetRingSince")]
+    [AlwaysInterleave]
+    Task<RingUpdate> GetRingSinceAsync(long known);
+
+    /// <summary>
     /// The ring as soon as one newer than <paramref name="version"/> is published, or after <paramref name="wait"/> (at most
-    /// 5 s) the current one: a client whose request failed learns of a promotion the moment it happens.
+    /// 5 s) the current one: a client whose request failed learns of a promotion the moment it happens. It comes as what
+    /// changed since <paramref name="version"/> (<see cref="RingUpdate"/>) when the overlord still has that version.
     /// </summary>
     [Alias("WatchRing")]
     [AlwaysInterleave]
-    Task<Ring> WatchRingAsync(long version, TimeSpan wait);
+    Task<RingUpdate> WatchRingAsync(long version, TimeSpan wait);
 
     /// <summary>
     /// Answers at once, after loading the stored ring when there is one (it never creates a ring): silos call it so that

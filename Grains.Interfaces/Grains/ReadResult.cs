@@ -14,5 +14,5 @@ public sealed record ReadResult
 
     /// <summary>The ring to route with when <see cref="Status"/> is Moved.</summary>
     [Id(2)]
-    public Ring? Ring { get; init; }
+    public RingUpdate? Ring { get; init; }
 }

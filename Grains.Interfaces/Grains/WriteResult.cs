@@ -10,7 +10,7 @@ public sealed record WriteResult
 
     /// <summary>The ring to route with when <see cref="Status"/> is Moved.</summary>
     [Id(1)]
-    public Ring? Ring { get; init; }
+    public RingUpdate? Ring { get; init; }
 
     /// <summary>A shared answer for a plain success.</summary>
     public static WriteResult Ok { get; } = new() { Status = RangeStatus.Ok };

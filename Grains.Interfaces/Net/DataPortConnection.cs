@@ -61,7 +61,7 @@ public sealed class DataPortConnection
     }
 
     /// <summary>The silo's ring once it is newer than <paramref name="version"/>, or its newest after a while (see <see cref="DataPortRequest.RingAfter"/>).</summary>
-    public async Task<Ring?> WatchRingAsync(long version) =>
+    public async Task<RingUpdate?> WatchRingAsync(long version) =>
         (await SendAsync(new DataPortRequest { Batches = [], RingAfter = version }).ConfigureAwait(false)).Ring;
 
     /// <summary>

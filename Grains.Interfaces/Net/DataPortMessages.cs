@@ -65,9 +65,12 @@ public sealed record DataPortAnswer
     [Id(2)]
     public ReplicationAnswer[]? Replicated { get; init; }
 
-    /// <summary>The answer to a ring watch (<see cref="DataPortRequest.RingAfter"/>): the silo's newest ring, if it has one.</summary>
+    /// <summary>
+    /// The answer to a ring watch (<see cref="DataPortRequest.RingAfter"/>): the silo's newest ring, if it has one, as what
+    /// changed since the version watched when the silo still has that version.
+    /// </summary>
     [Id(3)]
-    public Ring? Ring { get; init; }
+    public RingUpdate? Ring { get; init; }
 
     /// <summary>The answer to a probe (<see cref="DataPortRequest.Ping"/>): the silo's longest recent stall.</summary>
     [Id(4)]

@@ -42,6 +42,15 @@ public sealed record RangeInfo
     [Id(6)]
     public long EmptyEpoch { get; init; }
 
+    /// <summary>
+    /// Whether <paramref name="other"/> says the same of the same range: bounds, copies and epochs. (A record's own
+    /// equality compares <see cref="Replicas"/> by reference, so a decoded copy of a range would not equal it.)
+    /// </summary>
+    public bool SameAs(RangeInfo other) =>
+        ReferenceEquals(this, other)
+        || (Id == other.Id && Start == other.Start && End == other.End && Epoch == other.Epoch && EmptyEpoch == other.EmptyEpoch
+            && Master.Equals(other.Master) && Replicas.AsSpan().SequenceEqual(other.Replicas.AsSpan()));
+
     /// <summary>The number of hashes in the range (up to 2^64).</summary>
     public UInt128 Size => (End == 0 ? (UInt128)ulong.MaxValue + 1 : End) - Start;
 

@@ -28,12 +28,24 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     /// </summary>
     public static readonly TimeSpan WatchShareFor = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How many rings older than the current one the cache keeps, to apply deltas to and to send them from.</summary>
+    public const int Remembered = 16;
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     // Callers on any thread (grain turns, socket threads, the client's callers): _current is written under _lock and read
     // without it (Volatile); _refresh, _changed, _watch, _watchVersion and _watchStarted are read and
     // written under _lock only.
     private readonly Lock _lock = new();
     private Ring? _current;
+
+    /// <summary>
+    /// The rings <see cref="_current"/> replaced, newest last, up to <see cref="Remembered"/>: a delta an answer carries
+    /// applies to the version the request named, which may have been replaced while it travelled, and a sender answers
+    /// deltas from the versions it still has.
+    /// </summary>
+    private readonly Queue<Ring> _older = new();
+    private long _deltasTaken;
+    private long _wholeRingsTaken;
     private Task<Ring>? _refresh;
 
     /// <summary>Completed (and replaced) when a newer ring is offered; waited on by <see cref="WaitForNewerAsync"/>.</summary>
@@ -47,13 +59,19 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     /// <summary>The newest ring known, or null before the first refresh.</summary>
     public Ring? Current => Volatile.Read(ref _current);
 
+    /// <summary>Newer rings this cache took as a delta (<see cref="Take"/>).</summary>
+    public long DeltasTaken => Interlocked.Read(ref _deltasTaken);
+
+    /// <summary>Newer rings this cache took whole (<see cref="Take"/>).</summary>
+    public long WholeRingsTaken => Interlocked.Read(ref _wholeRingsTaken);
+
     /// <summary>
     /// A second way to watch the ring besides the overlord (a client's: through a silo's data port), or null: it answers a
     /// ring (or null), and a watch takes whichever way answers first. A client's calls to the overlord go through its
     /// Orleans gateway, and a gateway that paused or was cut off answers nothing until Orleans declares it dead. Set once,
     /// by the cache's owner before it shares the cache (a client when it is made); read by watches on any thread.
     /// </summary>
-    public Func<long, Task<Ring?>?>? WatchElsewhere { get; set; }
+    public Func<long, Task<RingUpdate?>?>? WatchElsewhere { get; set; }
 
     /// <summary>Keeps <paramref name="ring"/> if it is newer than the cached one.</summary>
     public void Offer(Ring ring)
@@ -62,12 +80,85 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
         {
             if (_current is null || ring.Version > _current.Version)
             {
+                if (_current is not null)
+                {
+                    if (_older.Count == Remembered)
+                    {
+                        _older.Dequeue();
+                    }
+
+                    _older.Enqueue(_current);
+                }
+
                 Volatile.Write(ref _current, ring);
                 _changed?.TrySetResult();
                 _changed = null;
             }
         }
     }
+
+    /// <summary>The ring of <paramref name="version"/> if the cache has it (the current one or a recent one), else null.</summary>
+    public Ring? Known(long version)
+    {
+        lock (_lock)
+        {
+            if (_current?.Version == version)
+            {
+                return _current;
+            }
+
+            foreach (var ring in _older)
+            {
+                if (ring.Version == version)
+                {
+                    return ring;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// What to answer someone who holds the ring of <paramref name="knownVersion"/> and asks for <paramref name="ring"/>:
+    /// a delta when this cache still has that version, else the whole ring.
+    /// </summary>
+    public RingUpdate UpdateFor(Ring ring, long knownVersion) => RingUpdate.Between(Known(knownVersion), ring);
+
+    /// <summary>
+    /// Applies <paramref name="update"/> and offers the ring it makes; the ring then cached (which may be newer), or null
+    /// when the update is a delta from a version this cache no longer has.
+    /// </summary>
+    public Ring? Take(RingUpdate update)
+    {
+        if (Current is { } current && current.Version >= update.Version)
+        {
+            return current;
+        }
+
+        if (update.Whole is { } whole)
+        {
+            Offer(whole);
+            Interlocked.Increment(ref _wholeRingsTaken);
+        }
+        else if (Known(update.BaseVersion) is { } from && update.Delta is { } delta)
+        {
+            Offer(RingCodec.ApplyDelta(from, delta));
+            Interlocked.Increment(ref _deltasTaken);
+        }
+        else
+        {
+            return null;
+        }
+
+        return Current;
+    }
+
+    /// <summary>
+    /// <see cref="Take"/>, and when the update is a delta from a version this cache no longer has, a refresh from the
+    /// overlord instead.
+    /// </summary>
+    public async Task<Ring> TakeAsync(RingUpdate update) => Take(update) ?? await RefreshAsync().ConfigureAwait(false);
 
     /// <summary>
     /// The cached ring as soon as one newer than <paramref name="version"/> is offered, or after <paramref name="wait"/>
@@ -135,11 +226,12 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
         return await (first == viaOverlord ? viaElsewhere : viaOverlord).ConfigureAwait(false);
     }
 
-    private async Task<Ring> OfferAsync(Task<Ring?> answer)
+    private async Task<Ring> OfferAsync(Task<RingUpdate?> answer)
     {
-        if (await answer.ConfigureAwait(false) is { } ring)
+        if (await answer.ConfigureAwait(false) is { } update && Take(update) is null)
         {
-            Offer(ring);
+            // A delta from a version this cache does not have: ask the overlord (from the version it does have).
+            await RefreshAsync().ConfigureAwait(false);
         }
 
         return Current ?? throw new InvalidOperationException("No ring is known yet.");
@@ -194,7 +286,7 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
     /// </summary>
     private async Task<Ring> AskUntilAnsweredAsync()
     {
-        var calls = new List<Task<Ring>> { FetchAsync(static overlord => overlord.GetRingAsync()) };
+        var calls = new List<Task<Ring>> { FetchAsync(GetRingSince) };
         var asked = 1;
         var waited = Task.Delay(ShareFor, _time);
         while (true)
@@ -208,7 +300,7 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
                 if (asked < MaxAsks)
                 {
                     asked++;
-                    calls.Add(FetchAsync(static overlord => overlord.GetRingAsync()));
+                    calls.Add(FetchAsync(GetRingSince));
                 }
 
                 continue;
@@ -232,11 +324,21 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
         }
     }
 
-    private async Task<Ring> FetchAsync(Func<IOverlordGrain, Task<Ring>> ask)
+    /// <summary>The overlord's ring, as a delta from the one cached when the overlord still has that version.</summary>
+    private Task<RingUpdate> GetRingSince(IOverlordGrain overlord) => overlord.GetRingSinceAsync(Current?.Version ?? 0);
+
+    private async Task<Ring> FetchAsync(Func<IOverlordGrain, Task<RingUpdate>> ask)
     {
         // Shared by callers on different grain schedulers: finish on the thread pool, not on the first caller's.
-        var ring = await ask(grainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord)).ConfigureAwait(false);
-        Offer(ring);
+        var overlord = grainFactory.GetGrain<IOverlordGrain>(GrainKeys.Overlord);
+        var update = await ask(overlord).ConfigureAwait(false);
+        if (Take(update) is null)
+        {
+            // A delta from a version this cache does not have (replaced by more than Remembered newer ones, or a watch for
+            // a version it never held): ask again from the version it holds, which the answer then applies to.
+            Take(await GetRingSince(overlord).ConfigureAwait(false));
+        }
+
         return Current!;
     }
 }

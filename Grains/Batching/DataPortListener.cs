@@ -248,7 +248,7 @@ internal sealed partial class DataPortListener(
     /// A client's ring watch: this silo watches the overlord (from inside the cluster, where the client's gateway may not
     /// reach) and answers its ring once it is newer than <paramref name="version"/>, or after <see cref="RingCache.WatchFor"/>.
     /// </summary>
-    private async Task<Ring?> WatchRingAsync(long version)
+    private async Task<RingUpdate?> WatchRingAsync(long version)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -266,7 +266,7 @@ internal sealed partial class DataPortListener(
             await rings.WaitForNewerAsync(version, left).ConfigureAwait(false);
         }
 
-        return rings.Current;
+        return rings.Current is { } current ? rings.UpdateFor(current, version) : null;
     }
 
     private async Task AnswerWhenDoneAsync(FramedSocket connection, long id, Task<DataPortAnswer> run)

@@ -54,7 +54,9 @@ internal sealed partial class OverlordGrain(
         return _bootstrap ??= LoadAsync();
     }
 
-    public async Task<Ring> WatchRingAsync(long version, TimeSpan wait)
+    public async Task<RingUpdate> GetRingSinceAsync(long known) => ringCache.UpdateFor(await GetRingAsync(), known);
+
+    public async Task<RingUpdate> WatchRingAsync(long version, TimeSpan wait)
     {
         var ring = await GetRingAsync();
         if (ring.Version <= version)
@@ -63,7 +65,8 @@ internal sealed partial class OverlordGrain(
             await ringCache.WaitForNewerAsync(version, wait < MaxWatch ? wait : MaxWatch);
         }
 
-        return _ring ?? ring;
+        // Every ring this overlord published went through this silo's cache, which keeps the last few to send deltas from.
+        return ringCache.UpdateFor(_ring ?? ring, version);
     }
 
     public Task WakeAsync()

@@ -356,16 +356,22 @@ internal sealed partial class RangeGrain(
 
     /// <summary>
     /// Null when this master serves <paramref name="key"/> for a client at <paramref name="ringVersion"/> now (having
-    /// waited out a ring operation's fence), else the ring to answer Moved with.
+    /// waited out a ring operation's fence), else the ring to answer Moved with: what changed since the client's version
+    /// when this silo still has that version.
     /// </summary>
-    private async Task<Ring?> RefuseAsync(string key, long ringVersion)
+    private async Task<RingUpdate?> RefuseAsync(string key, long ringVersion)
     {
         while (true)
         {
             var moved = Owns(key, ringVersion) ? null : await MovedRingAsync(key, ringVersion);
-            if (moved is not null || _fence is null)
+            if (moved is not null)
             {
-                return moved;
+                return ringCache.UpdateFor(moved, ringVersion);
+            }
+
+            if (_fence is null)
+            {
+                return null;
             }
 
             await WaitOutFenceAsync();

@@ -541,7 +541,7 @@ internal sealed partial class MasterReplication : IDisposable
 #pragma warning disable ORLEANS0014 // Off the grain's scheduler on purpose: the answer goes out where the acknowledgement arrived.
         var moved = await committed.ConfigureAwait(false);
 #pragma warning restore ORLEANS0014
-        return moved is null ? WriteResult.Ok : new WriteResult { Status = RangeStatus.Moved, Ring = moved };
+        return moved is null ? WriteResult.Ok : new WriteResult { Status = RangeStatus.Moved, Ring = RingUpdate.Of(moved) };
     }
 
     /// <summary>Completes <paramref name="waiters"/> (holding no lock: their callers' continuations may run here).</summary>

@@ -371,7 +371,7 @@ internal sealed class RangeReplicaGrain(
         }
 
         var ring = ringCache.Current is { } current && current.Version >= ringVersion ? current : await ringCache.RefreshAsync();
-        return new ReadResult { Status = RangeStatus.Moved, Ring = ring };
+        return new ReadResult { Status = RangeStatus.Moved, Ring = ringCache.UpdateFor(ring, ringVersion) };
     }
 
     private static ReplicaAck Ack(ReplicaAckStatus status, RangeData data) =>

@@ -21,6 +21,12 @@ public sealed record SimulationSettings(int Silos, int Ranges, int ReplicationFa
 /// <param name="Elapsed">The planner's time.</param>
 public sealed record SimulatedDecision(int Operations, long Bytes, TimeSpan Elapsed);
 
+/// <summary>The size of a ring change as a delta (<see cref="RingCodec.EncodeDelta"/>), where the whole ring is sent otherwise.</summary>
+/// <param name="SplitBytes">One range split in two.</param>
+/// <param name="SplitElapsed">The time to make that delta (a walk over both rings).</param>
+/// <param name="DeathBytes">A silo's death: all its promotions and its copies' repairs, from the ring before it.</param>
+public sealed record SimulatedDeltas(int SplitBytes, TimeSpan SplitElapsed, int DeathBytes);
+
 /// <summary>
 /// What <see cref="RingSimulation.Run"/> measured.
 /// </summary>
@@ -30,6 +36,7 @@ public sealed record SimulatedDecision(int Operations, long Bytes, TimeSpan Elap
 /// <param name="JsonBytes">Its size in another form to compare with (Orleans' JSON, as stored before), when a serializer was given.</param>
 /// <param name="WireBytes">Its size as Orleans' serializer sends it (a ring watch's answer, a Moved answer), when a serializer was given.</param>
 /// <param name="HealthRound">The ring work of one of the overlord's health rounds (ten a second) when it is done afresh: the silos the ring names and the repairs it needs (none).</param>
+/// <param name="Deltas">What a ring change sends to whoever holds the version before it (<see cref="RingUpdate"/>).</param>
 /// <param name="LookupNanoseconds">One key's lookup in the ring (the range that holds a hash), in nanoseconds.</param>
 /// <param name="Balance">One balancing decision on the balanced ring (nothing to do).</param>
 /// <param name="Death">A silo's death: the promotions of the ranges it mastered (each its own decision, timed together) and its copies' repairs.</param>
@@ -47,6 +54,7 @@ public sealed record SimulationReport(
     int? JsonBytes,
     int? WireBytes,
     TimeSpan HealthRound,
+    SimulatedDeltas Deltas,
     double LookupNanoseconds,
     SimulatedDecision Balance,
     SimulatedDecision Death,
@@ -97,6 +105,7 @@ public static class RingSimulation
         var balance = new SimulatedDecision(idle.Count, 0, clock.Elapsed);
 
         var (afterDeath, death, repairs) = KillOne(ring, silos, settings, sizes);
+        var deltas = MeasureDeltas(ring, afterDeath);
         var (joined, join, rounds, slowest) = JoinOne(afterDeath, silos.Where(s => !s.Equals(silos[0])).ToArray(), settings, options, sizes);
         var newcomer = SiloAddresses(1, settings.Silos)[0];
         return new SimulationReport(
@@ -106,6 +115,7 @@ public static class RingSimulation
             jsonBytes,
             wireBytes,
             healthRound,
+            deltas,
             lookup,
             balance,
             death,
@@ -116,6 +126,17 @@ public static class RingSimulation
             joined.Ranges.Count(r => r.Master.Equals(newcomer)),
             joined.Ranges.Count(r => r.Replicas.Contains(newcomer)),
             (double)joined.Ranges.Length / settings.Silos);
+    }
+
+    /// <summary>The deltas a split of the middle range and a silo's death (<paramref name="afterDeath"/>) make from <paramref name="ring"/>.</summary>
+    public static SimulatedDeltas MeasureDeltas(Ring ring, Ring afterDeath)
+    {
+        var middle = ring.Ranges[ring.Ranges.Length / 2];
+        var split = RingPlanner.Split(ring, middle.Id, RingPlanner.Midpoint(middle)).Ring;
+        var clock = Stopwatch.StartNew();
+        var splitBytes = RingCodec.EncodeDelta(ring, split).Length;
+        var elapsed = clock.Elapsed;
+        return new SimulatedDeltas(splitBytes, elapsed, RingCodec.EncodeDelta(ring, afterDeath).Length);
     }
 
     /// <summary>

@@ -48,6 +48,7 @@ public sealed class AutoBatchingTests(InProcessClusterFixture fixture)
         var target = entries.Keys.GroupBy(k => before.Find(KeyHash.Of(k)).Id).MaxBy(g => g.Count())!;
         var after = await fixture.NewClient().SplitRangeAsync(target.Key);
         Assert.Equal(before.Version, (await stale.GetRingAsync()).Version);
+        var taken = stale.RingsTaken;
 
         // Every key of the old range at once: half read, half overwritten. All of them reach the retired range first.
         var keys = target.ToArray();
@@ -58,6 +59,9 @@ public sealed class AutoBatchingTests(InProcessClusterFixture fixture)
 
         Assert.All(reads, r => Assert.Equal(entries[r.Key], r.Read.Result));
         Assert.Equal(after.Version, (await stale.GetRingAsync()).Version);
+
+        // The new ring came as what the split changed, applied to the client's own ring, not as the whole ring.
+        Assert.True(stale.RingsTaken.Deltas > taken.Deltas, $"rings taken before {taken}, after {stale.RingsTaken}");
         var stored = await fixture.NewClient().GetManyAsync<string>(written);
         Assert.All(written, k => Assert.Equal("after split", stored[k]));
     }

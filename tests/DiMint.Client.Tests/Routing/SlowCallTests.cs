@@ -76,7 +76,8 @@ public sealed class SlowCallTests
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
         {
             nameof(IOverlordGrain.GetRingAsync) => Task.FromResult(_ring!),
-            nameof(IOverlordGrain.WatchRingAsync) => new TaskCompletionSource<Ring>().Task,
+            nameof(IOverlordGrain.GetRingSinceAsync) => Task.FromResult(RingUpdate.Of(_ring!)),
+            nameof(IOverlordGrain.WatchRingAsync) => new TaskCompletionSource<RingUpdate>().Task,
             _ => throw new NotSupportedException(targetMethod?.Name),
         };
     }

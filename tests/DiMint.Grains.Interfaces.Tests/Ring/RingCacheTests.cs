@@ -82,6 +82,68 @@ public sealed class RingCacheTests
     }
 
     [Fact]
+    public async Task RefreshAsync_WithARingCached_AsksForWhatChangedSinceIt_AndAppliesIt()
+    {
+        var overlord = new Overlord();
+        var cache = new RingCache(Factory.For(overlord), new FakeTimeProvider());
+        var held = WideRingAt(4);
+        cache.Offer(held);
+        var next = held with { Version = 5, Ranges = held.Ranges.SetItem(2, held.Ranges[2] with { Epoch = 2, Master = Other }) };
+
+        var refresh = cache.RefreshAsync();
+        Assert.Equal(4, overlord.Known[0]);
+        overlord.Answer(0, RingUpdate.Between(held, next));
+        var ring = await refresh;
+
+        Assert.Equal(5, ring.Version);
+        Assert.Equal(Other, ring.Ranges[2].Master);
+        Assert.Same(held.Ranges[1], ring.Ranges[1]);
+        Assert.Equal(1, overlord.Calls);
+    }
+
+    [Fact]
+    public async Task ADeltaFromAVersionTheCacheNoLongerHas_IsNotApplied_AndTheRingIsAskedForFromTheOneItHas()
+    {
+        var overlord = new Overlord();
+        var cache = new RingCache(Factory.For(overlord), new FakeTimeProvider());
+        var gone = WideRingAt(2);
+        cache.Offer(WideRingAt(4));
+
+        var refresh = cache.RefreshAsync();
+        overlord.Answer(0, RingUpdate.Between(gone, WideRingAt(6)));
+        AssertSoon(() => overlord.Calls == 2, "a second call");
+        Assert.Equal(4, overlord.Known[1]);
+        Assert.Equal(4, cache.Current!.Version);
+        overlord.Answer(1, WideRingAt(6));
+
+        Assert.Equal(6, (await refresh).Version);
+        Assert.Null(cache.Take(RingUpdate.Between(gone, WideRingAt(7))));
+    }
+
+    [Fact]
+    public void UpdateFor_SendsADeltaFromAVersionTheCacheStillHas_ElseTheWholeRing()
+    {
+        var cache = new RingCache(Factory.For(new Overlord()), new FakeTimeProvider());
+        var rings = Enumerable.Range(1, RingCache.Remembered + 2).Select(v => WideRingAt(v)).ToArray();
+        foreach (var ring in rings)
+        {
+            cache.Offer(ring);
+        }
+
+        var newest = rings[^1];
+        var fromPrevious = cache.UpdateFor(newest, newest.Version - 1);
+        var fromForgotten = cache.UpdateFor(newest, 1);
+
+        Assert.Same(rings[1], cache.Known(2));
+        Assert.Null(cache.Known(1));
+        Assert.Equal((newest.Version - 1, null), (fromPrevious.BaseVersion, fromPrevious.Whole));
+        Assert.Same(newest, fromForgotten.Whole);
+        var unchanged = cache.UpdateFor(newest, newest.Version);
+        Assert.Equal((newest.Version, newest.Version, null), (unchanged.BaseVersion, unchanged.Version, unchanged.Whole));
+        Assert.Same(newest, cache.Take(unchanged));
+    }
+
+    [Fact]
     public async Task WaitForNewerAsync_EndsTheMomentANewerRingIsOffered_WithIt()
     {
         var time = new FakeTimeProvider();
@@ -167,12 +229,12 @@ public sealed class RingCacheTests
         var overlord = new Overlord();
         var cache = new RingCache(Factory.For(overlord), new FakeTimeProvider());
         cache.Offer(RingAt(4));
-        var elsewhere = new TaskCompletionSource<DiMint.Ring?>();
+        var elsewhere = new TaskCompletionSource<RingUpdate?>();
         cache.WatchElsewhere = version => version == 4 ? elsewhere.Task : null;
 
         var watch = cache.WatchAsync(4);
         Assert.False(watch.IsCompleted);
-        elsewhere.SetResult(RingAt(6));
+        elsewhere.SetResult(RingUpdate.Of(RingAt(6)));
 
         Assert.Equal(6, (await watch).Version);
         Assert.Equal(6, cache.Current!.Version);
@@ -185,7 +247,7 @@ public sealed class RingCacheTests
         var overlord = new Overlord();
         var cache = new RingCache(Factory.For(overlord), new FakeTimeProvider());
         cache.Offer(RingAt(4));
-        cache.WatchElsewhere = _ => Task.FromException<DiMint.Ring?>(new TimeoutException("the silo did not answer"));
+        cache.WatchElsewhere = _ => Task.FromException<RingUpdate?>(new TimeoutException("the silo did not answer"));
 
         var watch = cache.WatchAsync(4);
         await Task.Yield();
@@ -194,6 +256,16 @@ public sealed class RingCacheTests
 
         Assert.Equal(5, (await watch).Version);
     }
+
+    private static readonly SiloAddress Other = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11112), 1);
+
+    /// <summary>A ring of eight ranges, all mastered by <see cref="Silo"/>, at <paramref name="version"/>.</summary>
+    private static DiMint.Ring WideRingAt(long version) => new()
+    {
+        Version = version,
+        Ranges = [.. Enumerable.Range(0, 8).Select(i => new RangeInfo { Id = i + 1, Start = (ulong)i << 61, End = i == 7 ? 0 : (ulong)(i + 1) << 61, Master = Silo })],
+        NextRangeId = 9,
+    };
 
     private static DiMint.Ring RingAt(long version) => new()
     {
@@ -212,27 +284,38 @@ public sealed class RingCacheTests
 
     internal sealed class Overlord
     {
-        private readonly ConcurrentDictionary<int, TaskCompletionSource<DiMint.Ring>> _calls = new();
+        private readonly ConcurrentDictionary<int, TaskCompletionSource<RingUpdate>> _calls = new();
 
         public int Calls => _calls.Count;
 
         /// <summary>What each watch asked for, by call number.</summary>
         public ConcurrentDictionary<int, (long Version, TimeSpan Wait)> Watched { get; } = new();
 
-        public Task<DiMint.Ring> WatchRingAsync(long version, TimeSpan wait)
+        /// <summary>The version each fetch said the cache held, by call number.</summary>
+        public ConcurrentDictionary<int, long> Known { get; } = new();
+
+        public Task<RingUpdate> WatchRingAsync(long version, TimeSpan wait)
         {
             Watched[_calls.Count] = (version, wait);
-            return GetRingAsync();
+            return Call();
         }
 
-        public Task<DiMint.Ring> GetRingAsync()
+        public Task<RingUpdate> GetRingSinceAsync(long known)
         {
-            var call = new TaskCompletionSource<DiMint.Ring>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Known[_calls.Count] = known;
+            return Call();
+        }
+
+        public void Answer(int call, DiMint.Ring ring) => _calls[call].SetResult(RingUpdate.Of(ring));
+
+        public void Answer(int call, RingUpdate update) => _calls[call].SetResult(update);
+
+        private Task<RingUpdate> Call()
+        {
+            var call = new TaskCompletionSource<RingUpdate>(TaskCreationOptions.RunContinuationsAsynchronously);
             _calls[_calls.Count] = call;
             return call.Task;
         }
-
-        public void Answer(int call, DiMint.Ring ring) => _calls[call].SetResult(ring);
 
         public void Fail(int call, Exception error) => _calls[call].SetException(error);
     }
@@ -255,7 +338,7 @@ public sealed class RingCacheTests
                 : throw new NotSupportedException(targetMethod?.Name);
     }
 
-    /// <summary>The overlord grain reference: only <see cref="IOverlordGrain.GetRingAsync"/> and <see cref="IOverlordGrain.WatchRingAsync"/> are asked.</summary>
+    /// <summary>The overlord grain reference: only <see cref="IOverlordGrain.GetRingSinceAsync"/> and <see cref="IOverlordGrain.WatchRingAsync"/> are asked.</summary>
     public class OverlordProxy : DispatchProxy
     {
         private Overlord? _overlord;
@@ -269,7 +352,7 @@ public sealed class RingCacheTests
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
         {
-            nameof(IOverlordGrain.GetRingAsync) => _overlord!.GetRingAsync(),
+            nameof(IOverlordGrain.GetRingSinceAsync) => _overlord!.GetRingSinceAsync((long)args![0]!),
             nameof(IOverlordGrain.WatchRingAsync) => _overlord!.WatchRingAsync((long)args![0]!, (TimeSpan)args[1]!),
             _ => throw new NotSupportedException(targetMethod?.Name),
         };

@@ -85,6 +85,10 @@ public sealed class RingSimulationTests
         Assert.Equal(Small.Ranges / Small.Silos, report.Death.Operations);
         Assert.Equal(0, report.Balance.Operations);
         Assert.True(report.LookupNanoseconds > 0);
+
+        // A split changes one range into two: its delta is a small part of the ring; a death's changes are more of it.
+        Assert.InRange(report.Deltas.SplitBytes, 1, report.RingBytes / 4);
+        Assert.InRange(report.Deltas.DeathBytes, report.Deltas.SplitBytes + 1, report.RingBytes);
         Assert.True(report.JoinedMasters > 0 && report.JoinedReplicas > 0, $"the joined silo holds {report.JoinedMasters} masters and {report.JoinedReplicas} replicas");
     }
 
