@@ -248,6 +248,7 @@ public sealed partial class ZooKeeperClient
 
     private async Task<ZooKeeperReply> SubmitAsync(JuteWriter request, int opCode, string? path, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _requests);
         if (request.PayloadLength > _options.MaxFrameLength)
         {
             throw new RequestTooLargeException(path, request.PayloadLength, _options.MaxFrameLength);

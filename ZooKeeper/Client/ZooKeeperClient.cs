@@ -31,6 +31,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     private long _lastZxid;
     private int _xid;
     private int _serverIndex;
+    private long _requests;
     private bool _closing;
     private TaskCompletionSource? _reconnectHold;
     private Task _sessionLoop = Task.CompletedTask;
@@ -62,6 +63,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _sessionId = options.SessionId;
         _password = options.SessionPassword is { Length: > 0 } password ? password.ToArray() : new byte[16];
     }
+
+    /// <summary>Requests this client has sent (each read, write and multi counts once, its retries not again).</summary>
+    public long Requests => Interlocked.Read(ref _requests);
 
     /// <summary>Raised on every session state change, on a background thread; handlers must not block.</summary>
     public event EventHandler<ZooKeeperStateChangedEventArgs>? StateChanged;

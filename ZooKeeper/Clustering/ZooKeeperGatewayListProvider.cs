@@ -28,7 +28,9 @@ public sealed class ZooKeeperGatewayListProvider : IGatewayListProvider, IAsyncD
         ArgumentNullException.ThrowIfNull(clusterOptions);
         ArgumentNullException.ThrowIfNull(gatewayOptions);
         _session = new ZooKeeperSessionHolder(options.Value.ConnectionString, options.Value.SessionTimeout, logger);
-        _store = new ZooKeeperMembershipStore(_session, clusterOptions.Value.ClusterId);
+        // A gateway list looks at each silo's status and gateway port, never at its heartbeat: a read while no row
+        // changed is one request however many silos there are.
+        _store = new ZooKeeperMembershipStore(_session, clusterOptions.Value.ClusterId, heartbeatsReadEvery: TimeSpan.MaxValue);
         MaxStaleness = gatewayOptions.Value.GatewayListRefreshPeriod;
     }
 

@@ -23,12 +23,19 @@ public sealed partial class ZooKeeperMembershipTable : IMembershipTable, IAsyncD
     /// <summary>Creates the table for the cluster of <paramref name="clusterOptions"/>.</summary>
     public ZooKeeperMembershipTable(
         IOptions<ZooKeeperClusteringOptions> options, IOptions<ClusterOptions> clusterOptions, ILogger<ZooKeeperMembershipTable> logger)
+        : this(options, clusterOptions, logger, TimeProvider.System)
+    {
+    }
+
+    /// <summary>Creates the table with <paramref name="time"/> saying when heartbeats were last read (tests).</summary>
+    internal ZooKeeperMembershipTable(
+        IOptions<ZooKeeperClusteringOptions> options, IOptions<ClusterOptions> clusterOptions, ILogger<ZooKeeperMembershipTable> logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clusterOptions);
         _logger = logger;
         _session = new ZooKeeperSessionHolder(options.Value.ConnectionString, options.Value.SessionTimeout, logger);
-        _store = new ZooKeeperMembershipStore(_session, clusterOptions.Value.ClusterId);
+        _store = new ZooKeeperMembershipStore(_session, clusterOptions.Value.ClusterId, time);
     }
 
     /// <summary>The session this provider uses (tests expire it from outside).</summary>

@@ -1,6 +1,8 @@
 using DiMint.Testing.ZooKeeper;
+using DiMint.ZooKeeper.Clustering;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Runtime;
@@ -141,6 +143,60 @@ public sealed class ZooKeeperMembershipTableTests : IAsyncLifetime
         Assert.Equal(before.Members[0].Item2, after.Members[0].Item2);
         Assert.Equal(entry.IAmAliveTime, after.Members[0].Item1.IAmAliveTime);
     }
+
+    [Fact]
+    public async Task ReadAll_WhileNoRowChanged_AsksZooKeeperOnce_AndReadsTheOtherSilosHeartbeatsAgainEvery20Seconds()
+    {
+        // Two silos' tables over one cluster: this test's, on a clock the test moves, and another silo's.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var mine = new ZooKeeperMembershipTable(
+            Options.Create(new ZooKeeperClusteringOptions { ConnectionString = _zooKeeper.ConnectionString }),
+            Options.Create(new ClusterOptions { ClusterId = _clusterId, ServiceId = "dimint" }),
+            NullLogger<ZooKeeperMembershipTable>.Instance,
+            time);
+        var me = MembershipEntries.New(SiloStatus.Active);
+        var other = MembershipEntries.New(SiloStatus.Active);
+        Assert.True(await mine.InsertRowAsync(me, (await mine.ReadAllAsync()).Version.Next()));
+        Assert.True(await _table.InsertRowAsync(other, (await _table.ReadAllAsync()).Version.Next()));
+        var first = await mine.ReadAllAsync();
+        var client = await mine.Session.GetClientAsync();
+
+        // Nothing changed: one request (the table's versions), the same rows.
+        var before = client.Requests;
+        var again = await mine.ReadAllAsync();
+        Assert.Equal(1, client.Requests - before);
+        Assert.Equal(first.Version, again.Version);
+        Assert.Equal(first.Members.Select(m => (m.Item1.SiloAddress, m.Item2)), again.Members.Select(m => (m.Item1.SiloAddress, m.Item2)));
+
+        // Its own heartbeat shows at once; the other silo's within HeartbeatsReadEvery, with one request per row more.
+        me.IAmAliveTime = me.IAmAliveTime.AddSeconds(30);
+        other.IAmAliveTime = other.IAmAliveTime.AddSeconds(30);
+        await mine.UpdateIAmAliveAsync(me);
+        await _table.UpdateIAmAliveAsync(other);
+        Assert.Equal(me.IAmAliveTime, Row(await mine.ReadAllAsync(), me).IAmAliveTime);
+        time.Advance(ZooKeeperMembershipStore.HeartbeatsReadEvery);
+        before = client.Requests;
+        var refreshed = await mine.ReadAllAsync();
+        Assert.Equal(3, client.Requests - before);
+        Assert.Equal(other.IAmAliveTime, Row(refreshed, other).IAmAliveTime);
+        Assert.Equal(me.IAmAliveTime, Row(refreshed, me).IAmAliveTime);
+
+        // A row changed, added or removed elsewhere shows at the next read.
+        var (stored, etag) = Assert.Single(refreshed.Members, m => m.Item1.SiloAddress.Equals(other.SiloAddress));
+        stored.Status = SiloStatus.Dead;
+        Assert.True(await _table.UpdateRowAsync(stored, etag, refreshed.Version.Next()));
+        Assert.Equal(SiloStatus.Dead, Row(await mine.ReadAllAsync(), other).Status);
+        var joined = MembershipEntries.New();
+        Assert.True(await _table.InsertRowAsync(joined, (await _table.ReadAllAsync()).Version.Next()));
+        Assert.Equal(3, (await mine.ReadAllAsync()).Members.Count);
+        await _table.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddHours(1));
+        var left = await mine.ReadAllAsync();
+        Assert.Equal(2, left.Members.Count);
+        Assert.DoesNotContain(left.Members, m => m.Item1.SiloAddress.Equals(other.SiloAddress));
+    }
+
+    private static MembershipEntry Row(MembershipTableData table, MembershipEntry entry) =>
+        Assert.Single(table.Members, m => m.Item1.SiloAddress.Equals(entry.SiloAddress)).Item1;
 
     [Fact]
     public async Task ReadAll_WhileSilosJoin_AlwaysReturnsRowsMatchingTheVersion()
@@ -287,6 +343,16 @@ public sealed class ZooKeeperMembershipTableTests : IAsyncLifetime
         Assert.Equal(GatewayOf(active), Assert.Single(gateways));
         Assert.True(provider.IsUpdatable);
         Assert.Equal(TimeSpan.FromSeconds(7), provider.MaxStaleness);
+
+        // Asked again with nothing changed: one request, however many silos; a silo that became active shows at once.
+        var client = await provider.Session.GetClientAsync();
+        var before = client.Requests;
+        Assert.Equal(GatewayOf(active), Assert.Single(await provider.GetGatewaysAsync()));
+        Assert.Equal(1, client.Requests - before);
+        var (row, etag) = Assert.Single((await _table.ReadAllAsync()).Members, m => m.Item1.SiloAddress.Equals(joining.SiloAddress));
+        row.Status = SiloStatus.Active;
+        Assert.True(await _table.UpdateRowAsync(row, etag, (await _table.ReadAllAsync()).Version.Next()));
+        Assert.Equal(new[] { GatewayOf(active), GatewayOf(joining) }.OrderBy(u => u.ToString()), (await provider.GetGatewaysAsync()).OrderBy(u => u.ToString()));
     }
 
     private static Uri GatewayOf(MembershipEntry entry) =>
