@@ -298,7 +298,9 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
     [Fact]
     public async Task TheOverlordsProbes_GoOnTheDataPorts_AndAMalformedProbeClosesTheConnection()
     {
-        // The overlord probes every silo ten times a second: every silo but its own answers on its data port.
+        // The overlord probes every silo ten times a second once the ring exists (made on first use: run alone, this test
+        // is the first to use it): every silo but its own answers on its data port.
+        var ring = await fixture.Client.GetRingAsync(refresh: true);
         var silos = fixture.Cluster.Silos.ToArray();
         var before = silos.Select(s => ListenerOf(s).Probes).ToArray();
         await Wait.UntilAsync(() => silos.Where((s, i) => ListenerOf(s).Probes > before[i]).Count() >= silos.Length - 1, Timeout, "every silo but the overlord's to answer its probes on the data port");
@@ -312,7 +314,6 @@ public sealed class DataPortTests(InProcessClusterFixture fixture)
         Assert.Null(answer.Results);
 
         // A probe that carries a write, or a ring watch, is malformed: the connection closes and nothing is written.
-        var ring = await fixture.Client.GetRingAsync(refresh: true);
         Assert.True(await IsClosedAfterAsync(ListenerOf(probed).Port, Frame(12, WriteRequest(ring, new() { [TestKeys.Key("probe")] = "x" }) with { Ping = true })));
         Assert.True(await IsClosedAfterAsync(ListenerOf(probed).Port, Frame(13, new DataPortRequest { Batches = [], Ping = true, RingAfter = ring.Version })));
         await Assert.ThrowsAsync<DiMintKeyNotFoundException>(() => fixture.Client.GetAsync(TestKeys.Key("probe")));
