@@ -41,6 +41,7 @@ public static class SiloBuilderExtensions
             .Validate(o => o.ReplicationFactor >= 1 && (o.WriteAcks is null || (o.WriteAcks >= 0 && o.WriteAcks < o.ReplicationFactor)), "ReplicationFactor must be at least 1 and WriteAcks (when set) between 0 and ReplicationFactor - 1.")
             .Validate(o => o.AckTimeout > TimeSpan.Zero && o.FailoverTimeout > TimeSpan.Zero && o.ProbeInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration > TimeSpan.Zero && o.OverlordLeaseDuration > TimeSpan.Zero, "Timeouts must be positive.")
             .Validate(o => o.LeaseDuration < o.FailoverTimeout, "LeaseDuration must be shorter than FailoverTimeout.")
+            .Validate(o => o.OverlordStandbys >= 1, "OverlordStandbys must be at least 1.")
             .ValidateOnStart();
         services.AddOptions<RebalanceOptions>().BindConfiguration(RebalanceOptions.Section)
             .Validate(o => o.MaxConcurrentOperations >= 1 && o.TransferBytesPerSecond >= 0 && o.SplitRatio > 1 && o.MoveThreshold > 1, "MaxConcurrentOperations must be at least 1, TransferBytesPerSecond not negative, SplitRatio and MoveThreshold above 1.")

@@ -9,8 +9,9 @@ namespace DiMint.Grains.Overlord;
 /// <summary>
 /// Elects the silo the overlord runs on, through a lease in the ring's storage (<see cref="OverlordLease"/>), so a new
 /// overlord takes over within a second of losing the old one, without waiting for Orleans to declare its silo dead.
-/// Every silo is a standby: it reads the lease every quarter of <see cref="ReplicationOptions.OverlordLeaseDuration"/>.
-/// The holder renews it at each read (a compare-and-swap on its ETag) and leads for 90% of the lease after each renewal
+/// Every silo is a standby. The holder and the nearest standbys (<see cref="ReplicationOptions.OverlordStandbys"/>, the
+/// first active silos by address) read the lease every quarter of <see cref="ReplicationOptions.OverlordLeaseDuration"/>,
+/// every other silo every two leases (<see cref="NearestStandbys"/>). The holder renews it at each read (a compare-and-swap on its ETag) and leads for 90% of the lease after each renewal
 /// it sent. A standby takes the lease over (a compare-and-swap too, so one standby wins) when it has seen the lease
 /// unchanged for a whole lease duration on its own clock, or sooner when the holder's silo port refuses connections
 /// (its runtime is gone), or when no holder is an active member. The overlord's directory and placement
@@ -31,6 +32,7 @@ internal sealed partial class OverlordElection(
 
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeSpan _lease = options.Value.OverlordLeaseDuration;
+    private readonly int _standbys = options.Value.OverlordStandbys;
     private Task? _loop;
     // Written by the election loop (RunAsync, one task), by Stop (_leadsUntil), and by the data port's connection threads
     // when a probe announces a newer term (Observe: _term by compare-and-swap, then _leader and _leadsUntil); read by the
@@ -172,13 +174,43 @@ internal sealed partial class OverlordElection(
 
             try
             {
-                await Task.Delay(every, time, stop);
+                await Task.Delay(ReadsOften() ? every : _lease * 2, time, stop);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// The standbys that read the lease often: the first <paramref name="count"/> of the <paramref name="active"/> silos
+    /// other than <paramref name="holder"/>, by address, so every silo that sees the same membership picks the same ones.
+    /// </summary>
+    public static IEnumerable<SiloAddress> NearestStandbys(IEnumerable<SiloAddress> active, SiloAddress? holder, int count) =>
+        active.Where(s => !s.Equals(holder)).OrderBy(s => s.ToParsableString(), StringComparer.Ordinal).Take(count);
+
+    /// <summary>
+    /// Whether this silo reads the lease every quarter lease: it holds it, or is one of the nearest standbys, or no holder
+    /// is known or the holder is no active member (a takeover is due). Others read it every two leases.
+    /// </summary>
+    private bool ReadsOften()
+    {
+        var self = local.SiloAddress;
+        var holder = Leader;
+        if (holder is null || self.Equals(holder) || IsLeader)
+        {
+            return true;
+        }
+
+        var snapshot = membership.CurrentSnapshot;
+        if (snapshot.GetSiloStatus(holder) != SiloStatus.Active)
+        {
+            return true;
+        }
+
+        var active = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);
+        return NearestStandbys(active, holder, _standbys).Contains(self);
     }
 
     /// <summary>Writes <paramref name="lease"/> with the ETag read; this silo then leads for 90% of the lease from <paramref name="sentAt"/>.</summary>

@@ -54,6 +54,9 @@ public sealed class ElectionClusterFixture : InProcessClusterFixture
     {
         ["DiMint:Rebalance:AutoBalance"] = "false",
         [RingDirectorySetting] = Folder,
+
+        // One standby reads the lease four times a lease, the other every two leases: either may take over.
+        ["DiMint:Replication:OverlordStandbys"] = "1",
     };
 }
 
