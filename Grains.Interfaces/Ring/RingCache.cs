@@ -127,7 +127,8 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
 
     /// <summary>
     /// Applies <paramref name="update"/> and offers the ring it makes; the ring then cached (which may be newer), or null
-    /// when the update is a delta from a version this cache no longer has.
+    /// when the update is a delta from a version this cache no longer has, or one that does not apply to the ring this
+    /// cache holds at that version (the caller then asks the overlord: a ring update never fails a request).
     /// </summary>
     public Ring? Take(RingUpdate update)
     {
@@ -143,7 +144,17 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
         }
         else if (Known(update.BaseVersion) is { } from && update.Delta is { } delta)
         {
-            Offer(RingCodec.ApplyDelta(from, delta));
+            Ring applied;
+            try
+            {
+                applied = RingCodec.ApplyDelta(from, delta);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+
+            Offer(applied);
             Interlocked.Increment(ref _deltasTaken);
         }
         else

@@ -118,6 +118,11 @@ public sealed class RingCacheTests
 
         Assert.Equal(6, (await refresh).Version);
         Assert.Null(cache.Take(RingUpdate.Between(gone, WideRingAt(7))));
+
+        // A delta made from another ring of the same version does not apply to this one: not taken, nothing thrown.
+        var other = RingAt(6);
+        Assert.Null(cache.Take(RingUpdate.Between(other, other with { Version = 7 })));
+        Assert.Equal(6, cache.Current!.Version);
     }
 
     [Fact]
