@@ -33,8 +33,8 @@ public sealed class RingCache(IGrainFactory grainFactory, TimeProvider? time = n
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     // Callers on any thread (grain turns, socket threads, the client's callers): _current is written under _lock and read
-    // without it (Volatile); _refresh, _changed, _watch, _watchVersion and _watchStarted are read and
-    // written under _lock only.
+    // without it (Volatile); _older, _refresh, _changed, _watch, _watchVersion and _watchStarted are read and
+    // written under _lock only; _deltasTaken and _wholeRingsTaken are counted with Interlocked, by Take on any thread.
     private readonly Lock _lock = new();
     private Ring? _current;
 

@@ -31,6 +31,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     private long _lastZxid;
     private int _xid;
     private int _serverIndex;
+    // Counted with Interlocked by every caller's SubmitAsync (any thread); read by Requests.
     private long _requests;
     private bool _closing;
     private TaskCompletionSource? _reconnectHold;

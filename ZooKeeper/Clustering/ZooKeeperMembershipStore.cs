@@ -37,7 +37,12 @@ internal sealed class ZooKeeperMembershipStore
     private readonly TimeProvider _time;
     private readonly TimeSpan _heartbeatsReadEvery;
 
-    /// <summary>The last whole read, as read (rows are deserialized afresh for each caller, who may change them).</summary>
+    /// <summary>
+    /// The last whole read, as read (rows are deserialized afresh for each caller, who may change them). Read and replaced
+    /// without a lock by concurrent reads (Orleans' refresh, the cleanup agent) and by this silo's heartbeat writes: each
+    /// value is an immutable snapshot, swapped whole with Volatile / Interlocked.CompareExchange; a read that loses a race
+    /// leaves an older but consistent snapshot, which the next read's version check corrects.
+    /// </summary>
     private TableRead? _last;
 
     /// <param name="session">The ZooKeeper session.</param>
