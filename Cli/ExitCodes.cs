@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     public const int BadInput = 2;
     public const int ClusterError = 3;
+
+    /// <summary>The cluster refused the console: its secret is wrong or missing.</summary>
+    public const int Unauthorized = 4;
 }

@@ -10,7 +10,7 @@ var root = new RootCommand("""
     dimint: the DiMint admin console.
 
     Exit codes: 0 success, 1 key not stored or ring operation rolled back, 2 bad input (nothing changed),
-    3 cluster unavailable or failed.
+    3 cluster unavailable or failed, 4 refused: the cluster secret is wrong or missing (--secret-file).
     """)
 {
     UpCommand.Create(),
@@ -31,6 +31,7 @@ var root = new RootCommand("""
 };
 root.Options.Add(CliOptions.Gateway);
 root.Options.Add(CliOptions.ZooKeeper);
+root.Options.Add(CliOptions.SecretFile);
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -67,6 +67,11 @@ public sealed partial class DimintClient : IAsyncDisposable
             await client._ring.RefreshAsync().WaitAsync(timeout.Token);
             return client;
         }
+        catch (Exception ex) when (Unauthorized(ex) is { } unauthorized)
+        {
+            host.Dispose();
+            throw new UnauthorizedException($"The DiMint cluster at {Describe(options)} refused this client: {unauthorized.Message}", unauthorized);
+        }
         catch (Exception ex) when (ex is OperationCanceledException or OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
@@ -118,7 +123,35 @@ public sealed partial class DimintClient : IAsyncDisposable
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        if (options.Secret() is { } secret)
+        {
+            client.UseDiMintClusterSecret(secret);
+        }
+        else
+        {
+            client.DetectClusterSecretRequired();
+        }
+
         client.UseConnectionRetryFilter(new RetryUntilCancelled());
+    }
+
+    /// <summary>The <see cref="UnauthorizedException"/> behind <paramref name="exception"/> (Orleans wraps a connection's failure), or null.</summary>
+    private static UnauthorizedException? Unauthorized(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is UnauthorizedException unauthorized)
+            {
+                return unauthorized;
+            }
+
+            if (exception is AggregateException aggregate)
+            {
+                return aggregate.InnerExceptions.Select(Unauthorized).FirstOrDefault(e => e is not null);
+            }
+        }
+
+        return null;
     }
 
     private static string Describe(DimintClientOptions options) =>
@@ -145,7 +178,8 @@ public sealed partial class DimintClient : IAsyncDisposable
     {
         public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
         {
-            if (cancellationToken.IsCancellationRequested)
+            // A wrong secret stays wrong.
+            if (cancellationToken.IsCancellationRequested || Unauthorized(exception) is not null)
             {
                 return false;
             }

@@ -16,6 +16,18 @@ public sealed class DimintClientOptions
     /// </summary>
     public string? ZooKeeper { get; set; }
 
+    /// <summary>
+    /// The cluster's secret (the silos' <c>DiMint:Security:ClusterSecret</c>, at least 16 characters), which the client
+    /// proves on every connection to a silo, and which the silo proves back. Null (the default) for a cluster that runs
+    /// without one. <c>dimint up</c> makes one for its cluster and prints the file it is in (see
+    /// <see cref="ClusterSecretFile"/>). A wrong or missing secret fails <see cref="DimintClient.ConnectAsync(DimintClientOptions?, CancellationToken)"/>
+    /// with <see cref="UnauthorizedException"/>.
+    /// </summary>
+    public string? ClusterSecret { get; set; }
+
+    /// <summary>A file holding the cluster's secret, instead of <see cref="ClusterSecret"/>: <c>dimint up</c> writes one.</summary>
+    public string? ClusterSecretFile { get; set; }
+
     /// <summary>The Orleans cluster id the silos use. Default <c>dimint</c>.</summary>
     public string ClusterId { get; set; } = "dimint";
 
@@ -97,4 +109,8 @@ public sealed class DimintClientOptions
             field = value;
         }
     } = 1024 * 1024;
+
+    /// <summary>The secret of <see cref="ClusterSecret"/> or <see cref="ClusterSecretFile"/>, or null.</summary>
+    /// <exception cref="FormatException">Both are set, the file cannot be read, or the secret is too short.</exception>
+    internal DiMint.ClusterSecret? Secret() => DiMint.ClusterSecret.From(ClusterSecret, ClusterSecretFile);
 }

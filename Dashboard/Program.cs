@@ -1,3 +1,4 @@
+using DiMint;
 using DiMint.Client;
 using DiMint.Dashboard.Api;
 using DiMint.Dashboard.Hosting;
@@ -22,7 +23,18 @@ if (options is null)
     return 2;
 }
 
-var clientOptions = new DimintClientOptions { ClusterId = options.ClusterId, ServiceId = options.ServiceId };
+var clientOptions = new DimintClientOptions { ClusterId = options.ClusterId, ServiceId = options.ServiceId, ClusterSecretFile = options.ClusterSecretFile };
+ClusterSecret? secret;
+try
+{
+    secret = ClusterSecret.From(null, options.ClusterSecretFile);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
 if (options.Gateways.Count > 0)
 {
     clientOptions.Gateways = options.Gateways;
@@ -51,6 +63,14 @@ builder.UseOrleansClient(client =>
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        if (secret is not null)
+        {
+            client.UseDiMintClusterSecret(secret);
+        }
+        else
+        {
+            client.DetectClusterSecretRequired();
+        }
     }
     else
     {

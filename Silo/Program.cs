@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using DiMint;
 using DiMint.Grains.Hosting;
 using DiMint.Hosting;
 using DiMint.Silo.Hosting;
@@ -41,15 +42,24 @@ while (true)
         return 2;
     }
 
+    // SIGTERM or Ctrl+C while the silo is still joining stops the join (Orleans, stopped mid-join, otherwise keeps
+    // a thread spinning and never exits): the process ends, as it would once joined.
+    var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
     try
     {
-        await host.StartAsync();
+        await host.StartAsync(stopping);
         failures = 0;
     }
     catch (Microsoft.Extensions.Options.OptionsValidationException ex)
     {
         Console.Error.WriteLine(ex.Message);
         return 2;
+    }
+    catch (Exception) when (stopping.IsCancellationRequested)
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss.fff} info: DiMint silo stopped before it joined the cluster"));
+        await DisposeAsync(host);
+        return 0;
     }
     catch (Exception ex) when (ex is not OutOfMemoryException)
     {
@@ -111,9 +121,24 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
     var advertised = IPAddress.TryParse(silo.AdvertisedAddress, out var address)
         ? address
         : throw new FormatException($"--advertise: '{silo.AdvertisedAddress}' is not an IP address.");
+    var listen = silo.ListenAddress is null
+        ? null
+        : IPAddress.TryParse(silo.ListenAddress, out var given)
+            ? given
+            : throw new FormatException($"--listen: '{silo.ListenAddress}' is not an IP address.");
     if (!string.IsNullOrWhiteSpace(zooKeeper))
     {
         DiMint.ZooKeeper.ZooKeeperConnectionString.Parse(zooKeeper);
+    }
+
+    var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+    var secret = DiMint.ClusterSecret.From(security.ClusterSecret, security.ClusterSecretFile);
+    var listening = listen ?? (string.IsNullOrWhiteSpace(zooKeeper) ? IPAddress.Loopback : advertised);
+    if (secret is null && !IPAddress.IsLoopback(listening) && !security.AllowAnonymous)
+    {
+        throw new ArgumentException(
+            $"This silo would listen on {listening}, beyond this machine, without a cluster secret: anyone who reaches it could read and write every key. " +
+            "Give the cluster's secret (--secret-file FILE, or DiMint:Security:ClusterSecret), or run it open with DiMint:Security:AllowAnonymous=true.");
     }
 
     builder.UseOrleans(orleans =>
@@ -138,12 +163,32 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
                 o.ClusterId = silo.ClusterId;
                 o.ServiceId = silo.ServiceId;
             });
-            orleans.ConfigureEndpoints(advertised, silo.SiloPort, silo.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+            orleans.Configure<EndpointOptions>(o =>
+            {
+                o.AdvertisedIPAddress = advertised;
+                o.SiloPort = silo.SiloPort;
+                o.GatewayPort = silo.GatewayPort;
+            });
             orleans.UseDiMintZooKeeperClustering(o => o.ConnectionString = zooKeeper);
             orleans.AddDiMintZooKeeperGrainStorage(DiMintStorage.Ring, o => o.ConnectionString = zooKeeper);
         }
 
+        // Every listener on one address (the data port follows the silo port's): the advertised one unless --listen.
+        orleans.Configure<EndpointOptions>(o =>
+        {
+            o.SiloListeningEndpoint = new IPEndPoint(listening, silo.SiloPort);
+            o.GatewayListeningEndpoint = new IPEndPoint(listening, silo.GatewayPort);
+        });
         orleans.AddDiMint(state);
+        if (secret is not null)
+        {
+            orleans.UseDiMintClusterSecret(secret);
+        }
+        else
+        {
+            // Joining a cluster that wants a secret fails with a clear error.
+            orleans.Configure<SiloConnectionOptions>(o => o.ConfigureSiloOutboundConnection(c => c.DetectClusterSecretRequired()));
+        }
 
         // Declare a silo that stopped answering dead in about ten seconds rather than Orleans' default of about a minute:
         // until then a grain that lived there (the overlord, for one) cannot start anywhere else. Orleans suppresses

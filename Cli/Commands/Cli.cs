@@ -31,6 +31,11 @@ internal static class Cli
             Console.Error.WriteLine(ex.Message);
             return ExitCodes.ClusterError;
         }
+        catch (UnauthorizedException ex)
+        {
+            Console.Error.WriteLine($"Unauthorized: {ex.Message} Give the cluster's secret with --secret-file.");
+            return ExitCodes.Unauthorized;
+        }
         catch (DiMintKeyNotFoundException ex)
         {
             Console.Error.WriteLine(ex.Message);

@@ -21,6 +21,12 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> SecretFile = new("--secret-file")
+    {
+        Description = "The file holding the cluster's secret. Default: the one of the cluster 'dimint up' runs (when no --gateway or --zookeeper is given), else none.",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Print JSON instead of a table.",
@@ -41,6 +47,17 @@ internal static class CliOptions
         else if (ClusterStateFile.ReadRunning() is { } running)
         {
             options.Gateways = running.Gateways;
+            options.ClusterSecretFile = running.SecretFile;
+        }
+
+        if (parse.GetValue(SecretFile) is { Length: > 0 } secretFile)
+        {
+            options.ClusterSecretFile = secretFile;
+        }
+        else if (options.ClusterSecretFile is null && ClusterStateFile.ReadRunning() is { } local && IsThatCluster(options, local))
+        {
+            // --gateway or --zookeeper naming the cluster 'dimint up' runs: its secret.
+            options.ClusterSecretFile = local.SecretFile;
         }
 
         foreach (var gateway in options.Gateways)
@@ -50,4 +67,9 @@ internal static class CliOptions
 
         return await DimintClient.ConnectAsync(options, cancellationToken);
     }
+
+    private static bool IsThatCluster(DimintClientOptions options, ClusterStateFile local) =>
+        string.IsNullOrWhiteSpace(options.ZooKeeper)
+            ? options.Gateways.Any(local.Gateways.Contains)
+            : string.Equals(options.ZooKeeper, local.ZooKeeper, StringComparison.Ordinal);
 }

@@ -20,12 +20,18 @@ internal sealed record ClusterStateFile
 
     public required DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>The file holding the cluster's secret, which every client of it proves.</summary>
+    public string? SecretFile { get; init; }
+
     public static string Home =>
         Environment.GetEnvironmentVariable("DIMINT_HOME") is { Length: > 0 } home
             ? home
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dimint");
 
     public static string PathName => Path.Combine(Home, "cluster.json");
+
+    /// <summary>Where <c>dimint up</c> keeps its cluster's secret (readable by its user only) while the cluster runs.</summary>
+    public static string SecretPath => Path.Combine(Home, "cluster.secret");
 
     /// <summary>The running cluster's state, or null when none runs (a stale file is ignored).</summary>
     public static ClusterStateFile? ReadRunning()

@@ -58,7 +58,10 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         using var sigterm = _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-        var extra = rangesPerSilo is { } n ? new[] { "--ranges-per-silo", n.ToString(CultureInfo.InvariantCulture) } : [];
+        // A new secret for this cluster, readable by this user only: its silos, its dashboard and dimint's commands prove it.
+        var secretFile = ClusterStateFile.SecretPath;
+        ClusterSecret.CreateFile(secretFile);
+        string[] extra = ["--secret-file", secretFile, .. rangesPerSilo is { } n ? new[] { "--ranges-per-silo", n.ToString(CultureInfo.InvariantCulture) } : []];
         var logs = Path.Combine(ClusterStateFile.Home, "logs");
         var processes = new List<Silo>();
         ChildProcess? dashboard = null;
@@ -113,6 +116,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
                 SiloProcessIds = processes.Select(p => p.Process.ProcessId).ToArray(),
                 StartedAt = DateTimeOffset.UtcNow,
                 ZooKeeper = zooKeeper,
+                SecretFile = secretFile,
             }.Write();
 
             output.WriteLine($"DiMint cluster is up: {silos} silo(s).");
@@ -123,9 +127,18 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             }
 
             output.WriteLine($"Silo pids: {string.Join(" ", processes.Select(p => p.Process.ProcessId))}");
+            output.WriteLine($"Cluster secret: {secretFile} (every silo, client and command proves it; dimint's commands find it)");
+            foreach (var silo in processes)
+            {
+                output.WriteLine($"Silo {silo.Index} listens on: {silo.Listening}");
+            }
+
             if (dashboardPort is { } port)
             {
-                string[] target = zooKeeper is null ? [.. gateways.SelectMany(g => new[] { "--gateway", g })] : ["--zookeeper", zooKeeper];
+                string[] target = [
+                    .. zooKeeper is null ? gateways.SelectMany(g => new[] { "--gateway", g }) : ["--zookeeper", zooKeeper],
+                    "--secret-file", secretFile,
+                ];
                 dashboard = ChildProcess.Start(
                     "dashboard",
                     "DiMint.Dashboard.dll",
@@ -170,6 +183,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             }
 
             TryDelete(ringDirectory);
+            TryDeleteFile(secretFile);
 
             ClusterStateFile.Delete(Environment.ProcessId);
             output.WriteLine("Stopped.");
@@ -185,7 +199,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
     /// </summary>
     private static async Task<IReadOnlyList<int>> WaitUntilServingAsync(string[] gateways, string? zooKeeper, int silos, CancellationToken cancellationToken)
     {
-        var options = new DimintClientOptions { Gateways = gateways, ZooKeeper = zooKeeper, ConnectTimeout = StartTimeout };
+        var options = new DimintClientOptions { Gateways = gateways, ZooKeeper = zooKeeper, ConnectTimeout = StartTimeout, ClusterSecretFile = ClusterStateFile.SecretPath };
         using var host = DimintClient.BuildClientHost(options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
@@ -271,6 +285,18 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         }
     }
 
+    private static void TryDeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A later 'up' overwrites it.
+        }
+    }
+
     private async Task WatchAsync(List<Silo> processes, CancellationToken cancellationToken)
     {
         var watching = processes.ToList();
@@ -312,6 +338,13 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
     /// <summary>A silo process of the cluster.</summary>
     private sealed record Silo(int Index, int GatewayPort, ChildProcess Process)
     {
+        private const string ListeningMarker = "listening: ";
+
+        /// <summary>What listens where, as the silo's ready line says (silo port, gateway, data port, and whether a secret is required).</summary>
+        public string Listening => Process.ReadyLine is { } line && line.IndexOf(ListeningMarker, StringComparison.Ordinal) is >= 0 and var at
+            ? line[(at + ListeningMarker.Length)..].Trim()
+            : "(not announced)";
+
         public static Silo Start(int index, int siloPort, int gatewayPort, string[] clusterArgs, string logs) => new(
             index,
             gatewayPort,

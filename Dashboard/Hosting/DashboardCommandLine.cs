@@ -17,6 +17,8 @@ public static class DashboardCommandLine
           --zookeeper HOST:PORT,...   Find the gateways through ZooKeeper membership instead.
           --cluster-id ID             The Orleans cluster id. Default dimint.
           --service-id ID             The Orleans service id. Default dimint.
+          --secret-file FILE          The file holding the cluster's secret, when the cluster has one
+                                      (dimint up passes its own).
           --host ADDRESS              The address to listen on. Default 127.0.0.1; 0.0.0.0 exposes the dashboard.
           --port PORT                 The port to listen on (0 picks a free one). Default 8080.
           --urls URLS                 ASP.NET Core URLs to listen on; replaces --host and --port.
@@ -67,6 +69,9 @@ public static class DashboardCommandLine
                         break;
                     case "--zookeeper":
                         options.ZooKeeper = NonEmpty(arg, Next());
+                        break;
+                    case "--secret-file":
+                        options.ClusterSecretFile = NonEmpty(arg, Next());
                         break;
                     case "--cluster-id":
                         options.ClusterId = NonEmpty(arg, Next());

@@ -12,6 +12,9 @@ public sealed class DashboardHostOptions
     /// <summary>A ZooKeeper connection string (<c>host:port,...</c>); when set, gateways come from the cluster's membership there.</summary>
     public string? ZooKeeper { get; set; }
 
+    /// <summary>The file holding the cluster's secret, when the cluster has one.</summary>
+    public string? ClusterSecretFile { get; set; }
+
     /// <summary>The Orleans cluster id. Default <c>dimint</c>.</summary>
     public string ClusterId { get; set; } = "dimint";
 

@@ -50,4 +50,7 @@ public enum DiMintErrorCode
 
     /// <summary>A range cannot serve now (its master lost its quorum, or no copy of it is reachable); nothing was changed.</summary>
     RangeUnavailable = 16,
+
+    /// <summary>The peer does not hold the cluster's secret (or, seen from a client, the silo does not): it was refused before any request was read.</summary>
+    Unauthorized = 17,
 }

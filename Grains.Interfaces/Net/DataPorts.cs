@@ -9,10 +9,13 @@ namespace DiMint;
 /// on its connection while that is open; until it is (the port is being asked for, the connection is being made, or it
 /// failed and waits to be tried again), they go as Orleans calls. The port comes from the silo's
 /// <see cref="ISiloBatchService"/> (<see cref="ISiloBatchService.GetDataPortAsync"/>) and is reached on the silo's own
-/// address.
+/// address. With a <see cref="ClusterSecret"/>, each connection proves it first (<see cref="ClusterHandshake"/>); a silo
+/// that refuses it, or cannot prove it back, is treated as unreachable (its requests go as Orleans calls, which prove the
+/// secret too).
 /// </summary>
-public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, TimeSpan connectTimeout)
+public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, TimeSpan connectTimeout, ClusterSecret? secret = null)
 {
+    private readonly ClusterSecret? _secret = secret;
     private readonly Serializer<DataPortRequest> _requests = requests;
     private readonly Serializer<DataPortAnswer> _answers = answers;
     private readonly TimeSpan _connectTimeout = connectTimeout;
@@ -112,7 +115,8 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
                     return;
                 }
 
-                var socket = await FramedSocket.ConnectAsync(new IPEndPoint(_silo.Endpoint.Address, port), _owner._connectTimeout).ConfigureAwait(false);
+                var endpoint = new IPEndPoint(_silo.Endpoint.Address, port);
+                var socket = await FramedSocket.ConnectAsync(endpoint, _owner._connectTimeout, _owner._secret).ConfigureAwait(false);
                 _connection = DataPortConnection.Open(socket, _owner._requests, _owner._answers, () => _owner.PeerLost?.Invoke(_silo));
                 _backoff = FirstRetry;
             }

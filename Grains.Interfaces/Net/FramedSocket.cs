@@ -56,8 +56,12 @@ public sealed class FramedSocket : IDisposable
     /// <summary>Whether the connection was closed (by either side, or after an error).</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Connects to <paramref name="endpoint"/> within <paramref name="timeout"/>.</summary>
-    public static async Task<FramedSocket> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Connects to <paramref name="endpoint"/> within <paramref name="timeout"/> and, with a <paramref name="secret"/>,
+    /// proves it (<see cref="ClusterHandshake"/>) before any frame.
+    /// </summary>
+    /// <exception cref="UnauthorizedException">The silo refused the secret, or did not prove it back.</exception>
+    public static async Task<FramedSocket> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, ClusterSecret? secret = null, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -65,6 +69,11 @@ public sealed class FramedSocket : IDisposable
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout);
             await socket.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
+            if (secret is not null)
+            {
+                await ClusterHandshake.ConnectAsync(new SocketHandshakeChannel(socket), secret, $"the data port at {endpoint}", cancellationToken).ConfigureAwait(false);
+            }
+
             return new FramedSocket(socket);
         }
         catch

@@ -32,12 +32,16 @@ internal sealed partial class DataPortListener(
     RingCache rings,
     PauseMeter pauses,
     OverlordElection election,
+    ClusterAccess access,
+    DataPortEndpoint announced,
+    IOptions<Orleans.Configuration.EndpointOptions> endpoints,
     Serializer<DataPortRequest> requests,
     Serializer<DataPortAnswer> answers,
     ILogger<DataPortListener> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly DataPortOptions _options = options.Value;
     private readonly ConcurrentDictionary<FramedSocket, byte> _connections = new();
+    private readonly RefusalLog _refusals = new(logger, "data port");
     private Socket? _listener;
     private long _clientRequests;
     private long _replicationRequests;
@@ -54,6 +58,12 @@ internal sealed partial class DataPortListener(
 
     /// <summary>The overlord's probes answered on the data port since the silo started.</summary>
     public long Probes => Interlocked.Read(ref _probes);
+
+    /// <summary>Connections refused since the silo started: they did not prove the cluster secret.</summary>
+    public long Refused => _refusals.Count;
+
+    /// <summary>The address the port listens on (the silo port's, by default the silo's advertised address); null while closed.</summary>
+    public IPAddress? Address { get; private set; }
 
     /// <summary>Closes every connection, as a network failure would: the peers fail what they had in flight, retry and reconnect.</summary>
     public void DropConnections()
@@ -74,33 +84,48 @@ internal sealed partial class DataPortListener(
             return Task.CompletedTask;
         }
 
+        // Where the silo port listens: the silo's advertised address unless all of the host's addresses were asked for.
+        var address = endpoints.Value.SiloListeningEndpoint?.Address ?? endpoints.Value.AdvertisedIPAddress ?? IPAddress.Loopback;
         Socket listener;
-        try
+        if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
         {
-            listener = Listen(Socket.OSSupportsIPv6);
+            try
+            {
+                listener = Listen(IPAddress.IPv6Any, dualMode: true);
+            }
+            catch (SocketException)
+            {
+                // IPv6 is there but unusable (turned off in the kernel): all IPv4 addresses then.
+                listener = Listen(IPAddress.Any, dualMode: false);
+            }
         }
-        catch (SocketException) when (Socket.OSSupportsIPv6)
+        else
         {
-            // IPv6 is there but unusable (turned off in the kernel): all IPv4 addresses then.
-            listener = Listen(ipv6: false);
+            listener = Listen(address, dualMode: false);
         }
 
         _listener = listener;
-        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        LogListening(logger, Port);
+        var local = (IPEndPoint)listener.LocalEndPoint!;
+        Address = local.Address;
+        Port = local.Port;
+        announced.Current = local;
+        LogListening(logger, local.ToString(), access.Secret is null ? "without a cluster secret" : "with the cluster secret");
         _ = AcceptAsync(listener);
         return Task.CompletedTask;
     }
 
-    /// <summary>A socket listening on every address of the host (IPv4 and, when there is IPv6, both).</summary>
-    private Socket Listen(bool ipv6)
+    /// <summary>A socket listening on <paramref name="address"/> (with <paramref name="dualMode"/>, IPv4 too).</summary>
+    private Socket Listen(IPAddress address, bool dualMode)
     {
-        var socket = ipv6
-            ? new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true }
-            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.Bind(new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, _options.Port));
+            if (dualMode)
+            {
+                socket.DualMode = true;
+            }
+
+            socket.Bind(new IPEndPoint(address, _options.Port));
             socket.Listen(512);
             return socket;
         }
@@ -119,6 +144,8 @@ internal sealed partial class DataPortListener(
     private Task StopAsync(CancellationToken cancellationToken)
     {
         Port = 0;
+        Address = null;
+        announced.Current = null;
         outgoing.CloseAll();
         _listener?.Dispose();
         DropConnections();
@@ -144,7 +171,47 @@ internal sealed partial class DataPortListener(
                 continue;
             }
 
-            _ = ServeAsync(new FramedSocket(socket));
+            _ = ServeAsync(socket);
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        if (access.Secret is { } secret)
+        {
+            // Nothing the peer sends is read as a frame before it proved the secret.
+            var refused = await ClusterHandshake.AcceptAsync(new SocketHandshakeChannel(socket), secret).ConfigureAwait(false);
+            if (refused is not null)
+            {
+                _refusals.Refused(TryRemote(socket), refused);
+                socket.Dispose();
+                return;
+            }
+        }
+
+        FramedSocket connection;
+        try
+        {
+            connection = new FramedSocket(socket);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        await ServeAsync(connection).ConfigureAwait(false);
+    }
+
+    private static string? TryRemote(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint?.ToString();
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return null;
         }
     }
 
@@ -305,8 +372,8 @@ internal sealed partial class DataPortListener(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Data port listening on port {Port}")]
-    private static partial void LogListening(ILogger logger, int port);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data port listening on {Endpoint}, {Access}")]
+    private static partial void LogListening(ILogger logger, string endpoint, string access);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Data port: accepting a connection failed: {Reason}")]
     private static partial void LogAcceptFailed(ILogger logger, string reason);

@@ -6,6 +6,7 @@ using DiMint.Grains.Replication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Services;
 using Orleans.Storage;
@@ -57,12 +58,15 @@ public static class SiloBuilderExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         builder.AddGrainDirectory(SiloPinnedGrainDirectory.Name, static (_, _) => new SiloPinnedGrainDirectory());
+        // Open unless UseDiMintClusterSecret gave a secret (before or after this).
+        services.TryAddSingleton(ClusterAccess.Open);
         services.AddSingleton<BatchExecutor>();
         services.AddSingleton<ReplicationReceiver>();
         services.AddSingleton(sp => new DataPorts(
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortRequest>>(),
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortAnswer>>(),
-            sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.AckTimeout));
+            sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.AckTimeout,
+            sp.GetRequiredService<ClusterAccess>().Secret));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OverlordWatch>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PeerConnections>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JitWarmup>();
@@ -77,6 +81,7 @@ public static class SiloBuilderExtensions
         services.AddPlacementDirector<OverlordPlacement, OverlordPlacementDirector>();
         services.AddSingleton<Orleans.Runtime.GrainDirectory.IGrainDirectoryCache, DirectoryCache>();
         builder.AddGrainDirectory(OverlordDirectory.Name, static (sp, _) => new OverlordDirectory(sp.GetRequiredService<OverlordElection>()));
+        services.AddSingleton<DataPortEndpoint>();
         services.AddSingleton<DataPortListener>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DataPortListener>());
         services.AddSingleton<IGrainService>(sp => ActivatorUtilities.CreateInstance<SiloBatchService>(
@@ -85,6 +90,23 @@ public static class SiloBuilderExtensions
             sp, ReplicationServiceId.At(SiloAddress.Zero)));
         services.AddDiMintSiloMetrics();
         return builder;
+    }
+
+    /// <summary>
+    /// Every inbound (silo port and gateway) and outbound connection of the silo, and its data port's, prove
+    /// <paramref name="secret"/> before anything else (<see cref="ClusterHandshake"/>).
+    /// </summary>
+    public static ISiloBuilder UseDiMintClusterSecret(this ISiloBuilder builder, ClusterSecret secret)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(secret);
+        builder.Services.AddSingleton(new ClusterAccess(secret));
+        return builder.Configure<SiloConnectionOptions>(o =>
+        {
+            o.ConfigureSiloInboundConnection(c => c.AcceptClusterSecret(secret, "silo port"));
+            o.ConfigureGatewayInboundConnection(c => c.AcceptClusterSecret(secret, "gateway"));
+            o.ConfigureSiloOutboundConnection(c => c.ProveClusterSecret(secret));
+        });
     }
 
     /// <summary>

@@ -15,6 +15,8 @@ internal static class SiloCommandLine
         ["--zookeeper"] = "DiMint:ZooKeeper:ConnectionString",
         ["--ring-dir"] = "DiMint:Silo:RingDirectory",
         ["--advertise"] = "DiMint:Silo:AdvertisedAddress",
+        ["--listen"] = "DiMint:Silo:ListenAddress",
+        ["--secret-file"] = "DiMint:Security:ClusterSecretFile",
         ["--replication-factor"] = "DiMint:Replication:ReplicationFactor",
     };
 
@@ -37,6 +39,13 @@ internal static class SiloCommandLine
                                   it); without it, in memory, lost with the silo that holds it
           --advertise ADDRESS     the IP address other silos and clients reach this silo at
                                   (default 127.0.0.1; set it on every host of a multi-host cluster)
+          --listen ADDRESS        the address the silo port, gateway and data port listen on (default:
+                                  the advertised one; 0.0.0.0 or :: for all of the host's addresses)
+          --secret-file FILE      the cluster's secret (DiMint:Security:ClusterSecretFile; or the secret
+                                  itself in DiMint:Security:ClusterSecret). Every connection to the silo
+                                  proves it first; silos and clients without it are refused. A silo
+                                  listening beyond loopback needs one, unless
+                                  DiMint:Security:AllowAnonymous is true
           --cluster-id ID         Orleans cluster id (default dimint)
           --service-id ID         Orleans service id (default dimint)
           --ranges-per-silo N     ranges per silo when the ring is first created (default 8)

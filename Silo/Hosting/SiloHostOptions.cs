@@ -28,6 +28,13 @@ public sealed class SiloHostOptions
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>
+    /// The IP address the silo port, the gateway and the data port listen on: null (the default) for the advertised
+    /// address; <c>0.0.0.0</c> or <c>::</c> for every address of the host (behind NAT, where the advertised address is
+    /// not the host's own).
+    /// </summary>
+    public string? ListenAddress { get; set; }
+
+    /// <summary>
     /// Without ZooKeeper: the folder, shared by every silo of the cluster, where the ring is kept in files; null keeps it
     /// in Orleans' in-memory storage, lost with the silo that holds it. <c>dimint up</c> sets it.
     /// </summary>

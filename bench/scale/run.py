@@ -156,7 +156,9 @@ def main():
         started = time.time()
         for i in range(initial, total):
             processes.append(subprocess.Popen(
-                ["dotnet", os.path.join(BIN, "DiMint.Silo.dll"), "--silo-port", str(11111 + i), "--gateway-port", str(30000 + i), "--zookeeper", ZK],
+                ["dotnet", os.path.join(BIN, "DiMint.Silo.dll"), "--silo-port", str(11111 + i), "--gateway-port", str(30000 + i), "--zookeeper", ZK,
+                 # The secret `dimint up` made for its cluster (the default DIMINT_HOME, ~/.dimint).
+                 "--secret-file", os.path.join(os.environ.get("DIMINT_HOME") or os.path.expanduser("~/.dimint"), "cluster.secret")],
                 stdout=open(f"{LOGS}/silo{i}.log", "w"), stderr=subprocess.STDOUT))
         wait_until_spread(total, started)
         measure_idle()

@@ -25,7 +25,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     {
         await using var zooKeeper = await ZooKeeperEnsemble.StartStandaloneAsync();
         await using var cluster = await LocalClusterProcess.StartAsync(silos, "--zookeeper", zooKeeper.ConnectionString, "--ranges-per-silo", (24 / silos).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString });
+        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString, ClusterSecretFile = cluster.SecretFile });
         var joined = new List<SiloHostProcess>();
         try
         {
@@ -87,7 +87,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 output.WriteLine($"{silos} silos, cycle {cycle}: killed {victim} (pid {pid}, {masters} masters); longest a write waited: {window:0.00} s; {acknowledged.Count} acknowledged so far");
 
                 // A new silo joins; the replication factor comes back before the next kill.
-                joined.Add(await SiloHostProcess.StartAsync("--zookeeper", zooKeeper.ConnectionString));
+                joined.Add(await SiloHostProcess.StartAsync("--zookeeper", zooKeeper.ConnectionString, "--secret-file", cluster.SecretFile!));
                 await WaitForReplicationFactorAsync(client, replicas: 2);
             }
 
@@ -134,7 +134,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task LocalClustering_KillingASiloWithMastersUnderLoad_PromotesItsRanges_AndLosesNoAcknowledgedWrite()
     {
         await using var cluster = await LocalClusterProcess.StartAsync(3);
-        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = cluster.Gateways });
+        await using var client = await DimintClient.ConnectAsync(cluster.ClientOptions());
         await WaitForReplicationFactorAsync(client, replicas: 2);
         await using var load = AcknowledgedLoad.Start(client, "local-failover", writers: 4, readers: 2);
         await load.WaitForWritesAsync(500, TimeSpan.FromSeconds(60));

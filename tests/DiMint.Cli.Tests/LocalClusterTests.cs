@@ -43,7 +43,7 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         Assert.Equal(typed, (await cli.RunAsync("get", "typed")).Output.Trim());
 
         // A .NET app that knows only the gateways.
-        await using (var app = await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = cluster.Gateways }))
+        await using (var app = await DimintClient.ConnectAsync(cluster.ClientOptions()))
         {
             Assert.True((await app.GetAsync<HashSet<long>>(1)).SetEquals([1, 2, 3, 4, 5]));
             await app.SetAsync("from-app", new Dictionary<int, List<double>> { [7] = [1.5, 2] });

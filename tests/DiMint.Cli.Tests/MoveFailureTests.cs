@@ -26,7 +26,7 @@ public sealed class MoveFailureTests(ITestOutputHelper output)
     {
         await using var zooKeeper = await ZooKeeperEnsemble.StartStandaloneAsync();
         await using var cluster = await LocalClusterProcess.StartAsync(4, Settings, "--zookeeper", zooKeeper.ConnectionString, "--ranges-per-silo", "4");
-        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString });
+        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString, ClusterSecretFile = cluster.SecretFile });
         await Wait.UntilAsync(async () => (await client.GetClusterStatusAsync()).Ranges.All(r => r.Range.Replicas.Length == 1 && r.ReplicasInSync == 1), TimeSpan.FromSeconds(60), "every range to have its replica");
         await using var load = AcknowledgedLoad.Start(client, "moves", writers: 3, readers: 1);
 

@@ -38,7 +38,7 @@ public sealed class RebalanceClusterFixture : IAsyncLifetime
             Environment.SetEnvironmentVariable(AutoBalanceVariable, null);
         }
 
-        Client = await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = Cluster.Gateways });
+        Client = await DimintClient.ConnectAsync(Cluster.ClientOptions());
         await Client.SetManyAsync(Entries);
     }
 

@@ -31,7 +31,7 @@ public sealed class RingOperationFailureTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         await using var zooKeeper = await ZooKeeperEnsemble.StartStandaloneAsync();
         await using var cluster = await LocalClusterProcess.StartAsync(5, Settings, "--zookeeper", zooKeeper.ConnectionString, "--ranges-per-silo", "2");
-        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString });
+        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString, ClusterSecretFile = cluster.SecretFile });
         await SettledAsync(client, replicas: 1);
         await using var load = AcknowledgedLoad.Start(client, "ringops", writers: 3, readers: 1);
         var killed = new List<SiloAddress>();

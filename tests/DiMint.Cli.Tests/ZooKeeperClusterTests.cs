@@ -18,11 +18,11 @@ public sealed class ZooKeeperClusterTests(ITestOutputHelper output)
     {
         await using var ensemble = await ZooKeeperEnsemble.StartAsync(3);
         var zk = ensemble.ConnectionString;
-        var clientOptions = new DimintClientOptions { ZooKeeper = zk };
-
         Ring before;
         await using (var cluster = await LocalClusterProcess.StartAsync(3, "--zookeeper", zk))
         {
+            var clientOptions = new DimintClientOptions { ZooKeeper = zk, ClusterSecretFile = cluster.SecretFile };
+
             // A client that knows only the ZooKeeper connection string.
             await using var client = await DimintClient.ConnectAsync(clientOptions);
             await client.SetAsync("zk:set", new HashSet<string> { "a", "b" });
@@ -35,13 +35,13 @@ public sealed class ZooKeeperClusterTests(ITestOutputHelper output)
             Assert.Equal(3, JsonDocument.Parse(cliStatus.Output).RootElement.GetArrayLength());
 
             // A fourth silo joins through ZooKeeper and serves: a client reaching the cluster only through it works.
-            await using (var fourth = await SiloHostProcess.StartAsync("--zookeeper", zk))
+            await using (var fourth = await SiloHostProcess.StartAsync("--zookeeper", zk, "--secret-file", cluster.SecretFile!))
             {
                 await Wait.UntilAsync(
                     async () => (await client.GetNodeStatusAsync()).Count(s => s.IsUp) == 4,
                     TimeSpan.FromSeconds(60),
                     "the fourth silo to be up in the cluster's status");
-                await using var viaFourth = await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = [fourth.Gateway] });
+                await using var viaFourth = await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = [fourth.Gateway], ClusterSecretFile = cluster.SecretFile });
                 await viaFourth.SetAsync("zk:via-fourth", 4);
                 Assert.Equal(4, await client.GetAsync<int>("zk:via-fourth"));
                 Assert.Contains(await client.GetNodeStatusAsync(), s => s.IsUp && s.Gateway == fourth.Gateway);
@@ -96,7 +96,7 @@ public sealed class ZooKeeperClusterTests(ITestOutputHelper output)
         await using (var restarted = await LocalClusterProcess.StartAsync(3, "--zookeeper", zk))
         {
             Assert.Contains("dimint recover --all --empty", restarted.Output, StringComparison.Ordinal);
-            await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zk, RequestTimeout = TimeSpan.FromSeconds(3) });
+            await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zk, RequestTimeout = TimeSpan.FromSeconds(3), ClusterSecretFile = restarted.SecretFile });
             var stored = await client.GetRingAsync(refresh: true);
             // The split's ranges survived. Their epochs may have moved on: silos stopping one by one is a failover for
             // the overlord, which may promote a replica before its own silo stops.
@@ -115,7 +115,7 @@ public sealed class ZooKeeperClusterTests(ITestOutputHelper output)
             Assert.All(after.Ranges, r => Assert.True(r.Epoch > stored.FindById(r.Id)!.Epoch));
             var up = (await client.GetNodeStatusAsync()).Where(s => s.IsUp).Select(s => s.Address).ToHashSet();
             Assert.All(after.Ranges, r => Assert.Contains(r.Master, up));
-            await using var patient = await DimintClient.ConnectAsync(clientOptions);
+            await using var patient = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zk, ClusterSecretFile = restarted.SecretFile });
             await patient.SetAsync("zk:after-restart", true);
             Assert.True(await patient.GetAsync<bool>("zk:after-restart"));
         }

@@ -4,7 +4,7 @@ using DiMint.Faults.Workload;
 
 // DiMint's fault harness. Two modes:
 //   run [--set short|long] [--seed N] [--schedule NAME]...   the schedules on a new lab cluster (needs root); prints the report
-//   client --zookeeper Z --history FILE --prefix P --client N [--workers W] [--registers R]
+//   client --zookeeper Z --secret-file F --history FILE --prefix P --client N [--workers W] [--registers R]
 //                                                            one workload client (the harness starts these on client hosts)
 const string Usage = """
     Usage: tests/faults.sh [--set short|long] [--seed N] [--schedule NAME]... [--replication-factor N]

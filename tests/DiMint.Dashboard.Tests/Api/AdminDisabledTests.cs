@@ -16,7 +16,7 @@ public sealed class AdminDisabledTests
     public async Task WithoutAnAdminToken_SplitIsRefusedWhateverTheHeader_AndNothingChanges_WhileReadsWork()
     {
         await using var cluster = await LocalClusterProcess.StartAsync(1);
-        await using var dashboard = await DashboardProcess.StartAsync([.. cluster.Gateways.SelectMany(g => new[] { "--gateway", g }), "--refresh-ms", "500"]);
+        await using var dashboard = await DashboardProcess.StartAsync([.. cluster.Gateways.SelectMany(g => new[] { "--gateway", g }), "--secret-file", cluster.SecretFile!, "--refresh-ms", "500"]);
         using var http = new HttpClient { BaseAddress = dashboard.Url };
 
         // The read-only views answer, and the cluster view says admin actions are off.

@@ -26,7 +26,7 @@ public sealed class DashboardClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Cluster = await LocalClusterProcess.StartAsync(Silos);
-        var gateways = Cluster.Gateways.SelectMany(g => new[] { "--gateway", g }).ToArray();
+        string[] gateways = [.. Cluster.Gateways.SelectMany(g => new[] { "--gateway", g }), "--secret-file", Cluster.SecretFile!];
         _dashboard = await DashboardProcess.StartAsync([.. gateways, "--admin-token", AdminToken, "--refresh-ms", "500"]);
         _playwright = await Playwright.CreateAsync();
         Browser = await Chromium.LaunchAsync(_playwright);

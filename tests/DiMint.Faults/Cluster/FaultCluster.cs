@@ -43,6 +43,9 @@ public sealed class FaultCluster : IAsyncDisposable
 
     public string ZooKeeperConnectionString { get; private set; } = "";
 
+    /// <summary>The cluster's secret, which every silo and client proves: the faults then hit authenticated connections, as in production.</summary>
+    public string SecretFile => Path.Combine(Directory, "cluster.secret");
+
     /// <summary>The harness's own client, outside every partition: for status, the ring and settling checks only.</summary>
     public DimintClient Observer { get; private set; } = null!;
 
@@ -54,6 +57,7 @@ public sealed class FaultCluster : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), $"dimint-faults-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
         System.IO.Directory.CreateDirectory(directory);
         var cluster = new FaultCluster(lab, directory, options);
+        ClusterSecret.CreateFile(cluster.SecretFile);
         try
         {
             await cluster.BuildAsync(log);
@@ -129,6 +133,7 @@ public sealed class FaultCluster : IAsyncDisposable
         [
             "client",
             "--zookeeper", ZooKeeperConnectionString,
+            "--secret-file", SecretFile,
             "--history", history,
             "--prefix", prefix,
             "--client", clientNumber.ToString(CultureInfo.InvariantCulture),
@@ -279,7 +284,7 @@ public sealed class FaultCluster : IAsyncDisposable
             log($"{silo.Host} started (pid {silo.Process.ProcessId})");
         }
 
-        Observer = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = ZooKeeperConnectionString, ConnectTimeout = TimeSpan.FromSeconds(60) });
+        Observer = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = ZooKeeperConnectionString, ConnectTimeout = TimeSpan.FromSeconds(60), ClusterSecretFile = SecretFile });
         await Wait.UntilAsync(
             async () => (await Observer.GetNodeStatusAsync()).Count(s => s.IsUp) == _silos.Count,
             TimeSpan.FromSeconds(90),
@@ -294,6 +299,7 @@ public sealed class FaultCluster : IAsyncDisposable
         string[] args =
         [
             "--zookeeper", ZooKeeperConnectionString,
+            "--secret-file", SecretFile,
             "--advertise", silo.Host.Address.ToString(),
             "--silo-port", FaultSilo.SiloPort.ToString(CultureInfo.InvariantCulture),
             "--gateway-port", FaultSilo.GatewayPort.ToString(CultureInfo.InvariantCulture),

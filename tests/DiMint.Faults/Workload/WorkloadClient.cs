@@ -62,7 +62,7 @@ internal sealed class WorkloadClient
 
     private int IndexOf(string key) => Ring.IndexOf(KeyHash.Of(key));
 
-    /// <summary>Runs the client mode: <c>client --zookeeper Z --history FILE --prefix P --client N --workers W --registers R</c>.</summary>
+    /// <summary>Runs the client mode: <c>client --zookeeper Z --secret-file F --history FILE --prefix P --client N --workers W --registers R</c>.</summary>
     public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options)
     {
         var zooKeeper = options["--zookeeper"];
@@ -75,6 +75,7 @@ internal sealed class WorkloadClient
         await using var client = await DimintClient.ConnectAsync(new DimintClientOptions
         {
             ZooKeeper = zooKeeper,
+            ClusterSecretFile = options["--secret-file"],
             ConnectTimeout = TimeSpan.FromSeconds(60),
 
             // Short, so that operations end (ok, or unknown) while the schedule runs rather than all at its end.

@@ -28,6 +28,15 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
 
     public int[] SiloProcessIds { get; private set; } = [];
 
+    /// <summary>The file holding the secret <c>dimint up</c> made for the cluster, which every client must prove.</summary>
+    public string? SecretFile { get; private set; }
+
+    /// <summary>The silos' "listens on" lines, as <c>dimint up</c> printed them.</summary>
+    public List<string> Listening { get; } = [];
+
+    /// <summary>Options for a client of this cluster: its gateways and its secret.</summary>
+    public DiMint.Client.DimintClientOptions ClientOptions() => new() { Gateways = Gateways, ClusterSecretFile = SecretFile };
+
     /// <summary>The dashboard's URL, when the cluster was started with one (<c>--dashboard-port</c>).</summary>
     public string? DashboardUrl { get; private set; }
 
@@ -188,6 +197,14 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
         else if (line.StartsWith("Silo pids: ", StringComparison.Ordinal))
         {
             SiloProcessIds = PidList().Matches(line).Select(m => int.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        }
+        else if (line.StartsWith("Cluster secret: ", StringComparison.Ordinal))
+        {
+            SecretFile = line["Cluster secret: ".Length..].Split(' ')[0];
+        }
+        else if (line.StartsWith("Silo ", StringComparison.Ordinal) && line.Contains(" listens on: ", StringComparison.Ordinal))
+        {
+            Listening.Add(line);
         }
         else if (line.StartsWith("Dashboard: ", StringComparison.Ordinal))
         {
