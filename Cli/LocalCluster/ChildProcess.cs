@@ -44,8 +44,11 @@ internal sealed partial class ChildProcess : IDisposable
 
     public Task Exited => _process.WaitForExitAsync();
 
-    /// <summary>Starts <c>dotnet DLL ARGS</c> for a dll next to dimint, with <c>--parent-pid</c> so it stops if dimint dies.</summary>
-    public static ChildProcess Start(string name, string dll, IEnumerable<string> args, string logPath, string readyMarker)
+    /// <summary>
+    /// Starts <c>dotnet DLL ARGS</c> for a dll next to dimint, with <c>--parent-pid</c> so it stops if dimint dies, and
+    /// <paramref name="environment"/> added to its environment (for secrets, which a command line would show to every user).
+    /// </summary>
+    public static ChildProcess Start(string name, string dll, IEnumerable<string> args, string logPath, string readyMarker, IReadOnlyDictionary<string, string>? environment = null)
     {
         var path = Path.Combine(AppContext.BaseDirectory, dll);
         if (!File.Exists(path))
@@ -67,6 +70,11 @@ internal sealed partial class ChildProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -135,6 +135,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
 
             if (dashboardPort is { } port)
             {
+                var adminToken = ClusterSecret.Generate();
                 string[] target = [
                     .. zooKeeper is null ? gateways.SelectMany(g => new[] { "--gateway", g }) : ["--zookeeper", zooKeeper],
                     "--secret-file", secretFile,
@@ -144,10 +145,14 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
                     "DiMint.Dashboard.dll",
                     [.. target, "--port", port.ToString(CultureInfo.InvariantCulture)],
                     Path.Combine(logs, "dashboard.log"),
-                    DashboardReadyMarker);
+                    DashboardReadyMarker,
+                    new Dictionary<string, string> { ["DIMINT_DASHBOARD_ADMIN_TOKEN"] = adminToken });
                 await dashboard.Ready.WaitAsync(StartTimeout, stop.Token);
                 var ready = dashboard.ReadyLine!;
-                output.WriteLine($"Dashboard: {ready[(ready.IndexOf(DashboardReadyMarker, StringComparison.Ordinal) + DashboardReadyMarker.Length)..].Trim()}");
+                // The admin token rides in the URL's fragment, which the browser keeps to itself: the page reads it from there.
+                var url = ready[(ready.IndexOf(DashboardReadyMarker, StringComparison.Ordinal) + DashboardReadyMarker.Length)..].Trim();
+                output.WriteLine($"Dashboard: {url}#token={adminToken}");
+                output.WriteLine("(writes and splits from the dashboard need that token; it is new each time)");
             }
 
             output.WriteLine("Press Ctrl+C to stop.");

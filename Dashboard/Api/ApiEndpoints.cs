@@ -62,9 +62,14 @@ internal static class ApiEndpoints
                 : Error(StatusCodes.Status404NotFound, "KeyNotFound", $"Key '{name}' is not stored.");
         });
 
-    private static Task<IResult> SetAsync([FromQuery] string? key, HttpRequest request, DimintClient client, CancellationToken cancellationToken) =>
+    private static Task<IResult> SetAsync([FromQuery] string? key, HttpRequest request, DashboardHostOptions options, DimintClient client, CancellationToken cancellationToken) =>
         HandleAsync(async () =>
         {
+            if (CheckAdmin(request, options) is { } denied)
+            {
+                return denied;
+            }
+
             var name = RequireKey(key);
             string body;
             using (var reader = new StreamReader(request.Body, Encoding.UTF8))
@@ -91,9 +96,14 @@ internal static class ApiEndpoints
             return Results.Ok(Describe(name, stored));
         });
 
-    private static Task<IResult> DeleteAsync([FromQuery] string? key, DimintClient client, CancellationToken cancellationToken) =>
+    private static Task<IResult> DeleteAsync([FromQuery] string? key, HttpRequest request, DashboardHostOptions options, DimintClient client, CancellationToken cancellationToken) =>
         HandleAsync(async () =>
         {
+            if (CheckAdmin(request, options) is { } denied)
+            {
+                return denied;
+            }
+
             var name = RequireKey(key);
             return await client.DeleteAsync(name, cancellationToken)
                 ? Results.Ok(new { Key = name, Deleted = true })
@@ -130,12 +140,12 @@ internal static class ApiEndpoints
     {
         if (options.AdminToken is not { } expected)
         {
-            return Error(StatusCodes.Status403Forbidden, "AdminDisabled", "Admin actions are disabled: start the dashboard with --admin-token.");
+            return Error(StatusCodes.Status403Forbidden, "AdminDisabled", "Writes and admin actions are disabled: start the dashboard with --admin-token.");
         }
 
         var given = request.Headers[AdminTokenHeader].ToString();
         var match = given.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
-        return match ? null : Error(StatusCodes.Status401Unauthorized, "AdminTokenInvalid", $"This action needs the admin token in the {AdminTokenHeader} header.");
+        return match ? null : Error(StatusCodes.Status401Unauthorized, "AdminTokenInvalid", $"Writes and admin actions need the admin token in the {AdminTokenHeader} header.");
     }
 
     private static string RequireKey(string? key)

@@ -22,8 +22,11 @@ public static class DashboardCommandLine
           --host ADDRESS              The address to listen on. Default 127.0.0.1; 0.0.0.0 exposes the dashboard.
           --port PORT                 The port to listen on (0 picks a free one). Default 8080.
           --urls URLS                 ASP.NET Core URLs to listen on; replaces --host and --port.
-          --admin-token TOKEN         Enables admin actions (split) for requests carrying this token in the
-                                      X-DiMint-Admin-Token header. Also DIMINT_DASHBOARD_ADMIN_TOKEN. Default: disabled.
+          --admin-token TOKEN         Enables writes (the test client's Set and Delete, PUT/POST/DELETE /api/kv)
+                                      and admin actions (split) for requests carrying this token in the
+                                      X-DiMint-Admin-Token header (the page takes it from its field, or from
+                                      #token=TOKEN in its URL). Also DIMINT_DASHBOARD_ADMIN_TOKEN.
+                                      Default: none, and the dashboard only reads.
           --refresh-ms MS             How often the cluster is sampled. Default 1000.
           --parent-pid PID            Stop when that process exits.
           -h, --help                  Show this text.

@@ -31,8 +31,8 @@ public sealed class DashboardHostOptions
     public string? Urls { get; set; }
 
     /// <summary>
-    /// The token admin actions (splits) must carry in the <c>X-DiMint-Admin-Token</c> header. Unset (the default) disables
-    /// them; reads, sets and deletes never need it.
+    /// The token writes (sets and deletes) and admin actions (splits) must carry in the <c>X-DiMint-Admin-Token</c>
+    /// header. Unset (the default) disables them: the dashboard only reads.
     /// </summary>
     public string? AdminToken { get; set; }
 

@@ -35,6 +35,18 @@
     return node;
   };
 
+  // The admin token: typed in, or handed over in the URL's fragment (#token=..., never sent to the server), kept for
+  // this tab only.
+  const TOKEN_KEY = 'dimint-admin-token';
+  const fromUrl = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(fromUrl[1]));
+    window.history.replaceState(null, '', location.pathname + location.search);
+  }
+  $('admin-token').value = sessionStorage.getItem(TOKEN_KEY) || '';
+  $('admin-token').addEventListener('input', () => sessionStorage.setItem(TOKEN_KEY, $('admin-token').value));
+  function adminHeaders() { return { 'X-DiMint-Admin-Token': $('admin-token').value }; }
+
   async function api(method, url, body, headers) {
     const response = await fetch(url, { method, body, headers: Object.assign({ 'Content-Type': 'application/json' }, headers || {}) });
     let data = null;
@@ -64,8 +76,8 @@
     const running = v.operations.filter((o) => o.inProgress);
     $('operations').textContent = running.length ? running.map((o) => `${opKind(o)} ${opRanges(o)}`).join(', ') : 'none';
     $('admin-state').textContent = v.adminEnabled
-      ? 'Admin actions are enabled; they need the admin token.'
-      : 'Admin actions are disabled (start the dashboard with --admin-token).';
+      ? 'Writes and admin actions are enabled; they need the admin token (dimint up puts it in the URL it prints).'
+      : 'Writes and admin actions are disabled (start the dashboard with --admin-token).';
   }
 
   function renderSilos(v) {
@@ -349,7 +361,9 @@
     if (!key) { showError('Give a key.'); return; }
     const url = 'api/kv?key=' + encodeURIComponent(key);
     try {
-      const r = method === 'PUT' ? await api('PUT', url, $('kv-value').value) : await api(method, url);
+      const r = method === 'PUT'
+        ? await api('PUT', url, $('kv-value').value, adminHeaders())
+        : await api(method, url, undefined, method === 'GET' ? {} : adminHeaders());
       if (!r.ok) { showError((r.data && r.data.error) || `The request failed (HTTP ${r.status}).`); return; }
       if (method === 'DELETE') { showResult('Deleted', { key: r.data.key }); return; }
       showResult(method === 'PUT' ? 'Stored' : 'Read', r.data);
@@ -367,7 +381,7 @@
     const id = $('split-range').value;
     const at = $('split-at').value.trim();
     const url = `api/ranges/${encodeURIComponent(id)}/split` + (at ? '?at=' + encodeURIComponent(at) : '');
-    const r = await api('POST', url, null, { 'X-DiMint-Admin-Token': $('split-token').value });
+    const r = await api('POST', url, null, adminHeaders());
     $('split-result').textContent = r.ok
       ? `Split: ring version ${r.data.ringVersion}, ${r.data.ranges} ranges` + (r.data.operation ? ` (operation ${r.data.operation.id}: ${fmtNum(r.data.operation.keysMoved)} keys, fence ${fmtMs(r.data.operation.fenceMs)}).` : '.')
       : ((r.data && r.data.error) || `HTTP ${r.status}`);

@@ -25,7 +25,10 @@ public sealed class FailoverTests(ITestOutputHelper output)
     {
         await using var zooKeeper = await ZooKeeperEnsemble.StartStandaloneAsync();
         await using var cluster = await LocalClusterProcess.StartAsync(silos, "--zookeeper", zooKeeper.ConnectionString, "--ranges-per-silo", (24 / silos).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString, ClusterSecretFile = cluster.SecretFile });
+        // A copy of the cluster's secret: once every silo 'up' started is killed, 'up' exits and removes its own.
+        var secretFile = Path.Combine(cluster.Cli.Home, "failover-test.secret");
+        File.Copy(cluster.SecretFile!, secretFile);
+        await using var client = await DimintClient.ConnectAsync(new DimintClientOptions { ZooKeeper = zooKeeper.ConnectionString, ClusterSecretFile = secretFile });
         var joined = new List<SiloHostProcess>();
         try
         {
@@ -87,7 +90,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 output.WriteLine($"{silos} silos, cycle {cycle}: killed {victim} (pid {pid}, {masters} masters); longest a write waited: {window:0.00} s; {acknowledged.Count} acknowledged so far");
 
                 // A new silo joins; the replication factor comes back before the next kill.
-                joined.Add(await SiloHostProcess.StartAsync("--zookeeper", zooKeeper.ConnectionString, "--secret-file", cluster.SecretFile!));
+                joined.Add(await SiloHostProcess.StartAsync("--zookeeper", zooKeeper.ConnectionString, "--secret-file", secretFile));
                 await WaitForReplicationFactorAsync(client, replicas: 2);
             }
 

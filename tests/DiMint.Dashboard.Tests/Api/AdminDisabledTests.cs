@@ -13,7 +13,7 @@ public sealed class AdminDisabledTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task WithoutAnAdminToken_SplitIsRefusedWhateverTheHeader_AndNothingChanges_WhileReadsWork()
+    public async Task WithoutAnAdminToken_SplitsAndWritesAreRefusedWhateverTheHeader_AndNothingChanges_WhileReadsWork()
     {
         await using var cluster = await LocalClusterProcess.StartAsync(1);
         await using var dashboard = await DashboardProcess.StartAsync([.. cluster.Gateways.SelectMany(g => new[] { "--gateway", g }), "--secret-file", cluster.SecretFile!, "--refresh-ms", "500"]);
@@ -39,6 +39,16 @@ public sealed class AdminDisabledTests
             using var request = new HttpRequestMessage(HttpMethod.Post, $"api/ranges/{id}/split") { Headers = { { "X-DiMint-Admin-Token", token } } };
             await AssertAdminDisabledAsync(await http.SendAsync(request));
         }
+
+        // Nor are writes: the dashboard only reads.
+        const string Url = "api/kv?key=admin-disabled";
+        using (var put = new HttpRequestMessage(HttpMethod.Put, Url) { Content = new StringContent("42"), Headers = { { "X-DiMint-Admin-Token", "anything" } } })
+        {
+            await AssertAdminDisabledAsync(await http.SendAsync(put));
+        }
+
+        await AssertAdminDisabledAsync(await http.DeleteAsync(Url));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(Url)).StatusCode);
 
         // The overlord (asked on each request) started no operation, and a sample taken after the refusals shows the same ring.
         var refusedAt = DateTimeOffset.UtcNow;

@@ -32,11 +32,12 @@ public sealed class DashboardClusterFixture : IAsyncLifetime
         Browser = await Chromium.LaunchAsync(_playwright);
     }
 
-    public async Task<IPage> OpenAsync()
+    /// <summary>Opens the page, with the admin token in its URL's fragment (as <c>dimint up</c> prints it) unless told not to.</summary>
+    public async Task<IPage> OpenAsync(bool withAdminToken = true)
     {
         var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 1100 } });
         page.SetDefaultTimeout(15_000);
-        await page.GotoAsync(Url.ToString());
+        await page.GotoAsync(withAdminToken ? $"{Url}#token={AdminToken}" : Url.ToString());
         return page;
     }
 

@@ -98,9 +98,23 @@ public sealed class DashboardPageTests(DashboardClusterFixture fixture, ITestOut
         await Assertions.Expect(page.Locator("#kv-error")).ToContainTextAsync("is not stored");
         Assert.Equal(1, (await fixture.Cluster.Cli.RunAsync("get", key)).ExitCode);
 
+        // A page without the admin token cannot write: it says why, and nothing is stored.
+        var anonymous = await fixture.OpenAsync(withAdminToken: false);
+        Assert.Equal("", await anonymous.InputValueAsync("#admin-token"));
+        await anonymous.FillAsync("#kv-key", key);
+        await anonymous.FillAsync("#kv-value", "42");
+        await anonymous.ClickAsync("#kv-set");
+        await Assertions.Expect(anonymous.Locator("#kv-error")).ToContainTextAsync("need the admin token");
+        await anonymous.ClickAsync("#kv-delete");
+        await Assertions.Expect(anonymous.Locator("#kv-error")).ToContainTextAsync("need the admin token");
+        Assert.Equal(1, (await fixture.Cluster.Cli.RunAsync("get", key)).ExitCode);
+
         // The API answers 4xx with a JSON error for each, and stores nothing.
         using var http = new HttpClient { BaseAddress = fixture.Url };
         var url = $"api/kv?key={Uri.EscapeDataString(key)}";
+        await AssertErrorAsync(await http.PutAsync(url, new StringContent("42", Encoding.UTF8, "application/json")), HttpStatusCode.Unauthorized, "AdminTokenInvalid");
+        await AssertErrorAsync(await http.DeleteAsync(url), HttpStatusCode.Unauthorized, "AdminTokenInvalid");
+        http.DefaultRequestHeaders.Add("X-DiMint-Admin-Token", DashboardClusterFixture.AdminToken);
         await AssertErrorAsync(await http.PutAsync(url, new StringContent("[1, 2", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "BadJson");
         await AssertErrorAsync(await http.GetAsync(url), HttpStatusCode.NotFound, "KeyNotFound");
         await AssertErrorAsync(await http.DeleteAsync(url), HttpStatusCode.NotFound, "KeyNotFound");
