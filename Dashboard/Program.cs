@@ -93,6 +93,7 @@ builder.Services.AddOpenTelemetry()
     .AddPrometheusExporter());
 
 var app = builder.Build();
+app.UseTokenGate(options);
 app.Services.GetRequiredService<DashboardMetrics>();
 app.MapPage();
 app.MapDimintApi();

@@ -143,9 +143,8 @@ internal static class ApiEndpoints
             return Error(StatusCodes.Status403Forbidden, "AdminDisabled", "Writes and admin actions are disabled: start the dashboard with --admin-token.");
         }
 
-        var given = request.Headers[AdminTokenHeader].ToString();
-        var match = given.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
-        return match ? null : Error(StatusCodes.Status401Unauthorized, "AdminTokenInvalid", $"Writes and admin actions need the admin token in the {AdminTokenHeader} header.");
+        // The header, or the cookie of a browser let in by the token gate (SameSite=Strict: not sent from other sites).
+        return TokenGate.Matches(TokenGate.Carried(request), expected) ? null : Error(StatusCodes.Status401Unauthorized, "AdminTokenInvalid", $"Writes and admin actions need the admin token in the {AdminTokenHeader} header.");
     }
 
     private static string RequireKey(string? key)

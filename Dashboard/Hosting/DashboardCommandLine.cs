@@ -19,7 +19,9 @@ public static class DashboardCommandLine
           --service-id ID             The Orleans service id. Default dimint.
           --secret-file FILE          The file holding the cluster's secret, when the cluster has one
                                       (dimint up passes its own).
-          --host ADDRESS              The address to listen on. Default 127.0.0.1; 0.0.0.0 exposes the dashboard.
+          --host ADDRESS              The address to listen on. Default 127.0.0.1; 0.0.0.0 exposes the dashboard,
+                                      which then needs --admin-token and asks it for every page and API call
+                                      (a browser opens /?token=TOKEN once and keeps it in a cookie).
           --port PORT                 The port to listen on (0 picks a free one). Default 8080.
           --urls URLS                 ASP.NET Core URLs to listen on; replaces --host and --port.
           --admin-token TOKEN         Enables writes (the test client's Set and Delete, PUT/POST/DELETE /api/kv)
@@ -113,6 +115,11 @@ public static class DashboardCommandLine
         if (options.Gateways.Count > 0 && options.ZooKeeper is not null)
         {
             return (null, "Give either --gateway or --zookeeper, not both.");
+        }
+
+        if (options.AdminToken is null && TokenGate.ExposedBeyondLoopback(options))
+        {
+            return (null, $"Listening beyond this machine ({options.ListenUrls}) needs --admin-token: every page and API call then needs it.");
         }
 
         if (options.Gateways.Count == 0 && options.ZooKeeper is null)

@@ -33,6 +33,24 @@ public sealed class DashboardCommandLineTests
         Assert.Equal("t", options.AdminToken);
     }
 
+    [Theory]
+    [InlineData("--host", "0.0.0.0")]
+    [InlineData("--host", "10.1.2.3")]
+    [InlineData("--urls", "http://127.0.0.1:1;http://[::]:2")]
+    public void Parse_ListeningBeyondLoopback_WithoutAToken_IsRefused(string option, string value)
+    {
+        var (options, error) = DashboardCommandLine.Parse([option, value]);
+        Assert.Null(options);
+        Assert.Contains("--admin-token", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--host", "localhost")]
+    [InlineData("--host", "::1")]
+    [InlineData("--urls", "http://127.0.0.1:1;http://[::1]:2")]
+    public void Parse_Loopback_NeedsNoToken(string option, string value) =>
+        Assert.Null(DashboardCommandLine.Parse([option, value]).Error);
+
     [Fact]
     public void Parse_AdminTokenFromTheEnvironment_EnablesAdminActions()
     {
