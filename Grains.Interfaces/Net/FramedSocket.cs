@@ -21,6 +21,9 @@ public sealed class FramedSocket : IDisposable
     /// <summary>The largest frame either side accepts (its length field). A peer that announces more is dropped.</summary>
     public const int MaxFrameBytes = 128 * 1024 * 1024;
 
+    /// <summary>How long a peer may leave a frame half sent before the connection is dropped.</summary>
+    public static readonly TimeSpan PartialFrameTimeout = TimeSpan.FromSeconds(30);
+
     private const int HeaderBytes = 12;
     private const int BufferBytes = 64 * 1024;
 
@@ -199,9 +202,12 @@ public sealed class FramedSocket : IDisposable
 
                     if (end - start - 4 < length)
                     {
-                        if (4 + length > buffer.Length)
+                        if (start + 4 + length > buffer.Length && end == buffer.Length)
                         {
-                            var larger = new byte[4 + length];
+                            // Room for what arrives next, doubling as it does: a peer that announces a large frame
+                            // makes the buffer grow only as fast as it sends (the announcement alone holds nothing).
+                            var size = (int)Math.Min(4L + length, Math.Max(2L * (end - start), BufferBytes));
+                            var larger = size == buffer.Length && start == 0 ? buffer : new byte[size];
                             buffer.AsSpan(start, end - start).CopyTo(larger);
                             (buffer, end, start) = (larger, end - start, 0);
                         }
@@ -228,7 +234,26 @@ public sealed class FramedSocket : IDisposable
                     (end, start) = (end - start, 0);
                 }
 
-                var read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                int read;
+                if (start == end)
+                {
+                    read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Part of a frame is held: a peer that stops sending the rest for PartialFrameTimeout is dropped,
+                    // so a stalled frame cannot keep its memory.
+                    using var stalled = new CancellationTokenSource(PartialFrameTimeout);
+                    try
+                    {
+                        read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, stalled.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        throw new InvalidDataException($"{RemoteEndPoint} sent part of a frame and nothing more for {PartialFrameTimeout.TotalSeconds:0} s.");
+                    }
+                }
+
                 if (read == 0)
                 {
                     return;

@@ -59,6 +59,9 @@ internal sealed partial class DataPortListener(
     /// <summary>The overlord's probes answered on the data port since the silo started.</summary>
     public long Probes => Interlocked.Read(ref _probes);
 
+    /// <summary>Connections open now (after their handshake, when the silo has a secret).</summary>
+    public int OpenConnections => _connections.Count;
+
     /// <summary>Connections refused since the silo started: they did not prove the cluster secret.</summary>
     public long Refused => _refusals.Count;
 

@@ -17,7 +17,7 @@ namespace DiMint.Grains.Tests.Batching;
 /// </summary>
 [Trait("Category", "Cluster")]
 [Collection(InProcessClusterCollection.Name)]
-public sealed class DataPortTests(InProcessClusterFixture fixture)
+public sealed partial class DataPortTests(InProcessClusterFixture fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
