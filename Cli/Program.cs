@@ -32,6 +32,7 @@ var root = new RootCommand("""
 root.Options.Add(CliOptions.Gateway);
 root.Options.Add(CliOptions.ZooKeeper);
 root.Options.Add(CliOptions.SecretFile);
+root.Options.Add(CliOptions.ZooKeeperAuthFile);
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -105,7 +105,11 @@ public sealed partial class DimintClient : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(options.ZooKeeper))
         {
             DiMint.ZooKeeper.ZooKeeperConnectionString.Parse(options.ZooKeeper);
-            client.UseDiMintZooKeeperClustering(o => o.ConnectionString = options.ZooKeeper);
+            client.UseDiMintZooKeeperClustering(o =>
+            {
+                o.ConnectionString = options.ZooKeeper;
+                o.Digest = options.ZooKeeperDigest;
+            });
         }
         else
         {

@@ -28,6 +28,12 @@ public sealed class DimintClientOptions
     /// <summary>A file holding the cluster's secret, instead of <see cref="ClusterSecret"/>: <c>dimint up</c> writes one.</summary>
     public string? ClusterSecretFile { get; set; }
 
+    /// <summary>
+    /// With <see cref="ZooKeeper"/>: <c>user:password</c> for ZooKeeper's digest scheme, when the cluster's znodes are
+    /// protected by one (the silos' <c>DiMint:ZooKeeper:Digest</c>). Null (the default): no ZooKeeper authentication.
+    /// </summary>
+    public string? ZooKeeperDigest { get; set; }
+
     /// <summary>The Orleans cluster id the silos use. Default <c>dimint</c>.</summary>
     public string ClusterId { get; set; } = "dimint";
 

@@ -25,9 +25,11 @@ if (options is null)
 
 var clientOptions = new DimintClientOptions { ClusterId = options.ClusterId, ServiceId = options.ServiceId, ClusterSecretFile = options.ClusterSecretFile };
 ClusterSecret? secret;
+string? zooKeeperDigest;
 try
 {
     secret = ClusterSecret.From(null, options.ClusterSecretFile);
+    zooKeeperDigest = options.ZooKeeperAuthFile is { } authFile ? DiMint.ZooKeeper.ZooKeeperDigest.FromFile(authFile) : null;
 }
 catch (FormatException ex)
 {
@@ -57,7 +59,11 @@ builder.UseOrleansClient(client =>
 {
     if (options.ZooKeeper is { } zooKeeper)
     {
-        client.UseDiMintZooKeeperClustering(o => o.ConnectionString = zooKeeper);
+        client.UseDiMintZooKeeperClustering(o =>
+        {
+            o.ConnectionString = zooKeeper;
+            o.Digest = zooKeeperDigest;
+        });
         client.Configure<Orleans.Configuration.ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;

@@ -131,6 +131,9 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
         DiMint.ZooKeeper.ZooKeeperConnectionString.Parse(zooKeeper);
     }
 
+    var zooKeeperDigest = builder.Configuration["DiMint:ZooKeeper:DigestFile"] is { Length: > 0 } digestFile
+        ? DiMint.ZooKeeper.ZooKeeperDigest.FromFile(digestFile)
+        : builder.Configuration["DiMint:ZooKeeper:Digest"] is { Length: > 0 } digest ? digest : null;
     var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
     var secret = DiMint.ClusterSecret.From(security.ClusterSecret, security.ClusterSecretFile);
     var listening = listen ?? (string.IsNullOrWhiteSpace(zooKeeper) ? IPAddress.Loopback : advertised);
@@ -169,8 +172,16 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
                 o.SiloPort = silo.SiloPort;
                 o.GatewayPort = silo.GatewayPort;
             });
-            orleans.UseDiMintZooKeeperClustering(o => o.ConnectionString = zooKeeper);
-            orleans.AddDiMintZooKeeperGrainStorage(DiMintStorage.Ring, o => o.ConnectionString = zooKeeper);
+            orleans.UseDiMintZooKeeperClustering(o =>
+            {
+                o.ConnectionString = zooKeeper;
+                o.Digest = zooKeeperDigest;
+            });
+            orleans.AddDiMintZooKeeperGrainStorage(DiMintStorage.Ring, o =>
+            {
+                o.ConnectionString = zooKeeper;
+                o.Digest = zooKeeperDigest;
+            });
         }
 
         // Every listener on one address (the data port follows the silo port's): the advertised one unless --listen.

@@ -21,6 +21,12 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> ZooKeeperAuthFile = new("--zookeeper-auth-file")
+    {
+        Description = "With --zookeeper: a file holding user:password for ZooKeeper's digest scheme, when the cluster's znodes are protected by one.",
+        Recursive = true,
+    };
+
     public static readonly Option<string?> SecretFile = new("--secret-file")
     {
         Description = "The file holding the cluster's secret. Default: the one of the cluster 'dimint up' runs (when no --gateway or --zookeeper is given), else none.",
@@ -48,6 +54,11 @@ internal static class CliOptions
         {
             options.Gateways = running.Gateways;
             options.ClusterSecretFile = running.SecretFile;
+        }
+
+        if (parse.GetValue(ZooKeeperAuthFile) is { Length: > 0 } authFile)
+        {
+            options.ZooKeeperDigest = DiMint.ZooKeeper.ZooKeeperDigest.FromFile(authFile);
         }
 
         if (parse.GetValue(SecretFile) is { Length: > 0 } secretFile)

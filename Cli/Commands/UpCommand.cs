@@ -65,8 +65,14 @@ internal static class UpCommand
                 throw new CliUsageException("--dashboard-port must be a port number, or 0 for any free port.");
             }
 
+            var authFile = parse.GetValue(CliOptions.ZooKeeperAuthFile);
+            if (authFile is not null)
+            {
+                DiMint.ZooKeeper.ZooKeeperDigest.FromFile(authFile);
+            }
+
             return await new LocalClusterRunner(Console.Out, Console.Error).RunAsync(
-                n, first, gateway, parse.GetValue(ranges), zooKeeper, startZooKeeper ? zkPort : null, parse.GetValue(noDashboard) ? null : webPort, ct);
+                n, first, gateway, parse.GetValue(ranges), zooKeeper, startZooKeeper ? zkPort : null, parse.GetValue(noDashboard) ? null : webPort, ct, authFile);
         }));
         return command;
     }

@@ -29,8 +29,10 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
     /// <param name="zooKeeper">An ensemble to cluster through, or null.</param>
     /// <param name="withZooKeeperPort">When set, start a local ZooKeeper server on this port for the cluster and stop it at exit.</param>
     /// <param name="dashboardPort">The dashboard's port (0: any free one), or null for no dashboard.</param>
+    /// <param name="zooKeeperAuthFile">A file with ZooKeeper digest credentials for the silos and the dashboard, or null.</param>
     public async Task<int> RunAsync(
-        int silos, int siloPort, int gatewayPort, int? rangesPerSilo, string? zooKeeper, int? withZooKeeperPort, int? dashboardPort, CancellationToken cancellationToken)
+        int silos, int siloPort, int gatewayPort, int? rangesPerSilo, string? zooKeeper, int? withZooKeeperPort, int? dashboardPort, CancellationToken cancellationToken,
+        string? zooKeeperAuthFile = null)
     {
         if (ClusterStateFile.ReadRunning() is { } running)
         {
@@ -92,7 +94,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             }
             else
             {
-                string[] clusterArgs = ["--zookeeper", zooKeeper, .. extra];
+                string[] clusterArgs = ["--zookeeper", zooKeeper, .. zooKeeperAuthFile is null ? [] : new[] { "--zookeeper-auth-file", zooKeeperAuthFile }, .. extra];
                 for (var i = 0; i < silos; i++)
                 {
                     processes.Add(Silo.Start(i, siloPort + i, gatewayPort + i, clusterArgs, logs));
@@ -101,7 +103,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
 
             await Task.WhenAll(processes.Select(p => p.Process.Ready)).WaitAsync(StartTimeout, stop.Token);
             var gateways = processes.Select(p => $"127.0.0.1:{p.GatewayPort}").ToArray();
-            var unserved = await WaitUntilServingAsync(gateways, zooKeeper, silos, stop.Token);
+            var unserved = await WaitUntilServingAsync(gateways, zooKeeper, zooKeeperAuthFile, silos, stop.Token);
             if (unserved.Count > 0)
             {
                 output.WriteLine($"Warning: {unserved.Count} range(s) of the stored ring have no copy on the silos that are up ({string.Join(", ", unserved)}): they stay");
@@ -138,6 +140,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
                 var adminToken = ClusterSecret.Generate();
                 string[] target = [
                     .. zooKeeper is null ? gateways.SelectMany(g => new[] { "--gateway", g }) : ["--zookeeper", zooKeeper],
+                    .. zooKeeper is not null && zooKeeperAuthFile is not null ? new[] { "--zookeeper-auth-file", zooKeeperAuthFile } : [],
                     "--secret-file", secretFile,
                 ];
                 dashboard = ChildProcess.Start(
@@ -202,9 +205,16 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
     /// left, and the ids of those that have none (they stay unavailable; DiMint never recreates them empty on its own) are
     /// returned.
     /// </summary>
-    private static async Task<IReadOnlyList<int>> WaitUntilServingAsync(string[] gateways, string? zooKeeper, int silos, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<int>> WaitUntilServingAsync(string[] gateways, string? zooKeeper, string? zooKeeperAuthFile, int silos, CancellationToken cancellationToken)
     {
-        var options = new DimintClientOptions { Gateways = gateways, ZooKeeper = zooKeeper, ConnectTimeout = StartTimeout, ClusterSecretFile = ClusterStateFile.SecretPath };
+        var options = new DimintClientOptions
+        {
+            Gateways = gateways,
+            ZooKeeper = zooKeeper,
+            ZooKeeperDigest = zooKeeperAuthFile is null ? null : DiMint.ZooKeeper.ZooKeeperDigest.FromFile(zooKeeperAuthFile),
+            ConnectTimeout = StartTimeout,
+            ClusterSecretFile = ClusterStateFile.SecretPath,
+        };
         using var host = DimintClient.BuildClientHost(options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);

@@ -17,6 +17,8 @@ public static class DashboardCommandLine
           --zookeeper HOST:PORT,...   Find the gateways through ZooKeeper membership instead.
           --cluster-id ID             The Orleans cluster id. Default dimint.
           --service-id ID             The Orleans service id. Default dimint.
+          --zookeeper-auth-file FILE  With --zookeeper: a file holding user:password for ZooKeeper's digest
+                                      scheme, when the cluster's znodes are protected by one.
           --secret-file FILE          The file holding the cluster's secret, when the cluster has one
                                       (dimint up passes its own).
           --host ADDRESS              The address to listen on. Default 127.0.0.1; 0.0.0.0 exposes the dashboard,
@@ -74,6 +76,9 @@ public static class DashboardCommandLine
                         break;
                     case "--zookeeper":
                         options.ZooKeeper = NonEmpty(arg, Next());
+                        break;
+                    case "--zookeeper-auth-file":
+                        options.ZooKeeperAuthFile = NonEmpty(arg, Next());
                         break;
                     case "--secret-file":
                         options.ClusterSecretFile = NonEmpty(arg, Next());

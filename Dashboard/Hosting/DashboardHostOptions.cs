@@ -12,6 +12,9 @@ public sealed class DashboardHostOptions
     /// <summary>A ZooKeeper connection string (<c>host:port,...</c>); when set, gateways come from the cluster's membership there.</summary>
     public string? ZooKeeper { get; set; }
 
+    /// <summary>With <see cref="ZooKeeper"/>: a file holding <c>user:password</c> for ZooKeeper's digest scheme, or null.</summary>
+    public string? ZooKeeperAuthFile { get; set; }
+
     /// <summary>The file holding the cluster's secret, when the cluster has one.</summary>
     public string? ClusterSecretFile { get; set; }
 

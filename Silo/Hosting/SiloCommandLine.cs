@@ -13,6 +13,7 @@ internal static class SiloCommandLine
         ["--parent-pid"] = "DiMint:Silo:ParentProcessId",
         ["--ranges-per-silo"] = "DiMint:Ring:InitialRangesPerSilo",
         ["--zookeeper"] = "DiMint:ZooKeeper:ConnectionString",
+        ["--zookeeper-auth-file"] = "DiMint:ZooKeeper:DigestFile",
         ["--ring-dir"] = "DiMint:Silo:RingDirectory",
         ["--advertise"] = "DiMint:Silo:AdvertisedAddress",
         ["--listen"] = "DiMint:Silo:ListenAddress",
@@ -34,6 +35,9 @@ internal static class SiloCommandLine
                                   ignored with --zookeeper)
           --zookeeper HOSTS       ZooKeeper connection string, host:port[,host:port...][/chroot]
                                   (DiMint:ZooKeeper:ConnectionString)
+          --zookeeper-auth-file FILE  a file holding user:password for ZooKeeper's digest scheme: DiMint's
+                                  znodes (and a missing chroot, which is created) are then that user's only
+                                  (DiMint:ZooKeeper:DigestFile, or DiMint:ZooKeeper:Digest)
           --ring-dir DIR          without --zookeeper: keep the ring in files in DIR, shared by every silo
                                   of the (one-machine) cluster, so it outlives any of them (dimint up sets
                                   it); without it, in memory, lost with the silo that holds it

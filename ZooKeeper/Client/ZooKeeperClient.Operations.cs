@@ -177,15 +177,39 @@ public sealed partial class ZooKeeperClient
         return new ZooKeeperChildren(children, body.ReadStat());
     }
 
-    private void WriteCreateBody(JuteWriter request, string path, ReadOnlyMemory<byte> data, CreateMode mode)
+    private void WriteCreateBody(JuteWriter request, string path, ReadOnlyMemory<byte> data, CreateMode mode) =>
+        WriteCreateBodyAt(request, ServerPath(path), data, mode);
+
+    /// <summary>A create's body for <paramref name="serverPath"/> (the chroot already applied), with this client's ACL.</summary>
+    private void WriteCreateBodyAt(JuteWriter request, string serverPath, ReadOnlyMemory<byte> data, CreateMode mode)
     {
-        request.WriteString(ServerPath(path));
+        request.WriteString(serverPath);
         request.WriteBuffer(data.Span);
-        request.WriteInt(1); // ACL vector: world:anyone with all permissions
+        request.WriteInt(1); // ACL vector of one entry, all permissions: the digest user, or world:anyone
         request.WriteInt(PermsAll);
-        request.WriteString("world");
-        request.WriteString("anyone");
+        request.WriteString(_digestId is null ? "world" : "digest");
+        request.WriteString(_digestId ?? "anyone");
         request.WriteInt((int)mode);
+    }
+
+    /// <summary>Creates the chroot's nodes that are missing (with this client's ACL), so a new chroot needs no setup.</summary>
+    private async Task EnsureChrootAsync(CancellationToken cancellationToken)
+    {
+        var path = string.Empty;
+        foreach (var part in Chroot!.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            path += "/" + part;
+            var request = NewRequest(OpCode.Create);
+            WriteCreateBodyAt(request, path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent);
+            try
+            {
+                await SubmitAsync(request, OpCode.Create, path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NodeExistsException)
+            {
+                // There already.
+            }
+        }
     }
 
     private ZooKeeperCreateResult ParseCreate2(ZooKeeperReply reply)

@@ -37,6 +37,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     private TaskCompletionSource? _reconnectHold;
     private Task _sessionLoop = Task.CompletedTask;
 
+    /// <summary>The digest ACL id (<c>user:base64(sha1(user:password))</c>) this client's nodes get, or null for open nodes.</summary>
+    private readonly string? _digestId;
+
     private ZooKeeperClient(ZooKeeperClientOptions options, ILogger? logger)
     {
         var connectionString = ZooKeeperConnectionString.Parse(options.ConnectionString);
@@ -50,7 +53,15 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "SessionTimeout must be positive.");
         }
 
+        if (options.Digest is { } digest && (digest.IndexOf(':', StringComparison.Ordinal) is <= 0 || digest.EndsWith(':')))
+        {
+            throw new FormatException("A ZooKeeper digest is user:password, both non-empty.");
+        }
+
         _options = options;
+        _digestId = options.Digest is { } credentials
+            ? $"{credentials[..credentials.IndexOf(':', StringComparison.Ordinal)]}:{Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(credentials)))}"
+            : null;
         _logger = logger ?? NullLogger.Instance;
         _time = options.TimeProvider;
         var servers = connectionString.Servers.ToArray();
@@ -122,6 +133,11 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         try
         {
             await client.WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (client.Chroot is not null)
+            {
+                await client.EnsureChrootAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return client;
         }
         catch
@@ -337,6 +353,12 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
                 {
                     OnExpired();
                     return;
+                }
+
+                if (_options.Digest is { } digest)
+                {
+                    // Re-sent on every connection: ZooKeeper keeps a session's auth per connection.
+                    await connection.SendAuthAsync("digest", System.Text.Encoding.UTF8.GetBytes(digest), token).ConfigureAwait(false);
                 }
 
                 connection.Failed = LeaveConnected;

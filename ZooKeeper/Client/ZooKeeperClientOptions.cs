@@ -28,6 +28,14 @@ public sealed class ZooKeeperClientOptions
     /// </summary>
     public int MaxFrameLength { get; set; } = DefaultMaxFrameLength;
 
+    /// <summary>
+    /// <c>user:password</c> for ZooKeeper's digest scheme, or null. When set, every connection authenticates with it,
+    /// and every node this client creates (the chroot's too) gets an ACL that lets only that user in: all permissions
+    /// for <c>digest:user:base64(sha1(user:password))</c>, nothing for anyone else. Null: nodes are open
+    /// (<c>world:anyone</c>).
+    /// </summary>
+    public string? Digest { get; set; }
+
     /// <summary>Whether the server list is shuffled once so that clients spread over the ensemble (default true).</summary>
     public bool ShuffleServers { get; set; } = true;
 

@@ -42,6 +42,8 @@ public class ZooKeeperException : Exception
             ZooKeeperErrorCode.NotEmpty => "The node has children",
             ZooKeeperErrorCode.SessionExpired => "The ZooKeeper session expired",
             ZooKeeperErrorCode.ConnectionLoss => "The connection to ZooKeeper was lost; the outcome of the request is unknown",
+            ZooKeeperErrorCode.NoAuth => "The node's ACL does not let this client in (give DiMint the ZooKeeper user that owns it: DiMint:ZooKeeper:Digest or --zookeeper-auth-file)",
+            ZooKeeperErrorCode.AuthFailed => "ZooKeeper refused the credentials",
             _ => $"ZooKeeper error {code} ({(int)code})",
         };
         return path is null ? text + "." : $"{text}: {path}";

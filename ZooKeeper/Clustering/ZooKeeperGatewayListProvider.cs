@@ -27,7 +27,7 @@ public sealed class ZooKeeperGatewayListProvider : IGatewayListProvider, IAsyncD
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clusterOptions);
         ArgumentNullException.ThrowIfNull(gatewayOptions);
-        _session = new ZooKeeperSessionHolder(options.Value.ConnectionString, options.Value.SessionTimeout, logger);
+        _session = new ZooKeeperSessionHolder(options.Value.ConnectionString, options.Value.SessionTimeout, options.Value.Digest, logger);
         // A gateway list looks at each silo's status and gateway port, never at its heartbeat: a read while no row
         // changed is one request however many silos there are.
         _store = new ZooKeeperMembershipStore(_session, clusterOptions.Value.ClusterId, heartbeatsReadEvery: TimeSpan.MaxValue);

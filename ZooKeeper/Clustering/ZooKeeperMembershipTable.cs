@@ -34,7 +34,7 @@ public sealed partial class ZooKeeperMembershipTable : IMembershipTable, IAsyncD
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clusterOptions);
         _logger = logger;
-        _session = new ZooKeeperSessionHolder(options.Value.ConnectionString, options.Value.SessionTimeout, logger);
+        _session = new ZooKeeperSessionHolder(options.Value.ConnectionString, options.Value.SessionTimeout, options.Value.Digest, logger);
         _store = new ZooKeeperMembershipStore(_session, clusterOptions.Value.ClusterId, time);
     }
 

@@ -14,9 +14,9 @@ internal sealed class ZooKeeperSessionHolder : IAsyncDisposable
     private ZooKeeperClient? _client;
     private bool _disposed;
 
-    public ZooKeeperSessionHolder(string connectionString, TimeSpan sessionTimeout, ILogger logger)
+    public ZooKeeperSessionHolder(string connectionString, TimeSpan sessionTimeout, string? digest, ILogger logger)
     {
-        _options = new ZooKeeperClientOptions { ConnectionString = connectionString, SessionTimeout = sessionTimeout };
+        _options = new ZooKeeperClientOptions { ConnectionString = connectionString, SessionTimeout = sessionTimeout, Digest = digest };
         _logger = logger;
     }
 

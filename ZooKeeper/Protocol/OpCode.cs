@@ -15,6 +15,7 @@ internal static class OpCode
     public const int Check = 13;
     public const int Multi = 14;
     public const int Create2 = 15;
+    public const int Auth = 100;
     public const int CloseSession = -11;
     public const int Error = -1;
 }

@@ -296,6 +296,32 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="auth"/> under <paramref name="scheme"/> to the session on this connection (ZooKeeper's
+    /// <c>addauth</c>), before any request: the server handles a connection's packets in order. A refusal comes back as
+    /// an <see cref="SpecialXid.Auth"/> reply with an error, which fails the connection with
+    /// <see cref="ZooKeeperErrorCode.AuthFailed"/>.
+    /// </summary>
+    public async Task SendAuthAsync(string scheme, byte[] auth, CancellationToken cancellationToken)
+    {
+        var packet = new JuteWriter(32 + auth.Length);
+        packet.WriteInt(SpecialXid.Auth);
+        packet.WriteInt(OpCode.Auth);
+        packet.WriteInt(0);
+        packet.WriteString(scheme);
+        packet.WriteBuffer(auth);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _stream.WriteAsync(packet.ToFrame(), CancellationToken.None).ConfigureAwait(false);
+            Interlocked.Exchange(ref _lastSend, _time.GetTimestamp());
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     private async Task TrySendPingAsync()
     {
         // A write in progress already shows the server we are alive; skip the ping rather than wait.

@@ -38,7 +38,7 @@ public sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecyclePar
         _logger = logger;
         _rootPath = options.RootPath ?? "/" + clusterOptions.Value.ClusterId + "-dimint";
         ZooKeeperPath.Validate(_rootPath);
-        _session = new ZooKeeperSessionHolder(options.ConnectionString, options.SessionTimeout, logger);
+        _session = new ZooKeeperSessionHolder(options.ConnectionString, options.SessionTimeout, options.Digest, logger);
     }
 
     /// <summary>The session this provider uses (tests expire it from outside).</summary>

@@ -6,7 +6,7 @@ namespace DiMint.ZooKeeper;
 /// <summary>Settings of a ZooKeeper grain storage provider (<c>AddDiMintZooKeeperGrainStorage</c>).</summary>
 public sealed class ZooKeeperStorageOptions : IStorageProviderSerializerOptions
 {
-    /// <summary>The ZooKeeper servers and optional chroot, <c>host:port,host:port/chroot</c>. Required; the chroot must exist.</summary>
+    /// <summary>The ZooKeeper servers and optional chroot, <c>host:port,host:port/chroot</c>. Required; a missing chroot is created.</summary>
     public string ConnectionString { get; set; } = string.Empty;
 
     /// <summary>
@@ -23,4 +23,10 @@ public sealed class ZooKeeperStorageOptions : IStorageProviderSerializerOptions
 
     /// <summary>The payload serializer; defaults to the silo's <see cref="IGrainStorageSerializer"/>.</summary>
     public IGrainStorageSerializer GrainStorageSerializer { get; set; } = null!;
+
+    /// <summary>
+    /// <c>user:password</c> for ZooKeeper's digest scheme, or null: with it, DiMint's znodes are readable and writable by
+    /// that user only (see <see cref="ZooKeeperClientOptions.Digest"/>).
+    /// </summary>
+    public string? Digest { get; set; }
 }

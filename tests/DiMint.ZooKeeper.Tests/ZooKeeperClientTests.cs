@@ -207,6 +207,40 @@ public sealed class ZooKeeperClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMissingChroot_IsCreated_WithEveryLevel()
+    {
+        var root = TestPaths.Unique();
+        await using var rooted = await ZooKeeperClient.ConnectAsync(_zooKeeper.ConnectionString + root + "/dimint/cluster");
+
+        await rooted.CreateAsync("/node", Bytes("in a new chroot"));
+
+        Assert.Equal("in a new chroot", Encoding.UTF8.GetString((await _client.GetDataAsync(root + "/dimint/cluster/node")).Data));
+    }
+
+    [Fact]
+    public async Task WithADigest_TheNodesItCreates_AreItsUsersOnly()
+    {
+        var root = TestPaths.Unique();
+        var owner = new ZooKeeperClientOptions { ConnectionString = _zooKeeper.ConnectionString + root, Digest = "dimint:s3cret" };
+        await using var protectedClient = await ZooKeeperClient.ConnectAsync(owner);
+        await protectedClient.CreateAsync("/ring", Bytes("the ring"));
+
+        // Without credentials, or with another password, nothing can be read, written or created there.
+        foreach (var digest in new string?[] { null, "dimint:wrong" })
+        {
+            await using var other = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectionString = _zooKeeper.ConnectionString, Digest = digest });
+            Assert.Equal(ZooKeeperErrorCode.NoAuth, (await Assert.ThrowsAnyAsync<ZooKeeperException>(() => other.GetDataAsync(root + "/ring"))).Code);
+            Assert.Equal(ZooKeeperErrorCode.NoAuth, (await Assert.ThrowsAnyAsync<ZooKeeperException>(() => other.SetDataAsync(root + "/ring", Bytes("x")))).Code);
+            Assert.Equal(ZooKeeperErrorCode.NoAuth, (await Assert.ThrowsAnyAsync<ZooKeeperException>(() => other.CreateAsync(root + "/intruder", default))).Code);
+        }
+
+        // The same user, on another session (and so another connection), reads it.
+        await using var again = await ZooKeeperClient.ConnectAsync(owner);
+        Assert.Equal("the ring", Encoding.UTF8.GetString((await again.GetDataAsync("/ring")).Data));
+        await Assert.ThrowsAsync<FormatException>(() => ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectionString = _zooKeeper.ConnectionString, Digest = "no-password" }));
+    }
+
+    [Fact]
     public async Task PipelinedRequests_AreMatchedToTheirReplies()
     {
         var parent = TestPaths.Unique();
