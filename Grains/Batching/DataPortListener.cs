@@ -40,7 +40,9 @@ internal sealed partial class DataPortListener(
     ILogger<DataPortListener> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly DataPortOptions _options = options.Value;
-    private readonly ConcurrentDictionary<FramedSocket, byte> _connections = new();
+    private readonly ConcurrentDictionary<FramedSocket, InFlight> _connections = new();
+    private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
+    private int _accepted;
     private readonly RefusalLog _refusals = new(logger, "data port");
     private Socket? _listener;
     private long _clientRequests;
@@ -174,7 +176,63 @@ internal sealed partial class DataPortListener(
                 continue;
             }
 
-            _ = ServeAsync(socket);
+            if (Admit(socket) is not { } address)
+            {
+                continue;
+            }
+
+            _ = ServeAndReleaseAsync(socket, address);
+        }
+    }
+
+    /// <summary>The peer's address when the port has room for another of its connections; else null, and the socket is closed.</summary>
+    private IPAddress? Admit(Socket socket)
+    {
+        IPAddress address;
+        try
+        {
+            address = ((IPEndPoint)socket.RemoteEndPoint!).Address;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            return null;
+        }
+
+        var total = Interlocked.Increment(ref _accepted);
+        var fromAddress = _perAddress.AddOrUpdate(address, 1, static (_, n) => n + 1);
+        if (total <= _options.MaxConnections && fromAddress <= _options.MaxConnectionsPerAddress)
+        {
+            return address;
+        }
+
+        Release(address);
+        _refusals.Refused(address.ToString(), total > _options.MaxConnections
+            ? $"the port holds its most connections ({_options.MaxConnections})"
+            : $"that address holds its most connections ({_options.MaxConnectionsPerAddress})");
+        socket.Dispose();
+        return null;
+    }
+
+    private void Release(IPAddress address)
+    {
+        Interlocked.Decrement(ref _accepted);
+        if (_perAddress.AddOrUpdate(address, 0, static (_, n) => n - 1) <= 0)
+        {
+            // Gone unless another connection of that address came in meanwhile.
+            _perAddress.TryRemove(new KeyValuePair<IPAddress, int>(address, 0));
+        }
+    }
+
+    private async Task ServeAndReleaseAsync(Socket socket, IPAddress address)
+    {
+        try
+        {
+            await ServeAsync(socket).ConfigureAwait(false);
+        }
+        finally
+        {
+            Release(address);
         }
     }
 
@@ -220,10 +278,11 @@ internal sealed partial class DataPortListener(
 
     private async Task ServeAsync(FramedSocket connection)
     {
-        _connections[connection] = 0;
+        var inFlight = new InFlight();
+        _connections[connection] = inFlight;
         try
         {
-            await connection.ReceiveAsync((id, payload) => Run(connection, id, payload)).ConfigureAwait(false);
+            await connection.ReceiveAsync((id, payload) => Run(connection, inFlight, id, payload)).ConfigureAwait(false);
         }
         catch (InvalidDataException ex)
         {
@@ -241,7 +300,7 @@ internal sealed partial class DataPortListener(
     }
 
     /// <summary>Runs one request; a payload that does not decode to a request closes the connection.</summary>
-    private void Run(FramedSocket connection, long id, ReadOnlyMemory<byte> payload)
+    private void Run(FramedSocket connection, InFlight inFlight, long id, ReadOnlyMemory<byte> payload)
     {
         DataPortRequest? request;
         try
@@ -300,9 +359,13 @@ internal sealed partial class DataPortListener(
         {
             Answer(connection, id, run);
         }
+        else if (Interlocked.Increment(ref inFlight.Count) > _options.MaxRequestsInFlight)
+        {
+            throw new InvalidDataException($"{connection.RemoteEndPoint} has more than {_options.MaxRequestsInFlight} requests waiting for their answers.");
+        }
         else
         {
-            _ = AnswerWhenDoneAsync(connection, id, run);
+            _ = AnswerWhenDoneAsync(connection, inFlight, id, run);
         }
     }
 
@@ -339,7 +402,7 @@ internal sealed partial class DataPortListener(
         return rings.Current is { } current ? rings.UpdateFor(current, version) : null;
     }
 
-    private async Task AnswerWhenDoneAsync(FramedSocket connection, long id, Task<DataPortAnswer> run)
+    private async Task AnswerWhenDoneAsync(FramedSocket connection, InFlight inFlight, long id, Task<DataPortAnswer> run)
     {
         try
         {
@@ -350,6 +413,7 @@ internal sealed partial class DataPortListener(
             // Answered below.
         }
 
+        Interlocked.Decrement(ref inFlight.Count);
         Answer(connection, id, run);
     }
 
@@ -383,4 +447,10 @@ internal sealed partial class DataPortListener(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Data port: closed the connection from {Peer}, which sent a malformed frame: {Reason}")]
     private static partial void LogMalformed(ILogger logger, string? peer, string reason);
+
+    /// <summary>A connection's requests waiting for their answers.</summary>
+    private sealed class InFlight
+    {
+        public int Count;
+    }
 }

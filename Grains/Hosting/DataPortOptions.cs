@@ -15,4 +15,20 @@ public sealed class DataPortOptions
     /// a fixed port.
     /// </summary>
     public int Port { get; set; }
+
+    /// <summary>The most connections the port keeps open at once (handshakes included); more are closed at once. Default 4096.</summary>
+    public int MaxConnections { get; set; } = 4096;
+
+    /// <summary>
+    /// The most connections one address may hold open at once; more are closed at once. A client or silo needs one per
+    /// silo. Default 1024.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 1024;
+
+    /// <summary>
+    /// The most requests one connection may have waiting for their answers. A peer that sends more without waiting is cut
+    /// off (its requests fail, and a client retries them elsewhere): DiMint's own clients send one batch per silo at a
+    /// time. Default 1024.
+    /// </summary>
+    public int MaxRequestsInFlight { get; set; } = 1024;
 }

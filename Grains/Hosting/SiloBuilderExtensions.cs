@@ -51,7 +51,9 @@ public static class SiloBuilderExtensions
             .Validate(o => o.MergeBelowBytes <= 2 * o.SplitFloorBytes && o.SplitFloorBytes <= o.MaxRangeBytes, "MergeBelowBytes must be at most twice SplitFloorBytes (or the halves of a split would be merged again), and SplitFloorBytes at most MaxRangeBytes.")
             .ValidateOnStart();
         services.AddOptions<DataPortOptions>().BindConfiguration(DataPortOptions.Section)
-            .Validate(o => o.Port is >= 0 and <= 65535, "DataPort:Port must be between 0 and 65535.").ValidateOnStart();
+            .Validate(o => o.Port is >= 0 and <= 65535, "DataPort:Port must be between 0 and 65535.")
+            .Validate(o => o.MaxConnections > 0 && o.MaxConnectionsPerAddress > 0 && o.MaxRequestsInFlight > 0, "DataPort limits must be positive.")
+            .ValidateOnStart();
         services.AddSingleton(typeof(LocalGrains<>));
         services.AddSingleton<ReplicationChannel>();
         services.AddSingleton<RingCache>();
