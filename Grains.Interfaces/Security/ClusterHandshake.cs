@@ -44,9 +44,9 @@ public static class ClusterHandshake
 
     /// <summary>
     /// The silo's side. Returns null when the peer proved the secret, else why it was refused (the caller closes the
-    /// connection and logs the reason).
+    /// connection, and logs a refusal that was not a mere connection failure).
     /// </summary>
-    public static async Task<string?> AcceptAsync(IHandshakeChannel channel, ClusterSecret secret, CancellationToken cancellationToken = default)
+    public static async Task<HandshakeRefusal?> AcceptAsync(IHandshakeChannel channel, ClusterSecret secret, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(secret);
@@ -63,13 +63,13 @@ public static class ClusterHandshake
             var answer = new byte[Magic.Length + NonceBytes + ProofBytes];
             if (!await channel.ReceiveExactlyAsync(answer, deadline.Token).ConfigureAwait(false))
             {
-                return "it closed the connection during the handshake";
+                return new("it closed the connection during the handshake", ConnectionFailed: true);
             }
 
             if (!answer.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             {
                 await RefuseAsync(channel, cancellationToken).ConfigureAwait(false);
-                return "it did not start the DiMint handshake (not a DiMint peer, or one without the cluster secret)";
+                return new("it did not start the DiMint handshake (not a DiMint peer, or one without the cluster secret)", ConnectionFailed: false);
             }
 
             var peerNonce = answer.AsMemory(Magic.Length, NonceBytes);
@@ -77,7 +77,7 @@ public static class ClusterHandshake
             if (!CryptographicOperations.FixedTimeEquals(expected, answer.AsSpan(Magic.Length + NonceBytes)))
             {
                 await RefuseAsync(channel, cancellationToken).ConfigureAwait(false);
-                return "it does not hold the cluster secret";
+                return new("it does not hold the cluster secret", ConnectionFailed: false);
             }
 
             var accepted = new byte[1 + ProofBytes];
@@ -88,11 +88,11 @@ public static class ClusterHandshake
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return $"it did not complete the handshake within {Timeout.TotalSeconds:0} s";
+            return new($"it did not complete the handshake within {Timeout.TotalSeconds:0} s", ConnectionFailed: false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            return $"the connection failed during the handshake: {ex.Message}";
+            return new($"the connection failed during the handshake: {ex.Message}", ConnectionFailed: true);
         }
     }
 
@@ -173,6 +173,12 @@ public static class ClusterHandshake
         }
     }
 }
+
+/// <summary>
+/// Why a silo refused a connection's handshake. <paramref name="ConnectionFailed"/>: the connection broke or closed
+/// during it (a partition, a peer that went away), which is counted but not logged as a refusal.
+/// </summary>
+public sealed record HandshakeRefusal(string Reason, bool ConnectionFailed);
 
 /// <summary>Where a <see cref="ClusterHandshake"/> reads and writes: a socket, or an Orleans connection's pipes.</summary>
 public interface IHandshakeChannel

@@ -55,7 +55,7 @@ public static class ClusterSecretConnections
             if (refused is not null)
             {
                 // Returning closes the connection once the refusal is written (aborting it could drop that byte).
-                refusals.Refused(context.RemoteEndPoint?.ToString(), refused);
+                refusals.Refused(context.RemoteEndPoint?.ToString(), refused.Reason, log: !refused.ConnectionFailed);
                 return;
             }
 
@@ -98,10 +98,18 @@ public sealed partial class RefusalLog(ILogger logger, string port)
 
     private long _count;
 
-    /// <summary>Records a refused connection from <paramref name="peer"/>, logging it unless another was logged recently.</summary>
-    public void Refused(string? peer, string reason)
+    /// <summary>
+    /// Records a refused connection from <paramref name="peer"/>, logging it (when <paramref name="log"/>) unless another
+    /// was logged recently.
+    /// </summary>
+    public void Refused(string? peer, string reason, bool log = true)
     {
         Interlocked.Increment(ref _count);
+        if (!log)
+        {
+            return;
+        }
+
         int suppressed;
         lock (_lock)
         {

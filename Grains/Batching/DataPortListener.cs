@@ -244,7 +244,7 @@ internal sealed partial class DataPortListener(
             var refused = await ClusterHandshake.AcceptAsync(new SocketHandshakeChannel(socket), secret).ConfigureAwait(false);
             if (refused is not null)
             {
-                _refusals.Refused(TryRemote(socket), refused);
+                _refusals.Refused(TryRemote(socket), refused.Reason, log: !refused.ConnectionFailed);
                 socket.Dispose();
                 return;
             }

@@ -43,7 +43,7 @@ public sealed class ClusterHandshakeTests
             var error = await Assert.ThrowsAsync<UnauthorizedException>(() => ClusterHandshake.ConnectAsync(new SocketHandshakeChannel(client), Other, "the test silo"));
             Assert.Equal(DiMintErrorCode.Unauthorized, error.Code);
             Assert.Contains("refused", error.Message, StringComparison.Ordinal);
-            Assert.Equal("it does not hold the cluster secret", await accepting);
+            Assert.Equal(new HandshakeRefusal("it does not hold the cluster secret", ConnectionFailed: false), await accepting);
         }
     }
 
@@ -73,7 +73,9 @@ public sealed class ClusterHandshakeTests
             var garbage = new byte[68];
             new Random(5).NextBytes(garbage);
             await client.SendAsync(garbage);
-            Assert.StartsWith("it did not start the DiMint handshake", await accepting, StringComparison.Ordinal);
+            var refusal = await accepting;
+            Assert.StartsWith("it did not start the DiMint handshake", refusal!.Reason, StringComparison.Ordinal);
+            Assert.False(refusal.ConnectionFailed);
 
             // The server's hello, then its refusal.
             var answer = new byte[37];
@@ -91,7 +93,7 @@ public sealed class ClusterHandshakeTests
         {
             var accepting = ClusterHandshake.AcceptAsync(new SocketHandshakeChannel(server), Secret);
             client.Dispose();
-            Assert.NotNull(await accepting.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.True((await accepting.WaitAsync(TimeSpan.FromSeconds(30)))!.ConnectionFailed);
         }
     }
 
