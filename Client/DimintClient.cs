@@ -67,10 +67,19 @@ public sealed partial class DimintClient : IAsyncDisposable
             await client._ring.RefreshAsync().WaitAsync(timeout.Token);
             return client;
         }
+        catch (Exception ex) when (ZooKeeperRefused(ex) is { } refused)
+        {
+            host.Dispose();
+            throw new UnauthorizedException(
+                $"ZooKeeper refused this client the cluster's membership at {Describe(options)} ({refused.Code}): give the cluster's ZooKeeper user (DimintClientOptions.ZooKeeperDigest, dimint --zookeeper-auth-file).",
+                refused);
+        }
         catch (Exception ex) when (Unauthorized(ex) is { } unauthorized)
         {
             host.Dispose();
-            throw new UnauthorizedException($"The DiMint cluster at {Describe(options)} refused this client: {unauthorized.Message}", unauthorized);
+            throw new UnauthorizedException(
+                $"The DiMint cluster at {Describe(options)} refused this client: {unauthorized.Message} Give the cluster's secret (DimintClientOptions.ClusterSecret or ClusterSecretFile, dimint --secret-file).",
+                unauthorized);
         }
         catch (Exception ex) when (ex is OperationCanceledException or OrleansException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
@@ -158,6 +167,25 @@ public sealed partial class DimintClient : IAsyncDisposable
         return null;
     }
 
+    /// <summary>The ZooKeeper refusal (no or wrong ZooKeeper user) behind <paramref name="exception"/>, or null.</summary>
+    private static DiMint.ZooKeeper.ZooKeeperException? ZooKeeperRefused(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is DiMint.ZooKeeper.ZooKeeperException { Code: DiMint.ZooKeeper.ZooKeeperErrorCode.NoAuth or DiMint.ZooKeeper.ZooKeeperErrorCode.AuthFailed } refused)
+            {
+                return refused;
+            }
+
+            if (exception is AggregateException aggregate)
+            {
+                return aggregate.InnerExceptions.Select(ZooKeeperRefused).FirstOrDefault(e => e is not null);
+            }
+        }
+
+        return null;
+    }
+
     private static string Describe(DimintClientOptions options) =>
         string.IsNullOrWhiteSpace(options.ZooKeeper) ? string.Join(", ", options.Gateways) : $"ZooKeeper {options.ZooKeeper}";
 
@@ -182,8 +210,8 @@ public sealed partial class DimintClient : IAsyncDisposable
     {
         public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
         {
-            // A wrong secret stays wrong.
-            if (cancellationToken.IsCancellationRequested || Unauthorized(exception) is not null)
+            // A wrong secret, or a ZooKeeper user that may not read the cluster's znodes, stays wrong.
+            if (cancellationToken.IsCancellationRequested || Unauthorized(exception) is not null || ZooKeeperRefused(exception) is not null)
             {
                 return false;
             }

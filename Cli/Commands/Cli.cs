@@ -33,7 +33,7 @@ internal static class Cli
         }
         catch (UnauthorizedException ex)
         {
-            Console.Error.WriteLine($"Unauthorized: {ex.Message} Give the cluster's secret with --secret-file.");
+            Console.Error.WriteLine($"Unauthorized: {ex.Message}");
             return ExitCodes.Unauthorized;
         }
         catch (DiMintKeyNotFoundException ex)

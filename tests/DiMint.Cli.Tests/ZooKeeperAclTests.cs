@@ -39,6 +39,24 @@ public sealed class ZooKeeperAclTests
         var status = await cluster.Cli.RunAsync("--zookeeper", connection, "--zookeeper-auth-file", authFile, "get", "acl");
         Assert.True(status.ExitCode == 0, status.ToString());
 
+        // Without the ZooKeeper user, or with another password, a client and the console are told so, at once.
+        foreach (var digest in new string?[] { null, "dimint:not-the-password" })
+        {
+            var refused = await Assert.ThrowsAsync<UnauthorizedException>(() => DimintClient.ConnectAsync(new DimintClientOptions
+            {
+                ZooKeeper = connection,
+                ZooKeeperDigest = digest,
+                ClusterSecretFile = cluster.SecretFile,
+            }));
+            Assert.Contains("NoAuth", refused.Message, StringComparison.Ordinal);
+        }
+
+        var wrongAuth = Path.Combine(home, "wrong.auth");
+        await File.WriteAllTextAsync(wrongAuth, "dimint:not-the-password");
+        var denied = await cluster.Cli.RunAsync("--zookeeper", connection, "--zookeeper-auth-file", wrongAuth, "get", "acl");
+        Assert.True(denied.ExitCode == 4, denied.ToString());
+        Assert.Contains("ZooKeeper user", denied.Error, StringComparison.Ordinal);
+
         // Every znode under the chroot (which did not exist) answers its owner, and nobody else.
         await using var owner = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectionString = connection, Digest = "dimint:zk-pass-42" });
         await using var stranger = await ZooKeeperClient.ConnectAsync(zooKeeper.ConnectionString);
