@@ -136,6 +136,12 @@ public sealed partial class DimintClient : IAsyncDisposable
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        if (options.TlsAuthorityFile is { Length: > 0 } authority)
+        {
+            // Before the secret: its handshake then runs inside TLS.
+            ClusterTls.UseOn(client, ClusterTls.Load(authority));
+        }
+
         if (options.Secret() is { } secret)
         {
             client.UseDiMintClusterSecret(secret);

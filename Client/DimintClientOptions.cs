@@ -34,6 +34,12 @@ public sealed class DimintClientOptions
     /// </summary>
     public string? ZooKeeperDigest { get; set; }
 
+    /// <summary>
+    /// The PEM file of the certificate authority of a cluster whose silos run TLS (their <c>--tls-authority</c>): the
+    /// client's connections to gateways run TLS, and a silo's certificate must chain to it. Null (the default): no TLS.
+    /// </summary>
+    public string? TlsAuthorityFile { get; set; }
+
     /// <summary>The Orleans cluster id the silos use. Default <c>dimint</c>.</summary>
     public string ClusterId { get; set; } = "dimint";
 

@@ -136,6 +136,12 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
         : builder.Configuration["DiMint:ZooKeeper:Digest"] is { Length: > 0 } digest ? digest : null;
     var security = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
     var secret = DiMint.ClusterSecret.From(security.ClusterSecret, security.ClusterSecretFile);
+    var tls = (security.TlsAuthorityFile, security.TlsCertificateFile) switch
+    {
+        (null, null) => null,
+        ({ } authority, { } certificate) => DiMint.ClusterTls.Load(authority, certificate, security.TlsCertificatePassword),
+        _ => throw new FormatException("TLS needs both --tls-authority and --tls-certificate."),
+    };
     var listening = listen ?? (string.IsNullOrWhiteSpace(zooKeeper) ? IPAddress.Loopback : advertised);
     if (secret is null && !IPAddress.IsLoopback(listening) && !security.AllowAnonymous)
     {
@@ -191,6 +197,12 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
             o.GatewayListeningEndpoint = new IPEndPoint(listening, silo.GatewayPort);
         });
         orleans.AddDiMint(state);
+        if (tls is not null)
+        {
+            // Before the secret: its handshake then runs inside TLS.
+            orleans.UseDiMintTls(tls);
+        }
+
         if (secret is not null)
         {
             orleans.UseDiMintClusterSecret(secret);

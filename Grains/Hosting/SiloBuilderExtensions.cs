@@ -112,6 +112,26 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
+    /// Orleans' connections run TLS with <paramref name="tls"/>: silos show each other their certificates; clients check
+    /// the silo's and may show none. Call it before <see cref="UseDiMintClusterSecret"/>, so the secret's handshake runs
+    /// inside TLS. The data port has no TLS yet: it is turned off, and clients send their batches as Orleans calls.
+    /// </summary>
+    public static ISiloBuilder UseDiMintTls(this ISiloBuilder builder, ClusterTls tls)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(tls);
+        var silos = tls.Options();
+        var clients = tls.Options(peerMayShowNone: true);
+        builder.Services.PostConfigure<DataPortOptions>(o => o.Enabled = false);
+        return builder.Configure<SiloConnectionOptions>(o =>
+        {
+            o.ConfigureSiloInboundConnection(c => c.UseServerTls(silos));
+            o.ConfigureGatewayInboundConnection(c => c.UseServerTls(clients));
+            o.ConfigureSiloOutboundConnection(c => c.UseClientTls(silos));
+        });
+    }
+
+    /// <summary>
     /// Keeps the ring in Orleans' in-memory grain storage: for one process (tests), as it is lost with the silo that holds
     /// it. A local cluster of several processes keeps it in files (<see cref="AddDiMintFileRingStorage"/>).
     /// </summary>

@@ -16,6 +16,19 @@ public sealed class SecurityOptions
     public string? ClusterSecretFile { get; set; }
 
     /// <summary>
+    /// The PEM (or DER) file of the certificate authority that issues the cluster's certificates. With
+    /// <see cref="TlsCertificateFile"/>, Orleans' connections (silo to silo, client to gateway) run TLS: peers' certificates
+    /// must chain to it. The data port has no TLS yet and is turned off (clients send batches as Orleans calls).
+    /// </summary>
+    public string? TlsAuthorityFile { get; set; }
+
+    /// <summary>This silo's certificate and private key (PKCS#12), issued by <see cref="TlsAuthorityFile"/>.</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The password of <see cref="TlsCertificateFile"/>, if it has one.</summary>
+    public string? TlsCertificatePassword { get; set; }
+
+    /// <summary>
     /// Whether a silo without a secret may listen beyond loopback, where anyone who reaches it could read and write every
     /// key. Default false: such a silo refuses to start.
     /// </summary>

@@ -18,6 +18,8 @@ internal static class SiloCommandLine
         ["--advertise"] = "DiMint:Silo:AdvertisedAddress",
         ["--listen"] = "DiMint:Silo:ListenAddress",
         ["--secret-file"] = "DiMint:Security:ClusterSecretFile",
+        ["--tls-authority"] = "DiMint:Security:TlsAuthorityFile",
+        ["--tls-certificate"] = "DiMint:Security:TlsCertificateFile",
         ["--replication-factor"] = "DiMint:Replication:ReplicationFactor",
     };
 
@@ -50,6 +52,11 @@ internal static class SiloCommandLine
                                   proves it first; silos and clients without it are refused. A silo
                                   listening beyond loopback needs one, unless
                                   DiMint:Security:AllowAnonymous is true
+          --tls-authority FILE    with --tls-certificate: TLS on silo-to-silo and client-to-gateway
+                                  connections; peers' certificates must chain to this CA (PEM). The
+                                  data port, which has no TLS yet, is then off
+          --tls-certificate FILE  this silo's certificate and key, PKCS#12 (password in
+                                  DiMint:Security:TlsCertificatePassword)
           --cluster-id ID         Orleans cluster id (default dimint)
           --service-id ID         Orleans service id (default dimint)
           --ranges-per-silo N     ranges per silo when the ring is first created (default 8)

@@ -25,7 +25,13 @@ public sealed class SiloHostProcess : IAsyncDisposable
     public string Output => _process.Output;
 
     /// <summary>Starts a silo with <paramref name="args"/> (for example <c>--zookeeper ...</c>) and waits until it serves.</summary>
-    public static async Task<SiloHostProcess> StartAsync(params string[] args)
+    public static Task<SiloHostProcess> StartAsync(params string[] args) => StartAsync(primary: false, args);
+
+    /// <summary>
+    /// Starts a silo with <paramref name="args"/> and waits until it serves; with <paramref name="primary"/>, as a
+    /// one-silo cluster of its own (the primary of the embedded clustering is itself).
+    /// </summary>
+    public static async Task<SiloHostProcess> StartAsync(bool primary, params string[] args)
     {
         var siloPort = FreePorts.Block(1);
         var gatewayPort = FreePorts.Block(1);
@@ -33,7 +39,11 @@ public sealed class SiloHostProcess : IAsyncDisposable
             "DiMint.Silo.dll",
             "DiMint silo ready",
             TimeSpan.FromSeconds(90),
-            ["--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture), .. args]);
+            [
+                "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
+                .. primary ? new[] { "--primary", $"127.0.0.1:{siloPort.ToString(CultureInfo.InvariantCulture)}" } : [],
+                .. args,
+            ]);
         return new SiloHostProcess(process, siloPort, gatewayPort);
     }
 
