@@ -33,6 +33,7 @@ root.Options.Add(CliOptions.Gateway);
 root.Options.Add(CliOptions.ZooKeeper);
 root.Options.Add(CliOptions.SecretFile);
 root.Options.Add(CliOptions.ZooKeeperAuthFile);
+root.Options.Add(CliOptions.TlsAuthority);
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -27,6 +27,12 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> TlsAuthority = new("--tls-authority")
+    {
+        Description = "The PEM file of the CA of a cluster whose silos run TLS: connect over TLS, and trust silos whose certificates chain to it.",
+        Recursive = true,
+    };
+
     public static readonly Option<string?> SecretFile = new("--secret-file")
     {
         Description = "The file holding the cluster's secret. Default: the one of the cluster 'dimint up' runs (when no --gateway or --zookeeper is given), else none.",
@@ -54,6 +60,11 @@ internal static class CliOptions
         {
             options.Gateways = running.Gateways;
             options.ClusterSecretFile = running.SecretFile;
+        }
+
+        if (parse.GetValue(TlsAuthority) is { Length: > 0 } tlsAuthority)
+        {
+            options.TlsAuthorityFile = tlsAuthority;
         }
 
         if (parse.GetValue(ZooKeeperAuthFile) is { Length: > 0 } authFile)
