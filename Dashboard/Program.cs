@@ -23,7 +23,13 @@ if (options is null)
     return 2;
 }
 
-var clientOptions = new DimintClientOptions { ClusterId = options.ClusterId, ServiceId = options.ServiceId, ClusterSecretFile = options.ClusterSecretFile };
+var clientOptions = new DimintClientOptions
+{
+    ClusterId = options.ClusterId,
+    ServiceId = options.ServiceId,
+    ClusterSecretFile = options.ClusterSecretFile,
+    TlsAuthorityFile = options.TlsAuthorityFile,
+};
 ClusterSecret? secret;
 string? zooKeeperDigest;
 try
@@ -69,6 +75,11 @@ builder.UseOrleansClient(client =>
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        if (options.TlsAuthorityFile is { } authority)
+        {
+            ClusterTls.UseOn(client, ClusterTls.Load(authority));
+        }
+
         if (secret is not null)
         {
             client.UseDiMintClusterSecret(secret);

@@ -19,6 +19,7 @@ public static class DashboardCommandLine
           --service-id ID             The Orleans service id. Default dimint.
           --zookeeper-auth-file FILE  With --zookeeper: a file holding user:password for ZooKeeper's digest
                                       scheme, when the cluster's znodes are protected by one.
+          --tls-authority FILE        The CA (PEM) of a cluster whose silos run TLS: connect over TLS.
           --secret-file FILE          The file holding the cluster's secret, when the cluster has one
                                       (dimint up passes its own).
           --host ADDRESS              The address to listen on. Default 127.0.0.1; 0.0.0.0 exposes the dashboard,
@@ -76,6 +77,9 @@ public static class DashboardCommandLine
                         break;
                     case "--zookeeper":
                         options.ZooKeeper = NonEmpty(arg, Next());
+                        break;
+                    case "--tls-authority":
+                        options.TlsAuthorityFile = NonEmpty(arg, Next());
                         break;
                     case "--zookeeper-auth-file":
                         options.ZooKeeperAuthFile = NonEmpty(arg, Next());

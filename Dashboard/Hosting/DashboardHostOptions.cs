@@ -15,6 +15,9 @@ public sealed class DashboardHostOptions
     /// <summary>With <see cref="ZooKeeper"/>: a file holding <c>user:password</c> for ZooKeeper's digest scheme, or null.</summary>
     public string? ZooKeeperAuthFile { get; set; }
 
+    /// <summary>The CA (PEM) of a cluster whose silos run TLS, or null.</summary>
+    public string? TlsAuthorityFile { get; set; }
+
     /// <summary>The file holding the cluster's secret, when the cluster has one.</summary>
     public string? ClusterSecretFile { get; set; }
 

@@ -52,6 +52,15 @@ public sealed class DashboardCommandLineTests
         Assert.Null(DashboardCommandLine.Parse([option, value]).Error);
 
     [Fact]
+    public void Parse_ClusterCredentials_AreTaken()
+    {
+        var (options, error) = DashboardCommandLine.Parse(["--secret-file", "/s", "--tls-authority", "/ca.pem", "--zookeeper", "h:1", "--zookeeper-auth-file", "/zk"]);
+        Assert.Null(error);
+        Assert.Equal(("/s", "/ca.pem", "/zk"), (options!.ClusterSecretFile, options.TlsAuthorityFile, options.ZooKeeperAuthFile));
+        Assert.Contains("needs a value", DashboardCommandLine.Parse(["--tls-authority"]).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_AdminTokenFromTheEnvironment_EnablesAdminActions()
     {
         Assert.Equal("env", DashboardCommandLine.Parse([], "env").Options!.AdminToken);
