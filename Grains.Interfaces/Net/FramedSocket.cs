@@ -21,6 +21,11 @@ public sealed class FramedSocket : IDisposable
     /// <summary>The largest frame either side accepts (its length field). A peer that announces more is dropped.</summary>
     public const int MaxFrameBytes = 128 * 1024 * 1024;
 
+    /// <summary>The bytes of every connection's receive buffer in this process: what peers' frames hold, sent or announced.</summary>
+    public static long ReceiveBufferBytes => Interlocked.Read(ref s_receiveBufferBytes);
+
+    private static long s_receiveBufferBytes;
+
     /// <summary>How long a peer may leave a frame half sent before the connection is dropped.</summary>
     public static readonly TimeSpan PartialFrameTimeout = TimeSpan.FromSeconds(30);
 
@@ -187,6 +192,7 @@ public sealed class FramedSocket : IDisposable
     {
         ArgumentNullException.ThrowIfNull(onFrame);
         var buffer = new byte[BufferBytes];
+        Interlocked.Add(ref s_receiveBufferBytes, buffer.Length);
         int start = 0, end = 0;
         try
         {
@@ -209,6 +215,7 @@ public sealed class FramedSocket : IDisposable
                             var size = (int)Math.Min(4L + length, Math.Max(2L * (end - start), BufferBytes));
                             var larger = size == buffer.Length && start == 0 ? buffer : new byte[size];
                             buffer.AsSpan(start, end - start).CopyTo(larger);
+                            Interlocked.Add(ref s_receiveBufferBytes, larger.Length - buffer.Length);
                             (buffer, end, start) = (larger, end - start, 0);
                         }
 
@@ -225,6 +232,7 @@ public sealed class FramedSocket : IDisposable
                     start = end = 0;
                     if (buffer.Length > BufferBytes)
                     {
+                        Interlocked.Add(ref s_receiveBufferBytes, BufferBytes - buffer.Length);
                         buffer = new byte[BufferBytes];
                     }
                 }
@@ -265,6 +273,7 @@ public sealed class FramedSocket : IDisposable
         }
         finally
         {
+            Interlocked.Add(ref s_receiveBufferBytes, -buffer.Length);
             Dispose();
         }
     }
