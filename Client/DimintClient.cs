@@ -155,37 +155,26 @@ public sealed partial class DimintClient : IAsyncDisposable
     }
 
     /// <summary>The <see cref="UnauthorizedException"/> behind <paramref name="exception"/> (Orleans wraps a connection's failure), or null.</summary>
-    private static UnauthorizedException? Unauthorized(Exception? exception)
-    {
-        for (; exception is not null; exception = exception.InnerException)
-        {
-            if (exception is UnauthorizedException unauthorized)
-            {
-                return unauthorized;
-            }
-
-            if (exception is AggregateException aggregate)
-            {
-                return aggregate.InnerExceptions.Select(Unauthorized).FirstOrDefault(e => e is not null);
-            }
-        }
-
-        return null;
-    }
+    private static UnauthorizedException? Unauthorized(Exception? exception) => Behind<UnauthorizedException>(exception, static _ => true);
 
     /// <summary>The ZooKeeper refusal (no or wrong ZooKeeper user) behind <paramref name="exception"/>, or null.</summary>
-    private static DiMint.ZooKeeper.ZooKeeperException? ZooKeeperRefused(Exception? exception)
+    private static DiMint.ZooKeeper.ZooKeeperException? ZooKeeperRefused(Exception? exception) =>
+        Behind<DiMint.ZooKeeper.ZooKeeperException>(exception, static e => e.Code is DiMint.ZooKeeper.ZooKeeperErrorCode.NoAuth or DiMint.ZooKeeper.ZooKeeperErrorCode.AuthFailed);
+
+    /// <summary>The first <typeparamref name="T"/> matching <paramref name="match"/> in <paramref name="exception"/>'s inner exceptions (aggregates searched too), or null.</summary>
+    private static T? Behind<T>(Exception? exception, Func<T, bool> match)
+        where T : Exception
     {
         for (; exception is not null; exception = exception.InnerException)
         {
-            if (exception is DiMint.ZooKeeper.ZooKeeperException { Code: DiMint.ZooKeeper.ZooKeeperErrorCode.NoAuth or DiMint.ZooKeeper.ZooKeeperErrorCode.AuthFailed } refused)
+            if (exception is T found && match(found))
             {
-                return refused;
+                return found;
             }
 
             if (exception is AggregateException aggregate)
             {
-                return aggregate.InnerExceptions.Select(ZooKeeperRefused).FirstOrDefault(e => e is not null);
+                return aggregate.InnerExceptions.Select(e => Behind(e, match)).FirstOrDefault(e => e is not null);
             }
         }
 

@@ -24,6 +24,7 @@ public sealed class FramedSocket : IDisposable
     /// <summary>The bytes of every connection's receive buffer in this process: what peers' frames hold, sent or announced.</summary>
     public static long ReceiveBufferBytes => Interlocked.Read(ref s_receiveBufferBytes);
 
+    /// <summary>Changed by every connection's receiving loop, read by anyone: <see cref="Interlocked"/> only, no lock.</summary>
     private static long s_receiveBufferBytes;
 
     /// <summary>How long a peer may leave a frame half sent before the connection is dropped.</summary>
@@ -193,6 +194,7 @@ public sealed class FramedSocket : IDisposable
         ArgumentNullException.ThrowIfNull(onFrame);
         var buffer = new byte[BufferBytes];
         Interlocked.Add(ref s_receiveBufferBytes, buffer.Length);
+        CancellationTokenSource? stalled = null;
         int start = 0, end = 0;
         try
         {
@@ -250,11 +252,18 @@ public sealed class FramedSocket : IDisposable
                 else
                 {
                     // Part of a frame is held: a peer that stops sending the rest for PartialFrameTimeout is dropped,
-                    // so a stalled frame cannot keep its memory.
-                    using var stalled = new CancellationTokenSource(PartialFrameTimeout);
+                    // so a stalled frame cannot keep its memory. One timer per connection, re-armed for each such read.
+                    stalled ??= new CancellationTokenSource();
+                    stalled.CancelAfter(PartialFrameTimeout);
                     try
                     {
                         read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, stalled.Token).ConfigureAwait(false);
+                        if (!stalled.TryReset())
+                        {
+                            // Its timer fired just as the read completed: a fresh one next time.
+                            stalled.Dispose();
+                            stalled = null;
+                        }
                     }
                     catch (OperationCanceledException)
                     {
@@ -274,6 +283,7 @@ public sealed class FramedSocket : IDisposable
         finally
         {
             Interlocked.Add(ref s_receiveBufferBytes, -buffer.Length);
+            stalled?.Dispose();
             Dispose();
         }
     }

@@ -50,8 +50,7 @@ public static class ClusterHandshake
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(secret);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Timeout);
+        using var deadline = Deadline(cancellationToken, Timeout);
         try
         {
             var hello = new byte[Magic.Length + NonceBytes];
@@ -66,7 +65,7 @@ public static class ClusterHandshake
                 return new("it closed the connection during the handshake", ConnectionFailed: true);
             }
 
-            if (!answer.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            if (!IsMagic(answer.AsSpan(0, MagicLength)))
             {
                 await RefuseAsync(channel, cancellationToken).ConfigureAwait(false);
                 return new("it did not start the DiMint handshake (not a DiMint peer, or one without the cluster secret)", ConnectionFailed: false);
@@ -96,6 +95,14 @@ public static class ClusterHandshake
         }
     }
 
+    /// <summary>A token cancelled by <paramref name="cancellationToken"/> or after <paramref name="after"/>.</summary>
+    private static CancellationTokenSource Deadline(CancellationToken cancellationToken, TimeSpan after)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(after);
+        return deadline;
+    }
+
     /// <summary>
     /// Tells the peer it was refused, and gives it up to <see cref="Linger"/> to hang up first: closing at once could
     /// reset the connection before the refusal left (what the peer sent after its proof is unread), and the peer would
@@ -103,8 +110,7 @@ public static class ClusterHandshake
     /// </summary>
     private static async Task RefuseAsync(IHandshakeChannel channel, CancellationToken cancellationToken)
     {
-        using var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        linger.CancelAfter(Linger);
+        using var linger = Deadline(cancellationToken, Linger);
         try
         {
             await channel.SendAsync(new[] { Refused }, linger.Token).ConfigureAwait(false);
@@ -126,8 +132,7 @@ public static class ClusterHandshake
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(secret);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Timeout);
+        using var deadline = Deadline(cancellationToken, Timeout);
         try
         {
             var hello = new byte[Magic.Length + NonceBytes];
@@ -136,7 +141,7 @@ public static class ClusterHandshake
                 throw new IOException($"{peer} closed the connection before the DiMint handshake.");
             }
 
-            if (!hello.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            if (!IsMagic(hello.AsSpan(0, MagicLength)))
             {
                 throw new UnauthorizedException($"{peer} did not start the DiMint handshake: it is not a DiMint silo with a cluster secret.");
             }

@@ -89,6 +89,7 @@ public sealed partial class RefusalLog(ILogger logger, string port)
     /// <summary>The least time between two lines.</summary>
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(10);
 
+    /// <summary>Guards <see cref="_lastLogged"/> and <see cref="_suppressed"/>, which every connection's handshake may touch.</summary>
     private readonly Lock _lock = new();
     private long _lastLogged = long.MinValue;
     private int _suppressed;
@@ -96,6 +97,7 @@ public sealed partial class RefusalLog(ILogger logger, string port)
     /// <summary>Connections refused since the listener started.</summary>
     public long Count => Interlocked.Read(ref _count);
 
+    /// <summary>Raised by every connection's handshake: <see cref="Interlocked"/> only.</summary>
     private long _count;
 
     /// <summary>

@@ -41,7 +41,10 @@ internal sealed partial class DataPortListener(
 {
     private readonly DataPortOptions _options = options.Value;
     private readonly ConcurrentDictionary<FramedSocket, InFlight> _connections = new();
+    /// <summary>Connections per peer address: added to by the accept loop, taken from by each connection's task as it ends.</summary>
     private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
+
+    /// <summary>Connections accepted and not yet ended; the accept loop and the connections' tasks, <see cref="Interlocked"/> only.</summary>
     private int _accepted;
     private readonly RefusalLog _refusals = new(logger, "data port");
     private Socket? _listener;
@@ -451,6 +454,7 @@ internal sealed partial class DataPortListener(
     /// <summary>A connection's requests waiting for their answers.</summary>
     private sealed class InFlight
     {
+        /// <summary>Raised by the connection's receiving loop, lowered by whichever thread completes a request: <see cref="Interlocked"/> only.</summary>
         public int Count;
     }
 }

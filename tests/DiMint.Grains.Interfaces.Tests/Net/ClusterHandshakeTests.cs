@@ -154,16 +154,7 @@ public sealed class ClusterHandshakeTests
         await channel.SendAsync(answer, CancellationToken.None);
     }
 
-    private static async Task<(Socket Client, Socket Server)> PairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var accepting = listener.AcceptAsync();
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        return (client, await accepting);
-    }
+    private static Task<(Socket Connecting, Socket Accepted)> PairAsync() => LoopbackSockets.RawPairAsync();
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
