@@ -75,14 +75,7 @@ internal sealed partial class OverlordGrain
         }
 
         ring = _ring ?? ring;
-
-        // A range with a copy on a silo that is no longer an active member (declared dead; it may be back as a new
-        // incarnation) waits for its repair: a move planned now keeps that copy in its new configuration, and its fence
-        // waits out the copy's acknowledgement timeout (2 s after a partition healed, seen on the bridge schedule).
-        var active = ActiveSilos().ToHashSet();
-        var busy = _busy.Keys.ToHashSet();
-        busy.UnionWith(ring.Ranges.Where(r => !active.Contains(r.Master) || r.Replicas.Any(s => !active.Contains(s))).Select(r => r.Id));
-        return RebalancePlanner.Plan(ring, sizes, silos, rebalance.Value, busy, slots);
+        return RebalancePlanner.Plan(ring, sizes, silos, rebalance.Value, _busy.Keys.ToHashSet(), slots);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Planned {Kind} of range {RangeId} not started: {Reason}")]
