@@ -51,6 +51,21 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>What every silo's log holds so far (read while the silos still write them).</summary>
+    public string SiloLogs() => string.Concat(
+        Directory.GetFiles(Path.Combine(Cli.Home, "logs"), "silo-*.log").Order(StringComparer.Ordinal).Select(static path =>
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(stream).ReadToEnd();
+        }));
+
+    /// <summary>
+    /// Waits until a silo's log says <paramref name="text"/>: a silo's console logger writes from its own queue, so a line
+    /// may reach the file after what it reports was seen.
+    /// </summary>
+    public Task WaitForSiloLogAsync(string text, TimeSpan timeout) =>
+        Wait.UntilAsync(() => SiloLogs().Contains(text, StringComparison.Ordinal), timeout, $"a silo's log to say \"{text}\"");
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
