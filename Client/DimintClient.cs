@@ -136,10 +136,10 @@ public sealed partial class DimintClient : IAsyncDisposable
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
-        if (options.TlsAuthorityFile is { Length: > 0 } authority)
+        if (options.Tls() is { } tls)
         {
             // Before the secret: its handshake then runs inside TLS.
-            ClusterTls.UseOn(client, ClusterTls.Load(authority));
+            ClusterTls.UseOn(client, tls);
         }
 
         if (options.Secret() is { } secret)

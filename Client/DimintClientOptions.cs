@@ -36,7 +36,8 @@ public sealed class DimintClientOptions
 
     /// <summary>
     /// The PEM file of the certificate authority of a cluster whose silos run TLS (their <c>--tls-authority</c>): the
-    /// client's connections to gateways run TLS, and a silo's certificate must chain to it. Null (the default): no TLS.
+    /// client's connections to gateways and data ports run TLS, and a silo's certificate must chain to it. Null (the
+    /// default): no TLS.
     /// </summary>
     public string? TlsAuthorityFile { get; set; }
 
@@ -125,4 +126,8 @@ public sealed class DimintClientOptions
     /// <summary>The secret of <see cref="ClusterSecret"/> or <see cref="ClusterSecretFile"/>, or null.</summary>
     /// <exception cref="FormatException">Both are set, the file cannot be read, or the secret is too short.</exception>
     internal DiMint.ClusterSecret? Secret() => DiMint.ClusterSecret.From(ClusterSecret, ClusterSecretFile);
+
+    /// <summary>The TLS of <see cref="TlsAuthorityFile"/>, or null.</summary>
+    /// <exception cref="FormatException">The file cannot be read or holds no certificate.</exception>
+    internal ClusterTls? Tls() => TlsAuthorityFile is { Length: > 0 } authority ? ClusterTls.Load(authority) : null;
 }

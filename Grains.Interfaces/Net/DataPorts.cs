@@ -11,11 +11,14 @@ namespace DiMint;
 /// <see cref="ISiloBatchService"/> (<see cref="ISiloBatchService.GetDataPortAsync"/>) and is reached on the silo's own
 /// address. With a <see cref="ClusterSecret"/>, each connection proves it first (<see cref="ClusterHandshake"/>); a silo
 /// that refuses it, or cannot prove it back, is treated as unreachable (its requests go as Orleans calls, which prove the
-/// secret too).
+/// secret too). With <see cref="ClusterTls"/>, each connection runs TLS first, and a silo whose certificate is not the
+/// cluster's is treated as unreachable too.
 /// </summary>
-public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, TimeSpan connectTimeout, ClusterSecret? secret = null)
+public sealed class DataPorts(
+    Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, TimeSpan connectTimeout, ClusterSecret? secret = null, ClusterTls? tls = null)
 {
     private readonly ClusterSecret? _secret = secret;
+    private readonly ClusterTls? _tls = tls;
     private readonly Serializer<DataPortRequest> _requests = requests;
     private readonly Serializer<DataPortAnswer> _answers = answers;
     private readonly TimeSpan _connectTimeout = connectTimeout;
@@ -116,7 +119,7 @@ public sealed class DataPorts(Serializer<DataPortRequest> requests, Serializer<D
                 }
 
                 var endpoint = new IPEndPoint(_silo.Endpoint.Address, port);
-                var socket = await FramedSocket.ConnectAsync(endpoint, _owner._connectTimeout, _owner._secret).ConfigureAwait(false);
+                var socket = await FramedSocket.ConnectAsync(endpoint, _owner._connectTimeout, _owner._secret, _owner._tls).ConfigureAwait(false);
                 _connection = DataPortConnection.Open(socket, _owner._requests, _owner._answers, () => _owner.PeerLost?.Invoke(_silo));
                 _backoff = FirstRetry;
             }

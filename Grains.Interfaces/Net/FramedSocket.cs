@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Orleans.Serialization;
 
@@ -14,6 +15,9 @@ namespace DiMint;
 /// Sending is Nagle-free: a frame is written to the socket at once, on the sender's thread, unless a write is under way;
 /// then it waits for that write and leaves with whatever else waited, in one write. Frames are serialized before they
 /// queue, so a frame that is too large fails alone and the connection goes on.
+/// </para>
+/// <para>
+/// The frames travel on the socket's stream, or on TLS over it (<see cref="ClusterTls"/>): the bytes are the same.
 /// </para>
 /// </summary>
 public sealed class FramedSocket : IDisposable
@@ -38,6 +42,9 @@ public sealed class FramedSocket : IDisposable
     private static ArrayBufferWriter<byte>? t_scratch;
 
     private readonly Socket _socket;
+
+    /// <summary>What frames are read from and written to: the socket's stream, or TLS over it.</summary>
+    private readonly Stream _stream;
     private readonly Lock _lock = new();
     private ArrayBufferWriter<byte> _queued = new(BufferBytes);
     private ArrayBufferWriter<byte>? _spare = new(BufferBytes);
@@ -47,12 +54,16 @@ public sealed class FramedSocket : IDisposable
     /// <summary>Written by the receiving loop only, read by any sender: <see cref="Volatile"/>, no lock.</summary>
     private long _lastReceived = Environment.TickCount64;
 
-    /// <summary>Takes over <paramref name="socket"/>, a connected TCP socket (Nagle's algorithm is turned off).</summary>
-    public FramedSocket(Socket socket)
+    /// <summary>
+    /// Takes over <paramref name="socket"/>, a connected TCP socket (Nagle's algorithm is turned off), and the
+    /// <paramref name="stream"/> the frames travel on: by default the socket's own, else TLS over it (closed with it).
+    /// </summary>
+    public FramedSocket(Socket socket, Stream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         _socket = socket;
         _socket.NoDelay = true;
+        _stream = stream ?? new NetworkStream(socket, ownsSocket: false);
         RemoteEndPoint = socket.RemoteEndPoint;
     }
 
@@ -66,27 +77,41 @@ public sealed class FramedSocket : IDisposable
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>
-    /// Connects to <paramref name="endpoint"/> within <paramref name="timeout"/> and, with a <paramref name="secret"/>,
-    /// proves it (<see cref="ClusterHandshake"/>) before any frame.
+    /// Connects to <paramref name="endpoint"/> within <paramref name="timeout"/>; with <paramref name="tls"/>, runs TLS
+    /// (the silo must show a certificate of the cluster); with a <paramref name="secret"/>, proves it
+    /// (<see cref="ClusterHandshake"/>, inside TLS when there is TLS) before any frame.
     /// </summary>
     /// <exception cref="UnauthorizedException">The silo refused the secret, or did not prove it back.</exception>
-    public static async Task<FramedSocket> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, ClusterSecret? secret = null, CancellationToken cancellationToken = default)
+    /// <exception cref="System.Security.Authentication.AuthenticationException">TLS failed: the silo's certificate is not the cluster's, or the silo speaks none.</exception>
+    public static async Task<FramedSocket> ConnectAsync(
+        IPEndPoint endpoint, TimeSpan timeout, ClusterSecret? secret = null, ClusterTls? tls = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(endpoint);
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Stream? stream = null;
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout);
             await socket.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
-            if (secret is not null)
+            stream = new NetworkStream(socket, ownsSocket: false);
+            if (tls is not null)
             {
-                await ClusterHandshake.ConnectAsync(new SocketHandshakeChannel(socket), secret, $"the data port at {endpoint}", cancellationToken).ConfigureAwait(false);
+                var secured = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = secured;
+                await secured.AuthenticateAsClientAsync(tls.ClientOptions(), deadline.Token).ConfigureAwait(false);
             }
 
-            return new FramedSocket(socket);
+            if (secret is not null)
+            {
+                await ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(stream), secret, $"the data port at {endpoint}", cancellationToken).ConfigureAwait(false);
+            }
+
+            return new FramedSocket(socket, stream);
         }
         catch
         {
+            stream?.Dispose();
             socket.Dispose();
             throw;
         }
@@ -162,12 +187,7 @@ public sealed class FramedSocket : IDisposable
                     _spare = null;
                 }
 
-                var left = writing.WrittenMemory;
-                while (!left.IsEmpty)
-                {
-                    var sent = await _socket.SendAsync(left, SocketFlags.None).ConfigureAwait(false);
-                    left = left[sent..];
-                }
+                await _stream.WriteAsync(writing.WrittenMemory).ConfigureAwait(false);
 
                 writing.ResetWrittenCount();
                 lock (_lock)
@@ -247,7 +267,7 @@ public sealed class FramedSocket : IDisposable
                 int read;
                 if (start == end)
                 {
-                    read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
+                    read = await _stream.ReadAsync(buffer.AsMemory(end)).ConfigureAwait(false);
                 }
                 else
                 {
@@ -257,7 +277,7 @@ public sealed class FramedSocket : IDisposable
                     stalled.CancelAfter(PartialFrameTimeout);
                     try
                     {
-                        read = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None, stalled.Token).ConfigureAwait(false);
+                        read = await _stream.ReadAsync(buffer.AsMemory(end), stalled.Token).ConfigureAwait(false);
                         if (!stalled.TryReset())
                         {
                             // Its timer fired just as the read completed: a fresh one next time.
@@ -305,6 +325,7 @@ public sealed class FramedSocket : IDisposable
             // Already reset by the peer.
         }
 
+        _stream.Dispose();
         _socket.Dispose();
     }
 }

@@ -195,35 +195,28 @@ public interface IHandshakeChannel
     ValueTask<bool> ReceiveExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 }
 
-/// <summary>A handshake over a connected socket (a data port connection, before its frames).</summary>
-public sealed class SocketHandshakeChannel(Socket socket) : IHandshakeChannel
+/// <summary>
+/// A handshake over a connection's stream (a data port connection before its frames: the socket's own stream, or TLS over
+/// it). The stream stays open when the handshake ends.
+/// </summary>
+public sealed class StreamHandshakeChannel(Stream stream) : IHandshakeChannel
 {
+    /// <summary>A handshake over <paramref name="socket"/>, in plain text.</summary>
+    public StreamHandshakeChannel(Socket socket)
+        : this(new NetworkStream(socket, ownsSocket: false))
+    {
+    }
+
     /// <inheritdoc />
     public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        while (!bytes.IsEmpty)
-        {
-            var sent = await socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            bytes = bytes[sent..];
-        }
+        await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> ReceiveExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        while (!buffer.IsEmpty)
-        {
-            var received = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            if (received == 0)
-            {
-                return false;
-            }
-
-            buffer = buffer[received..];
-        }
-
-        return true;
-    }
+    public async ValueTask<bool> ReceiveExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == buffer.Length;
 }
 
 /// <summary>A handshake over an Orleans connection's transport, before Orleans reads or writes anything on it.</summary>

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Orleans;
 using Orleans.Configuration;
@@ -10,14 +11,22 @@ namespace DiMint;
 /// TLS for Orleans' connections (silo to silo, client to gateway; <c>Microsoft.Orleans.Connections.Security</c>), with
 /// the cluster's own certificate authority: a peer's certificate must chain to <see cref="Authority"/> and be valid now
 /// (host names are not checked: silos are reached by address). Silos authenticate each other with their certificates;
-/// clients check the silo's and need none of their own (the cluster secret says who they are).
+/// clients check the silo's and need none of their own (the cluster secret says who they are). The data port's
+/// connections run TLS with the same rules, over <see cref="SslStream"/> (<see cref="ServerOptions"/>, <see cref="ClientOptions"/>).
 /// </summary>
 public sealed class ClusterTls
 {
+    /// <summary>This side's certificate with its chain, built once for every data port connection it accepts.</summary>
+    private readonly Lazy<SslStreamCertificateContext> _serverContext;
+
     private ClusterTls(X509Certificate2Collection authority, X509Certificate2? certificate)
     {
         Authority = authority;
         Certificate = certificate;
+        _serverContext = new(() => SslStreamCertificateContext.Create(
+            Certificate ?? throw new InvalidOperationException("A TLS server side needs this side's certificate (--tls-certificate)."),
+            Authority,
+            offline: true));
     }
 
     /// <summary>The certificates a peer's must chain to.</summary>
@@ -87,6 +96,29 @@ public sealed class ClusterTls
         options.RemoteCertificateValidation = (certificate, _, _) => Trusts(certificate);
         return options;
     }
+
+    /// <summary>
+    /// A data port's side of TLS (a silo's; it needs its certificate): a peer that shows a certificate must show one of
+    /// the cluster's (silos replicating do), a peer that shows none is let on to the cluster secret's handshake (clients).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This side has no certificate.</exception>
+    public SslServerAuthenticationOptions ServerOptions() => new()
+    {
+        ServerCertificateContext = _serverContext.Value,
+        ClientCertificateRequired = true,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is null || (certificate is X509Certificate2 shown && Trusts(shown)),
+    };
+
+    /// <summary>A connecting side of TLS to a data port: the silo must show a certificate of the cluster; this side shows its own, if it has one.</summary>
+    public SslClientAuthenticationOptions ClientOptions() => new()
+    {
+        // Silos are reached by address; the certificate's chain is what is checked, not a name.
+        TargetHost = "dimint",
+        ClientCertificates = Certificate is null ? null : [Certificate],
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is X509Certificate2 shown && Trusts(shown),
+    };
 
     /// <summary>The client's connections to gateways run TLS with <paramref name="tls"/> (before the cluster secret's handshake, when there is one).</summary>
     public static void UseOn(IClientBuilder builder, ClusterTls tls)

@@ -54,4 +54,16 @@ public sealed record NodeStatus
     /// </summary>
     [Id(11)]
     public int CopiesHeld { get; init; }
+
+    /// <summary>Connections open on the silo's data port now (clients' and other silos').</summary>
+    [Id(12)]
+    public int DataPortConnections { get; init; }
+
+    /// <summary>Client batches the silo's data port received since it started (the rest come as Orleans calls).</summary>
+    [Id(13)]
+    public long DataPortClientBatches { get; init; }
+
+    /// <summary>Connections the silo's data port refused since it started: without the cluster secret or the cluster's TLS.</summary>
+    [Id(14)]
+    public long DataPortRefused { get; init; }
 }

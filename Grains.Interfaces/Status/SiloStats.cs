@@ -27,4 +27,16 @@ public sealed record SiloStats
     /// <summary>The silo's client gateway (<c>host:port</c>), if it has one.</summary>
     [Id(5)]
     public string? Gateway { get; init; }
+
+    /// <summary>Connections open on the silo's data port now (clients' and other silos').</summary>
+    [Id(6)]
+    public int DataPortConnections { get; init; }
+
+    /// <summary>Client batches the silo's data port received since it started (the rest come as Orleans calls).</summary>
+    [Id(7)]
+    public long DataPortClientBatches { get; init; }
+
+    /// <summary>Connections the silo's data port refused since it started: without the cluster secret or the cluster's TLS.</summary>
+    [Id(8)]
+    public long DataPortRefused { get; init; }
 }

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using DiMint.Grains.Hosting;
 using DiMint.Grains.Overlord;
 using DiMint.Grains.Replication;
@@ -37,7 +39,8 @@ internal sealed partial class DataPortListener(
     IOptions<Orleans.Configuration.EndpointOptions> endpoints,
     Serializer<DataPortRequest> requests,
     Serializer<DataPortAnswer> answers,
-    ILogger<DataPortListener> logger) : ILifecycleParticipant<ISiloLifecycle>
+    ILogger<DataPortListener> logger,
+    ClusterTls? tls = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly DataPortOptions _options = options.Value;
     private readonly ConcurrentDictionary<FramedSocket, InFlight> _connections = new();
@@ -241,14 +244,34 @@ internal sealed partial class DataPortListener(
 
     private async Task ServeAsync(Socket socket)
     {
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        if (tls is not null)
+        {
+            // TLS first, then the secret inside it: a peer that speaks no TLS, or shows a certificate not the cluster's, gets no further.
+            var secured = new SslStream(stream, leaveInnerStreamOpen: false);
+            stream = secured;
+            try
+            {
+                using var deadline = new CancellationTokenSource(ClusterHandshake.Timeout);
+                await secured.AuthenticateAsServerAsync(tls.ServerOptions(), deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // A TLS refusal is logged; a connection that broke or went silent during it is counted.
+                _refusals.Refused(TryRemote(socket), $"its TLS handshake failed: {ex.Message}", log: ex is AuthenticationException);
+                await stream.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+
         if (access.Secret is { } secret)
         {
             // Nothing the peer sends is read as a frame before it proved the secret.
-            var refused = await ClusterHandshake.AcceptAsync(new SocketHandshakeChannel(socket), secret).ConfigureAwait(false);
+            var refused = await ClusterHandshake.AcceptAsync(new StreamHandshakeChannel(stream), secret).ConfigureAwait(false);
             if (refused is not null)
             {
                 _refusals.Refused(TryRemote(socket), refused.Reason, log: !refused.ConnectionFailed);
-                socket.Dispose();
+                await stream.DisposeAsync().ConfigureAwait(false);
                 return;
             }
         }
@@ -256,11 +279,11 @@ internal sealed partial class DataPortListener(
         FramedSocket connection;
         try
         {
-            connection = new FramedSocket(socket);
+            connection = new FramedSocket(socket, stream);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            socket.Dispose();
+            await stream.DisposeAsync().ConfigureAwait(false);
             return;
         }
 

@@ -68,7 +68,8 @@ public static class SiloBuilderExtensions
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortRequest>>(),
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortAnswer>>(),
             sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.AckTimeout,
-            sp.GetRequiredService<ClusterAccess>().Secret));
+            sp.GetRequiredService<ClusterAccess>().Secret,
+            sp.GetService<ClusterTls>()));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OverlordWatch>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PeerConnections>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JitWarmup>();
@@ -114,15 +115,21 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Orleans' connections run TLS with <paramref name="tls"/>: silos show each other their certificates; clients check
     /// the silo's and may show none. Call it before <see cref="UseDiMintClusterSecret"/>, so the secret's handshake runs
-    /// inside TLS. The data port has no TLS yet: it is turned off, and clients send their batches as Orleans calls.
+    /// inside TLS. The data port runs TLS with the same rules (its connections out, replication, show the silo's
+    /// certificate), and the secret's handshake inside it.
     /// </summary>
     public static ISiloBuilder UseDiMintTls(this ISiloBuilder builder, ClusterTls tls)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(tls);
+        if (tls.Certificate is null)
+        {
+            throw new ArgumentException("A silo's TLS needs its own certificate (--tls-certificate).", nameof(tls));
+        }
+
         var silos = tls.Options();
         var clients = tls.Options(peerMayShowNone: true);
-        builder.Services.PostConfigure<DataPortOptions>(o => o.Enabled = false);
+        builder.Services.AddSingleton(tls);
         return builder.Configure<SiloConnectionOptions>(o =>
         {
             o.ConfigureSiloInboundConnection(c => c.UseServerTls(silos));

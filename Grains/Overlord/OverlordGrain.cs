@@ -142,6 +142,9 @@ internal sealed partial class OverlordGrain(
                 Gateway = silo?.Gateway,
                 ProcessId = silo?.ProcessId ?? 0,
                 CopiesHeld = silo?.Ranges.Length ?? 0,
+                DataPortConnections = silo?.DataPortConnections ?? 0,
+                DataPortClientBatches = silo?.DataPortClientBatches ?? 0,
+                DataPortRefused = silo?.DataPortRefused ?? 0,
             });
         }
 

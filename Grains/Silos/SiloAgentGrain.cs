@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DiMint.Grains.Batching;
 using DiMint.Grains.Hosting;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
@@ -12,7 +13,7 @@ namespace DiMint.Grains.Silos;
 /// <summary>Reports what its silo holds; pinned to that silo by its key.</summary>
 [SiloPinnedPlacement]
 [GrainDirectory(SiloPinnedGrainDirectory.Name)]
-internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState process, PauseMeter pauses, IOptions<EndpointOptions> endpoints, ILocalSiloDetails silo, ILogger<SiloAgentGrain> logger) : Grain, ISiloAgentGrain
+internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState process, PauseMeter pauses, IOptions<EndpointOptions> endpoints, ILocalSiloDetails silo, DataPortListener dataPort, ILogger<SiloAgentGrain> logger) : Grain, ISiloAgentGrain
 {
     private static readonly DateTimeOffset ProcessStart = new(Process.GetCurrentProcess().StartTime.ToUniversalTime());
 
@@ -58,6 +59,9 @@ internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState 
             StartedAt = ProcessStart,
             ProcessId = Environment.ProcessId,
             Gateway = gateway,
+            DataPortConnections = dataPort.OpenConnections,
+            DataPortClientBatches = dataPort.ClientRequests,
+            DataPortRefused = dataPort.Refused,
         });
     }
 }

@@ -17,8 +17,8 @@ public sealed class SecurityOptions
 
     /// <summary>
     /// The PEM (or DER) file of the certificate authority that issues the cluster's certificates. With
-    /// <see cref="TlsCertificateFile"/>, Orleans' connections (silo to silo, client to gateway) run TLS: peers' certificates
-    /// must chain to it. The data port has no TLS yet and is turned off (clients send batches as Orleans calls).
+    /// <see cref="TlsCertificateFile"/>, Orleans' connections (silo to silo, client to gateway) and the data port's run
+    /// TLS: peers' certificates must chain to it.
     /// </summary>
     public string? TlsAuthorityFile { get; set; }
 

@@ -52,9 +52,9 @@ internal static class SiloCommandLine
                                   proves it first; silos and clients without it are refused. A silo
                                   listening beyond loopback needs one, unless
                                   DiMint:Security:AllowAnonymous is true
-          --tls-authority FILE    with --tls-certificate: TLS on silo-to-silo and client-to-gateway
-                                  connections; peers' certificates must chain to this CA (PEM). The
-                                  data port, which has no TLS yet, is then off
+          --tls-authority FILE    with --tls-certificate: TLS on silo-to-silo, client-to-gateway and
+                                  data port connections; peers' certificates must chain to this CA
+                                  (PEM)
           --tls-certificate FILE  this silo's certificate and key, PKCS#12 (password in
                                   DiMint:Security:TlsCertificatePassword)
           --cluster-id ID         Orleans cluster id (default dimint)

@@ -82,7 +82,7 @@ public sealed partial class DataPortLimitsTests
             .GetRequiredService<Serializer<DataPortRequest>>();
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await peer.ConnectAsync(dataPort);
-        await ClusterHandshake.ConnectAsync(new SocketHandshakeChannel(peer), ClusterSecret.FromFile(cluster.SecretFile!), "the test's data port");
+        await ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(peer), ClusterSecret.FromFile(cluster.SecretFile!), "the test's data port");
         var watch = frames.SerializeToArray(new DataPortRequest { Batches = [], RingAfter = long.MaxValue / 2 });
         for (var id = 1; id <= InFlight + 4; id++)
         {

@@ -1,18 +1,27 @@
+using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using DiMint.Client;
+using DiMint.Testing;
 using DiMint.Testing.Processes;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace DiMint.Cli.Tests;
 
 /// <summary>
-/// Silos (real processes) with TLS on Orleans' connections: a client that trusts the cluster's authority round-trips; a
-/// plain-text client, a client trusting another authority, and a silo with an expired certificate get nowhere.
+/// Silos (real processes) with TLS on Orleans' connections and on their data ports: a client that trusts the cluster's
+/// authority round-trips, its batches on the data port; a plain-text client or peer, a client trusting another authority,
+/// and a silo with an expired certificate get nowhere.
 /// </summary>
 [Trait("Category", "Process")]
-public sealed class TlsTests
+public sealed partial class TlsTests
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task WithTls_ATrustingClientRoundTrips_WhilePlainTextUntrustedAndExpiredPeersAreRefused()
     {
@@ -25,21 +34,39 @@ public sealed class TlsTests
         var expiredFile = WritePfx(folder, "expired.pfx", Issue(authority, "expired", DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(-1)));
 
         await using var silo = await SiloHostProcess.StartAsync(primary: true, "--tls-authority", authorityFile, "--tls-certificate", siloFile);
-        Assert.Contains("data port none", silo.Output, StringComparison.Ordinal);
+        var dataPort = DataPortOf(silo);
 
         // A second silo joins over TLS, each showing the other its certificate.
         var secondFile = WritePfx(folder, "second.pfx", Issue(authority, "second", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)));
         await using var second = await SiloHostProcess.StartAsync("--primary", $"127.0.0.1:{silo.SiloPort}", "--tls-authority", authorityFile, "--tls-certificate", secondFile);
 
-        // A client that trusts the authority: TLS, and the batches go as Orleans calls (the data port is off).
+        // A client that trusts the authority: TLS to the gateways, and its batches on the data ports, over TLS too.
         await using (var client = await DimintClient.ConnectAsync(new DimintClientOptions { Gateways = [silo.Gateway, second.Gateway], TlsAuthorityFile = authorityFile }))
         {
-            await DiMint.Testing.Wait.UntilAsync(async () => (await client.GetNodeStatusAsync()).Count(s => s.IsUp) == 2, TimeSpan.FromSeconds(60), "both silos up");
+            await Wait.UntilAsync(async () => (await client.GetNodeStatusAsync()).Count(s => s.IsUp) == 2, TimeSpan.FromSeconds(60), "both silos up");
             await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.SetAsync($"tls:{i}", $"over TLS {i}")));
-            Assert.Equal("over TLS 49", await client.GetAsync<string>("tls:49"));
+
+            // Its first batches went as Orleans calls while it connected to the data ports; then they go there.
+            async Task<long> DataPortBatchesAsync() => (await client.GetNodeStatusAsync()).Sum(s => s.DataPortClientBatches);
+            var before = await DataPortBatchesAsync();
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.GetAsync<string>($"tls:{i}")));
+                    return await DataPortBatchesAsync() > before;
+                },
+                Timeout,
+                "the client's batches to come on the data ports");
+            await Task.WhenAll(Enumerable.Range(50, 50).Select(i => client.SetAsync($"tls:{i}", $"over TLS {i}")));
+            for (var i = 0; i < 100; i += 7)
+            {
+                Assert.Equal($"over TLS {i}", await client.GetAsync<string>($"tls:{i}"));
+            }
+
+            Assert.Equal(0, (await client.GetNodeStatusAsync()).Sum(s => s.DataPortRefused));
         }
 
-        // Plain text, or a client trusting another authority: no connection.
+        // Plain text, or a client trusting another authority: no connection, to the gateway or to the data port.
         foreach (var authorityOfClient in new[] { null, strangerFile })
         {
             await Assert.ThrowsAsync<ClusterUnavailableException>(() => DimintClient.ConnectAsync(new DimintClientOptions
@@ -50,6 +77,11 @@ public sealed class TlsTests
             }));
         }
 
+        Assert.Null(await PingAsync(dataPort, tls: null));
+        await Wait.UntilAsync(() => silo.Output.Contains("its TLS handshake failed", StringComparison.Ordinal), Timeout, "the silo to log the plain-text peer's refusal");
+        await Assert.ThrowsAsync<AuthenticationException>(() => FramedSocket.ConnectAsync(dataPort, Timeout, tls: ClusterTls.Load(strangerFile)));
+        Assert.NotNull(await PingAsync(dataPort, ClusterTls.Load(authorityFile)));
+
         // A silo whose certificate expired serves nobody who checks it.
         await using var expired = await SiloHostProcess.StartAsync(primary: true, "--tls-authority", authorityFile, "--tls-certificate", expiredFile);
         await Assert.ThrowsAsync<ClusterUnavailableException>(() => DimintClient.ConnectAsync(new DimintClientOptions
@@ -58,13 +90,14 @@ public sealed class TlsTests
             TlsAuthorityFile = authorityFile,
             ConnectTimeout = TimeSpan.FromSeconds(5),
         }));
+        await Assert.ThrowsAsync<AuthenticationException>(() => FramedSocket.ConnectAsync(DataPortOf(expired), Timeout, tls: ClusterTls.Load(authorityFile)));
 
         // And the first silo's gateway never answered in plain text: what a plain client sent is not read as Orleans messages.
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(System.Net.IPEndPoint.Parse(silo.Gateway));
+        await socket.ConnectAsync(IPEndPoint.Parse(silo.Gateway));
         await socket.SendAsync(new byte[64], SocketFlags.None);
         var buffer = new byte[256];
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var deadline = new CancellationTokenSource(Timeout);
         try
         {
             while (await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token) > 0)
@@ -76,9 +109,49 @@ public sealed class TlsTests
         {
             // Reset: closed.
         }
+        catch (OperationCanceledException)
+        {
+            // Still open at the deadline: asserted below.
+        }
 
         Assert.False(deadline.IsCancellationRequested, "the gateway kept a plain-text connection open");
     }
+
+    /// <summary>
+    /// The overlord's probe sent on a data port connection (with <paramref name="tls"/>, or in plain text): the silo's
+    /// answer, or null when it closed the connection instead.
+    /// </summary>
+    private static async Task<DataPortAnswer?> PingAsync(IPEndPoint dataPort, ClusterTls? tls)
+    {
+        var services = new ServiceCollection().AddSerializer(s => s.AddAssembly(typeof(DataPortRequest).Assembly)).BuildServiceProvider();
+        var answers = services.GetRequiredService<Serializer<DataPortAnswer>>();
+        using var connection = await FramedSocket.ConnectAsync(dataPort, Timeout, tls: tls);
+        connection.Send(services.GetRequiredService<Serializer<DataPortRequest>>(), 1, new DataPortRequest { Batches = [], Ping = true });
+        DataPortAnswer? answer = null;
+        var receiving = connection.ReceiveAsync((_, payload) =>
+        {
+            answer = answers.Deserialize(payload);
+            connection.Dispose();
+        });
+        try
+        {
+            await receiving.WaitAsync(Timeout);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or ObjectDisposedException)
+        {
+            // Cut off, or closed here once the answer came.
+        }
+
+        return answer;
+    }
+
+    private static IPEndPoint DataPortOf(SiloHostProcess silo) =>
+        IPEndPoint.Parse(DataPort().Match(silo.Output) is { Success: true } match
+            ? match.Groups[1].Value
+            : throw new InvalidOperationException($"The silo announced no data port: {silo.Output}"));
+
+    [GeneratedRegex(@"data port (\d+\.\d+\.\d+\.\d+:\d+)")]
+    private static partial Regex DataPort();
 
     private static X509Certificate2 Authority(string name)
     {

@@ -20,14 +20,14 @@ public sealed class ClusterHandshakeTests
         using (client)
         using (server)
         {
-            var accepting = ClusterHandshake.AcceptAsync(new SocketHandshakeChannel(server), Secret);
-            await ClusterHandshake.ConnectAsync(new SocketHandshakeChannel(client), Secret, "the test silo");
+            var accepting = ClusterHandshake.AcceptAsync(new StreamHandshakeChannel(server), Secret);
+            await ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(client), Secret, "the test silo");
             Assert.Null(await accepting);
 
             // What follows the handshake reaches the application untouched.
             await client.SendAsync(new byte[] { 7, 8, 9 });
             var buffer = new byte[3];
-            Assert.True(await new SocketHandshakeChannel(server).ReceiveExactlyAsync(buffer, CancellationToken.None));
+            Assert.True(await new StreamHandshakeChannel(server).ReceiveExactlyAsync(buffer, CancellationToken.None));
             Assert.Equal(new byte[] { 7, 8, 9 }, buffer);
         }
     }
@@ -39,8 +39,8 @@ public sealed class ClusterHandshakeTests
         using (client)
         using (server)
         {
-            var accepting = ClusterHandshake.AcceptAsync(new SocketHandshakeChannel(server), Secret);
-            var error = await Assert.ThrowsAsync<UnauthorizedException>(() => ClusterHandshake.ConnectAsync(new SocketHandshakeChannel(client), Other, "the test silo"));
+            var accepting = ClusterHandshake.AcceptAsync(new StreamHandshakeChannel(server), Secret);
+            var error = await Assert.ThrowsAsync<UnauthorizedException>(() => ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(client), Other, "the test silo"));
             Assert.Equal(DiMintErrorCode.Unauthorized, error.Code);
             Assert.Contains("refused", error.Message, StringComparison.Ordinal);
             Assert.Equal(new HandshakeRefusal("it does not hold the cluster secret", ConnectionFailed: false), await accepting);
@@ -56,7 +56,7 @@ public sealed class ClusterHandshakeTests
         using (server)
         {
             var impostor = ImpostorAsync(server);
-            var error = await Assert.ThrowsAsync<UnauthorizedException>(() => ClusterHandshake.ConnectAsync(new SocketHandshakeChannel(client), Secret, "the test silo"));
+            var error = await Assert.ThrowsAsync<UnauthorizedException>(() => ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(client), Secret, "the test silo"));
             Assert.Contains("does not hold the cluster secret", error.Message, StringComparison.Ordinal);
             await impostor;
         }
@@ -69,7 +69,7 @@ public sealed class ClusterHandshakeTests
         using (client)
         using (server)
         {
-            var accepting = ClusterHandshake.AcceptAsync(new SocketHandshakeChannel(server), Secret);
+            var accepting = ClusterHandshake.AcceptAsync(new StreamHandshakeChannel(server), Secret);
             var garbage = new byte[68];
             new Random(5).NextBytes(garbage);
             await client.SendAsync(garbage);
@@ -79,7 +79,7 @@ public sealed class ClusterHandshakeTests
 
             // The server's hello, then its refusal.
             var answer = new byte[37];
-            Assert.True(await new SocketHandshakeChannel(client).ReceiveExactlyAsync(answer, CancellationToken.None));
+            Assert.True(await new StreamHandshakeChannel(client).ReceiveExactlyAsync(answer, CancellationToken.None));
             Assert.Equal("DMA1"u8.ToArray(), answer[..4]);
             Assert.Equal(1, answer[36]);
         }
@@ -91,7 +91,7 @@ public sealed class ClusterHandshakeTests
         var (client, server) = await PairAsync();
         using (server)
         {
-            var accepting = ClusterHandshake.AcceptAsync(new SocketHandshakeChannel(server), Secret);
+            var accepting = ClusterHandshake.AcceptAsync(new StreamHandshakeChannel(server), Secret);
             client.Dispose();
             Assert.True((await accepting.WaitAsync(TimeSpan.FromSeconds(30)))!.ConnectionFailed);
         }
@@ -143,7 +143,7 @@ public sealed class ClusterHandshakeTests
     /// <summary>Plays a silo with another secret: sends a hello, reads the peer's proof, accepts it and proves the wrong secret.</summary>
     private static async Task ImpostorAsync(Socket socket)
     {
-        var channel = new SocketHandshakeChannel(socket);
+        var channel = new StreamHandshakeChannel(socket);
         var hello = "DMA1"u8.ToArray().Concat(new byte[32]).ToArray();
         await channel.SendAsync(hello, CancellationToken.None);
         var proof = new byte[68];
