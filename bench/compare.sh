@@ -11,7 +11,8 @@
 #                  during the first 20-30 s under load, and throughput climbs meanwhile).
 #   --concurrency  operations in flight, the same for every store (default 64)
 #   --keys         keys loaded (100-byte values), measured for memory and used by the workloads (default 1,000,000)
-#   --systems      which stores, in order (default dimint,redis,garnet)
+#   --systems      which stores, in order (default dimint,redis,garnet); dimint-tls is DiMint with TLS on every
+#                  connection (a CA and a certificate made here with openssl), to see what TLS costs beside dimint
 #   --no-build     use the dimint already built in Cli/bin/Release (default: build it first)
 #   --dimint-write-acks N   replicas that must hold a DiMint write before it is acknowledged (DiMint's default 1;
 #                  0 is asynchronous, like Redis's and Garnet's replication)
@@ -197,16 +198,36 @@ wait_for() { # SECONDS WHAT COMMAND...: polls COMMAND until it succeeds
 
 # --- the stores -----------------------------------------------------------------------------------------------------
 
+# Makes a CA and one certificate for every silo (openssl), once: what `dimint up --tls-authority --tls-certificate` takes.
+make_tls() {
+  local dir="$work/tls"
+  [ -f "$dir/silo.pfx" ] && return
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" \
+    -days 7 -subj /CN=dimint-bench-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/silo.key" -out "$dir/silo.csr" \
+    -subj /CN=dimint-bench-silo 2>/dev/null
+  printf 'extendedKeyUsage=serverAuth,clientAuth\n' >"$dir/silo.ext"
+  openssl x509 -req -in "$dir/silo.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 7 \
+    -extfile "$dir/silo.ext" -out "$dir/silo.pem" 2>/dev/null
+  openssl pkcs12 -export -inkey "$dir/silo.key" -in "$dir/silo.pem" -out "$dir/silo.pfx" -passout pass:bench
+}
+
+# Starts DiMint's 3 silos with `dimint up`; $1 = tls: TLS on every connection.
 start_dimint() {
-  local silo_port gateway_port
+  local silo_port gateway_port tls=()
+  if [ "${1:-}" = tls ]; then
+    make_tls
+    tls=(--tls-authority "$work/tls/ca.pem" --tls-certificate "$work/tls/silo.pfx")
+  fi
   pick_ports 3
   silo_port=$picked
   pick_ports 3
   gateway_port=$picked
   export DIMINT_HOME="$work/dimint-home"
-  log "starting DiMint: 3 silos (silo ports $silo_port+, gateways $gateway_port+), replication factor 2, write acks $write_acks"
-  DiMint__Replication__ReplicationFactor=2 DiMint__Replication__WriteAcks=$write_acks \
-    "${dimint[@]}" up --silos 3 --silo-port "$silo_port" --gateway-port "$gateway_port" --no-dashboard >"$work/dimint-up.log" 2>&1 &
+  log "starting DiMint: 3 silos (silo ports $silo_port+, gateways $gateway_port+), replication factor 2, write acks $write_acks${tls:+, TLS}"
+  DiMint__Replication__ReplicationFactor=2 DiMint__Replication__WriteAcks=$write_acks DiMint__Security__TlsCertificatePassword=bench \
+    "${dimint[@]}" up --silos 3 --silo-port "$silo_port" --gateway-port "$gateway_port" --no-dashboard "${tls[@]}" >"$work/dimint-up.log" 2>&1 &
   up_pid=$!
   local deadline=$((SECONDS + 180))
   until grep -q '^DiMint cluster is up' "$work/dimint-up.log"; do
@@ -217,8 +238,9 @@ start_dimint() {
   read -r -a silo_pids <<<"$(sed -n 's/^Silo pids: //p' "$work/dimint-up.log")"
   pids=("${silo_pids[@]}")
   target=(--target dimint --gateway "127.0.0.1:$gateway_port" --gateway "127.0.0.1:$((gateway_port + 1))" --gateway "127.0.0.1:$((gateway_port + 2))")
+  [ ${#tls[@]} -eq 0 ] || target+=(--tls-authority "$work/tls/ca.pem")
   version="DiMint $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  shape="3 silos, each master of some ranges and replica of others; replication factor 2 (1 replica per range), $([ "$write_acks" = 0 ] && echo "asynchronous replication" || echo "a write acknowledged once $write_acks replica holds it"); in memory only"
+  shape="3 silos, each master of some ranges and replica of others; replication factor 2 (1 replica per range), $([ "$write_acks" = 0 ] && echo "asynchronous replication" || echo "a write acknowledged once $write_acks replica holds it"); in memory only${tls:+; TLS 1.3 (ECDSA P-256) on every connection, data port included}"
 }
 
 # Starts 6 nodes of a Redis-protocol cluster ($1: redis or garnet) and forms 3 masters with 1 replica each.
@@ -282,6 +304,7 @@ replicated() { [ "$(cluster_keys)" -ge $((2 * keys)) ]; }
 start_system() {
   case "$1" in
     dimint) start_dimint ;;
+    dimint-tls) start_dimint tls ;;
     redis)
       start_cluster redis
       version="Redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
@@ -292,12 +315,12 @@ start_system() {
       version="Garnet $("$garnet" --version 2>/dev/null | sed -n 's/^GarnetServer \([^+]*\).*/\1/p' | head -n 1)"
       shape="6 processes: 3 primaries + 3 replicas (redis-cli --cluster create --cluster-replicas 1), asynchronous replication of the AOF on a null device (--aof --aof-null-device --fast-aof-truncate); no checkpoints"
       ;;
-    *) die "unknown system '$1' (dimint, redis or garnet)" ;;
+    *) die "unknown system '$1' (dimint, dimint-tls, redis or garnet)" ;;
   esac
 }
 
 stop_system() {
-  if [ "$1" = dimint ]; then stop_dimint; else stop_servers; fi
+  case "$1" in dimint*) stop_dimint ;; *) stop_servers ;; esac
 }
 
 # --- one store ------------------------------------------------------------------------------------------------------
@@ -313,7 +336,7 @@ measure() {
   run "$work/$system.load.out" "${dimint[@]}" bench "${target[@]}" --keys "$keys" --value-size "$value_size" \
     --read-ratio 1 --operations 1000 --warmup 0 --concurrency "$concurrency" --json "$raw/$system.load.json" \
     || die "$system: loading failed; see $work/$system.load.out"
-  if [ "$system" = dimint ]; then sleep 3; else wait_for 120 "$system replicas to hold every key" replicated; fi
+  if [[ "$system" = dimint* ]]; then sleep 3; else wait_for 120 "$system replicas to hold every key" replicated; fi
   after=$(rss_bytes "${pids[@]}")
   printf '{ "label": "%s", "version": "%s", "shape": "%s", "processes": %d, "rssBeforeBytes": %d, "rssAfterBytes": %d }\n' \
     "$(label "$system")" "$version" "$shape" "${#pids[@]}" "$before" "$after" >"$raw/$system.memory.json"
@@ -338,7 +361,7 @@ measure() {
 }
 
 label() {
-  case "$1" in dimint) echo DiMint ;; redis) echo "Redis Cluster" ;; garnet) echo Garnet ;; *) echo "$1" ;; esac
+  case "$1" in dimint) echo DiMint ;; dimint-tls) echo "DiMint (TLS)" ;; redis) echo "Redis Cluster" ;; garnet) echo Garnet ;; *) echo "$1" ;; esac
 }
 
 install_missing

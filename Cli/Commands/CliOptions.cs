@@ -29,7 +29,8 @@ internal static class CliOptions
 
     public static readonly Option<string?> TlsAuthority = new("--tls-authority")
     {
-        Description = "The PEM file of the CA of a cluster whose silos run TLS: connect over TLS, and trust silos whose certificates chain to it.",
+        Description = "The PEM file of the CA of a cluster whose silos run TLS: connect over TLS, and trust silos whose certificates chain to it. "
+            + "Default: the one of the cluster 'dimint up' runs. With up and --tls-certificate: the CA of the cluster it starts.",
         Recursive = true,
     };
 
@@ -48,6 +49,7 @@ internal static class CliOptions
     {
         var options = new DimintClientOptions { ConnectTimeout = TimeSpan.FromSeconds(15) };
         configure?.Invoke(options);
+        var local = ClusterStateFile.ReadRunning();
         if (parse.GetValue(ZooKeeper) is { Length: > 0 } zooKeeper)
         {
             options.ZooKeeper = zooKeeper;
@@ -56,15 +58,20 @@ internal static class CliOptions
         {
             options.Gateways = given;
         }
-        else if (ClusterStateFile.ReadRunning() is { } running)
+        else if (local is not null)
         {
-            options.Gateways = running.Gateways;
-            options.ClusterSecretFile = running.SecretFile;
+            options.Gateways = local.Gateways;
         }
 
+        // --gateway or --zookeeper naming the cluster 'dimint up' runs, or neither: its secret and its TLS.
+        var isLocal = local is not null && IsThatCluster(options, local);
         if (parse.GetValue(TlsAuthority) is { Length: > 0 } tlsAuthority)
         {
             options.TlsAuthorityFile = tlsAuthority;
+        }
+        else if (isLocal)
+        {
+            options.TlsAuthorityFile = local!.TlsAuthorityFile;
         }
 
         if (parse.GetValue(ZooKeeperAuthFile) is { Length: > 0 } authFile)
@@ -76,10 +83,9 @@ internal static class CliOptions
         {
             options.ClusterSecretFile = secretFile;
         }
-        else if (options.ClusterSecretFile is null && ClusterStateFile.ReadRunning() is { } local && IsThatCluster(options, local))
+        else if (options.ClusterSecretFile is null && isLocal)
         {
-            // --gateway or --zookeeper naming the cluster 'dimint up' runs: its secret.
-            options.ClusterSecretFile = local.SecretFile;
+            options.ClusterSecretFile = local!.SecretFile;
         }
 
         foreach (var gateway in options.Gateways)

@@ -16,10 +16,15 @@ internal static class UpCommand
         var dashboardPort = new Option<int>("--dashboard-port") { Description = "The dashboard's port on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 8080 };
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "Do not start the dashboard." };
         var zooKeeperPort = new Option<int>("--zookeeper-port") { Description = "The port of the server --with-zookeeper starts.", DefaultValueFactory = _ => 2181 };
+        var tlsCertificate = new Option<string?>("--tls-certificate")
+        {
+            Description = "With --tls-authority: the silos' certificate and key (PKCS#12, issued by that CA; password in DiMint__Security__TlsCertificatePassword). "
+                + "Every connection of the cluster, and of dimint's commands and the dashboard to it, then runs TLS.",
+        };
         var command = new Command("up", "Start a local cluster of silo processes and the dashboard, wait until it serves, print its gateways and the dashboard's URL, and stop everything on Ctrl+C or SIGTERM. "
             + "By default the silos cluster among themselves (no external service); --zookeeper uses an ensemble, --with-zookeeper starts one.")
         {
-            silos, siloPort, gatewayPort, ranges, withZooKeeper, zooKeeperPort, dashboardPort, noDashboard,
+            silos, siloPort, gatewayPort, ranges, withZooKeeper, zooKeeperPort, dashboardPort, noDashboard, tlsCertificate,
         };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
@@ -71,8 +76,24 @@ internal static class UpCommand
                 DiMint.ZooKeeper.ZooKeeperDigest.FromFile(authFile);
             }
 
+            var tlsAuthority = parse.GetValue(CliOptions.TlsAuthority);
+            var certificate = parse.GetValue(tlsCertificate);
+            LocalClusterTls? tls = null;
+            if (tlsAuthority is not null || certificate is not null)
+            {
+                if (tlsAuthority is null || certificate is null)
+                {
+                    throw new CliUsageException("TLS needs both --tls-authority (the CA) and --tls-certificate (the silos' certificate).");
+                }
+
+                tls = new LocalClusterTls(Path.GetFullPath(tlsAuthority), Path.GetFullPath(certificate));
+
+                // Unreadable files, or a certificate without its key, fail here rather than in every silo.
+                ClusterTls.Load(tls.AuthorityFile, tls.CertificateFile, Environment.GetEnvironmentVariable("DiMint__Security__TlsCertificatePassword"));
+            }
+
             return await new LocalClusterRunner(Console.Out, Console.Error).RunAsync(
-                n, first, gateway, parse.GetValue(ranges), zooKeeper, startZooKeeper ? zkPort : null, parse.GetValue(noDashboard) ? null : webPort, ct, authFile);
+                n, first, gateway, parse.GetValue(ranges), zooKeeper, startZooKeeper ? zkPort : null, parse.GetValue(noDashboard) ? null : webPort, ct, authFile, tls);
         }));
         return command;
     }

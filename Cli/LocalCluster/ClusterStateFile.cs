@@ -23,6 +23,9 @@ internal sealed record ClusterStateFile
     /// <summary>The file holding the cluster's secret, which every client of it proves.</summary>
     public string? SecretFile { get; init; }
 
+    /// <summary>The certificate authority of the cluster's TLS, when its silos run TLS (<c>up --tls-authority</c>); else null.</summary>
+    public string? TlsAuthorityFile { get; init; }
+
     public static string Home =>
         Environment.GetEnvironmentVariable("DIMINT_HOME") is { Length: > 0 } home
             ? home

@@ -30,9 +30,10 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
     /// <param name="withZooKeeperPort">When set, start a local ZooKeeper server on this port for the cluster and stop it at exit.</param>
     /// <param name="dashboardPort">The dashboard's port (0: any free one), or null for no dashboard.</param>
     /// <param name="zooKeeperAuthFile">A file with ZooKeeper digest credentials for the silos and the dashboard, or null.</param>
+    /// <param name="tls">The silos' TLS, or null for none.</param>
     public async Task<int> RunAsync(
         int silos, int siloPort, int gatewayPort, int? rangesPerSilo, string? zooKeeper, int? withZooKeeperPort, int? dashboardPort, CancellationToken cancellationToken,
-        string? zooKeeperAuthFile = null)
+        string? zooKeeperAuthFile = null, LocalClusterTls? tls = null)
     {
         if (ClusterStateFile.ReadRunning() is { } running)
         {
@@ -63,7 +64,12 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
         // A new secret for this cluster, readable by this user only: its silos, its dashboard and dimint's commands prove it.
         var secretFile = ClusterStateFile.SecretPath;
         ClusterSecret.CreateFile(secretFile);
-        string[] extra = ["--secret-file", secretFile, .. rangesPerSilo is { } n ? new[] { "--ranges-per-silo", n.ToString(CultureInfo.InvariantCulture) } : []];
+        string[] tlsOfClients = tls is null ? [] : ["--tls-authority", tls.AuthorityFile];
+        string[] extra = [
+            "--secret-file", secretFile,
+            .. rangesPerSilo is { } n ? new[] { "--ranges-per-silo", n.ToString(CultureInfo.InvariantCulture) } : [],
+            .. tls is null ? [] : new[] { "--tls-authority", tls.AuthorityFile, "--tls-certificate", tls.CertificateFile },
+        ];
         var logs = Path.Combine(ClusterStateFile.Home, "logs");
         var processes = new List<Silo>();
         ChildProcess? dashboard = null;
@@ -103,7 +109,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
 
             await Task.WhenAll(processes.Select(p => p.Process.Ready)).WaitAsync(StartTimeout, stop.Token);
             var gateways = processes.Select(p => $"127.0.0.1:{p.GatewayPort}").ToArray();
-            var unserved = await WaitUntilServingAsync(gateways, zooKeeper, zooKeeperAuthFile, silos, stop.Token);
+            var unserved = await WaitUntilServingAsync(gateways, zooKeeper, zooKeeperAuthFile, tls?.AuthorityFile, silos, stop.Token);
             if (unserved.Count > 0)
             {
                 output.WriteLine($"Warning: {unserved.Count} range(s) of the stored ring have no copy on the silos that are up ({string.Join(", ", unserved)}): they stay");
@@ -119,6 +125,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
                 StartedAt = DateTimeOffset.UtcNow,
                 ZooKeeper = zooKeeper,
                 SecretFile = secretFile,
+                TlsAuthorityFile = tls?.AuthorityFile,
             }.Write();
 
             output.WriteLine($"DiMint cluster is up: {silos} silo(s).");
@@ -130,6 +137,11 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
 
             output.WriteLine($"Silo pids: {string.Join(" ", processes.Select(p => p.Process.ProcessId))}");
             output.WriteLine($"Cluster secret: {secretFile} (every silo, client and command proves it; dimint's commands find it)");
+            if (tls is not null)
+            {
+                output.WriteLine($"TLS: every connection; certificates must chain to {tls.AuthorityFile} (dimint's commands find it)");
+            }
+
             foreach (var silo in processes)
             {
                 output.WriteLine($"Silo {silo.Index} listens on: {silo.Listening}");
@@ -142,6 +154,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
                     .. zooKeeper is null ? gateways.SelectMany(g => new[] { "--gateway", g }) : ["--zookeeper", zooKeeper],
                     .. zooKeeper is not null && zooKeeperAuthFile is not null ? new[] { "--zookeeper-auth-file", zooKeeperAuthFile } : [],
                     "--secret-file", secretFile,
+                    .. tlsOfClients,
                 ];
                 dashboard = ChildProcess.Start(
                     "dashboard",
@@ -205,7 +218,8 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
     /// left, and the ids of those that have none (they stay unavailable; DiMint never recreates them empty on its own) are
     /// returned.
     /// </summary>
-    private static async Task<IReadOnlyList<int>> WaitUntilServingAsync(string[] gateways, string? zooKeeper, string? zooKeeperAuthFile, int silos, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<int>> WaitUntilServingAsync(
+        string[] gateways, string? zooKeeper, string? zooKeeperAuthFile, string? tlsAuthorityFile, int silos, CancellationToken cancellationToken)
     {
         var options = new DimintClientOptions
         {
@@ -214,6 +228,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             ZooKeeperDigest = zooKeeperAuthFile is null ? null : DiMint.ZooKeeper.ZooKeeperDigest.FromFile(zooKeeperAuthFile),
             ConnectTimeout = StartTimeout,
             ClusterSecretFile = ClusterStateFile.SecretPath,
+            TlsAuthorityFile = tlsAuthorityFile,
         };
         using var host = DimintClient.BuildClientHost(options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -117,6 +117,51 @@ public sealed partial class TlsTests
         Assert.False(deadline.IsCancellationRequested, "the gateway kept a plain-text connection open");
     }
 
+    [Fact]
+    public async Task DimintUp_WithTls_RunsATlsCluster_ThatItsCommandsAndClientsReach()
+    {
+        var folder = Directory.CreateTempSubdirectory("dimint-tls-up-").FullName;
+        using var authority = Authority("DiMint up test CA");
+        var authorityFile = WritePem(folder, "ca.pem", authority);
+        var certificateFile = WritePfx(folder, "silo.pfx", Issue(authority, "silos", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)), "up-test");
+
+        // Half of it is refused before anything starts.
+        var half = await new DimintCli(folder).RunAsync("up", "--tls-certificate", certificateFile);
+        Assert.True(half.ExitCode == 2, half.ToString());
+        Assert.Contains("--tls-authority", half.Error, StringComparison.Ordinal);
+
+        await using var cluster = await LocalClusterProcess.StartAsync(
+            2, new Dictionary<string, string> { ["DiMint__Security__TlsCertificatePassword"] = "up-test" }, "--tls-authority", authorityFile, "--tls-certificate", certificateFile);
+        Assert.Contains($"TLS: every connection; certificates must chain to {authorityFile}", cluster.Output, StringComparison.Ordinal);
+
+        // dimint's commands find the cluster's CA as they find its secret.
+        var set = await cluster.Cli.RunAsync("set", "tls-up", "\"over TLS\"");
+        Assert.True(set.ExitCode == 0, set.ToString());
+        var get = await cluster.Cli.RunAsync("get", "tls-up");
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Contains("over TLS", get.Output, StringComparison.Ordinal);
+
+        // A client with the CA and the secret: its batches reach the data ports; without the CA it gets nowhere.
+        var options = cluster.ClientOptions();
+        options.TlsAuthorityFile = authorityFile;
+        await using (var client = await DimintClient.ConnectAsync(options))
+        {
+            Assert.Equal("over TLS", await client.GetAsync<string>("tls-up"));
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.SetAsync($"tls-up:{i}", i)));
+                    return (await client.GetNodeStatusAsync()).Sum(s => s.DataPortClientBatches) > 0;
+                },
+                Timeout,
+                "the client's batches to come on the data ports");
+        }
+
+        var plain = cluster.ClientOptions();
+        plain.ConnectTimeout = TimeSpan.FromSeconds(5);
+        await Assert.ThrowsAsync<ClusterUnavailableException>(() => DimintClient.ConnectAsync(plain));
+    }
+
     /// <summary>
     /// The overlord's probe sent on a data port connection (with <paramref name="tls"/>, or in plain text): the silo's
     /// answer, or null when it closed the connection instead.
@@ -179,10 +224,10 @@ public sealed partial class TlsTests
         return path;
     }
 
-    private static string WritePfx(string folder, string name, X509Certificate2 certificate)
+    private static string WritePfx(string folder, string name, X509Certificate2 certificate, string? password = null)
     {
         var path = Path.Combine(folder, name);
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12));
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, password));
         certificate.Dispose();
         return path;
     }
