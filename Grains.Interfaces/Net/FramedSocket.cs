@@ -31,8 +31,14 @@ public sealed class FramedSocket : IDisposable
     /// <summary>Changed by every connection's receiving loop, read by anyone: <see cref="Interlocked"/> only, no lock.</summary>
     private static long s_receiveBufferBytes;
 
-    /// <summary>How long a peer may leave a frame half sent before the connection is dropped.</summary>
+    /// <summary>
+    /// How long a peer may leave a frame half sent before the connection is dropped; and how long a write may wait for
+    /// a peer that does not read.
+    /// </summary>
     public static readonly TimeSpan PartialFrameTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default of <see cref="MaxQueuedBytes"/>: two of the largest frames.</summary>
+    public const long DefaultMaxQueuedBytes = 2L * MaxFrameBytes;
 
     private const int HeaderBytes = 12;
     private const int BufferBytes = 64 * 1024;
@@ -53,6 +59,12 @@ public sealed class FramedSocket : IDisposable
 
     /// <summary>Written by the receiving loop only, read by any sender: <see cref="Volatile"/>, no lock.</summary>
     private long _lastReceived = Environment.TickCount64;
+
+    /// <summary>Re-armed for every write to the stream, by the one writer; fires when the peer stops reading.</summary>
+    private CancellationTokenSource? _writeStalled;
+
+    /// <summary>Set once, under <see cref="_lock"/>, before this side drops the connection on its own.</summary>
+    private string? _droppedBecause;
 
     /// <summary>
     /// Takes over <paramref name="socket"/>, a connected TCP socket (Nagle's algorithm is turned off), and the
@@ -75,6 +87,25 @@ public sealed class FramedSocket : IDisposable
 
     /// <summary>Whether the connection was closed (by either side, or after an error).</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>
+    /// The most bytes of frames that may wait to be written (the peer does not read them fast enough) before the
+    /// connection is dropped: a peer that sends requests and reads no answers cannot make this side hold their memory.
+    /// Default <see cref="DefaultMaxQueuedBytes"/>.
+    /// </summary>
+    public long MaxQueuedBytes { get; init; } = DefaultMaxQueuedBytes;
+
+    /// <summary>Why this side dropped the connection (the peer read too slowly, or not at all), or null.</summary>
+    public string? DroppedBecause
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _droppedBecause;
+            }
+        }
+    }
 
     /// <summary>
     /// Connects to <paramref name="endpoint"/> within <paramref name="timeout"/>; with <paramref name="tls"/>, runs TLS
@@ -127,6 +158,7 @@ public sealed class FramedSocket : IDisposable
         ArgumentNullException.ThrowIfNull(serializer);
         var scratch = t_scratch ??= new ArrayBufferWriter<byte>(BufferBytes);
         bool write;
+        string? drop = null;
         try
         {
             scratch.ResetWrittenCount();
@@ -148,8 +180,13 @@ public sealed class FramedSocket : IDisposable
                 BinaryPrimitives.WriteInt64LittleEndian(header[4..], id);
                 _queued.Advance(HeaderBytes);
                 _queued.Write(scratch.WrittenSpan);
-                write = !_writing;
-                _writing = true;
+                if (_queued.WrittenCount > MaxQueuedBytes)
+                {
+                    drop = _droppedBecause = $"it left {_queued.WrittenCount:N0} bytes of frames unread, more than {MaxQueuedBytes:N0}";
+                }
+
+                write = !_writing && drop is null;
+                _writing |= write;
             }
         }
         finally
@@ -158,6 +195,12 @@ public sealed class FramedSocket : IDisposable
             {
                 t_scratch = null;
             }
+        }
+
+        if (drop is not null)
+        {
+            Dispose();
+            throw new IOException($"Dropped the connection to {RemoteEndPoint}: {drop}.");
         }
 
         if (write)
@@ -187,7 +230,37 @@ public sealed class FramedSocket : IDisposable
                     _spare = null;
                 }
 
-                await _stream.WriteAsync(writing.WrittenMemory).ConfigureAwait(false);
+                var written = _stream.WriteAsync(writing.WrittenMemory);
+                if (written.IsCompleted)
+                {
+                    await written.ConfigureAwait(false);
+                }
+                else
+                {
+                    // The peer's buffers are full. One that reads nothing for PartialFrameTimeout is dropped (closing
+                    // the connection ends the write), so what waits for it cannot pile up. One timer per connection.
+                    _writeStalled ??= new CancellationTokenSource();
+                    _writeStalled.CancelAfter(PartialFrameTimeout);
+                    try
+                    {
+                        await written.AsTask().WaitAsync(_writeStalled.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        lock (_lock)
+                        {
+                            _droppedBecause ??= $"it read nothing for {PartialFrameTimeout.TotalSeconds:0} s";
+                        }
+
+                        throw;
+                    }
+
+                    if (!_writeStalled.TryReset())
+                    {
+                        _writeStalled.Dispose();
+                        _writeStalled = null;
+                    }
+                }
 
                 writing.ResetWrittenCount();
                 lock (_lock)
@@ -198,7 +271,8 @@ public sealed class FramedSocket : IDisposable
         }
         catch (Exception)
         {
-            // The peer is gone or the connection was closed; the receiving side reports it.
+            // The peer is gone, the connection was closed, or the peer stopped reading; the receiving side reports it.
+            _writeStalled?.Dispose();
             Dispose();
         }
     }

@@ -279,7 +279,7 @@ internal sealed partial class DataPortListener(
         FramedSocket connection;
         try
         {
-            connection = new FramedSocket(socket, stream);
+            connection = new FramedSocket(socket, stream) { MaxQueuedBytes = _options.MaxUnreadBytes };
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -316,12 +316,16 @@ internal sealed partial class DataPortListener(
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
-            // The client went away.
+            // The client went away, or was dropped (below).
         }
         finally
         {
             connection.Dispose();
             _connections.TryRemove(connection, out _);
+            if (connection.DroppedBecause is { } reason)
+            {
+                LogDropped(logger, connection.RemoteEndPoint?.ToString(), reason);
+            }
         }
     }
 
@@ -470,6 +474,9 @@ internal sealed partial class DataPortListener(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Data port: accepting a connection failed: {Reason}")]
     private static partial void LogAcceptFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Data port: dropped the connection from {Peer}, which does not read its answers: {Reason}")]
+    private static partial void LogDropped(ILogger logger, string? peer, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Data port: closed the connection from {Peer}, which sent a malformed frame: {Reason}")]
     private static partial void LogMalformed(ILogger logger, string? peer, string reason);

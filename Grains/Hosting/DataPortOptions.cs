@@ -31,4 +31,11 @@ public sealed class DataPortOptions
     /// time. Default 1024.
     /// </summary>
     public int MaxRequestsInFlight { get; set; } = 1024;
+
+    /// <summary>
+    /// The most bytes of answers one connection may leave unread (its peer sends requests faster than it reads their
+    /// answers) before it is cut off; a peer that reads nothing for 30 s is cut off too. Default 256 MiB, two of the
+    /// largest frames: DiMint's own clients read every answer as it comes.
+    /// </summary>
+    public long MaxUnreadBytes { get; set; } = FramedSocket.DefaultMaxQueuedBytes;
 }

@@ -52,7 +52,7 @@ public static class SiloBuilderExtensions
             .ValidateOnStart();
         services.AddOptions<DataPortOptions>().BindConfiguration(DataPortOptions.Section)
             .Validate(o => o.Port is >= 0 and <= 65535, "DataPort:Port must be between 0 and 65535.")
-            .Validate(o => o.MaxConnections > 0 && o.MaxConnectionsPerAddress > 0 && o.MaxRequestsInFlight > 0, "DataPort limits must be positive.")
+            .Validate(o => o.MaxConnections > 0 && o.MaxConnectionsPerAddress > 0 && o.MaxRequestsInFlight > 0 && o.MaxUnreadBytes > 0, "DataPort limits must be positive.")
             .ValidateOnStart();
         services.AddSingleton(typeof(LocalGrains<>));
         services.AddSingleton<ReplicationChannel>();

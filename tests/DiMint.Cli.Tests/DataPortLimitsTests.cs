@@ -17,6 +17,7 @@ public sealed partial class DataPortLimitsTests
 {
     private const int PerAddress = 6;
     private const int InFlight = 8;
+    private const int Unread = 64 * 1024;
 
     [Fact]
     public async Task PastItsCaps_TheDataPortClosesConnections_AndTakesNewOnesOnceOthersLeave()
@@ -25,7 +26,9 @@ public sealed partial class DataPortLimitsTests
         {
             ["DiMint__DataPort__MaxConnectionsPerAddress"] = PerAddress.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["DiMint__DataPort__MaxRequestsInFlight"] = InFlight.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DiMint__DataPort__MaxUnreadBytes"] = Unread.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+        var secret = ClusterSecret.FromFile(cluster.SecretFile!);
         var dataPort = IPEndPoint.Parse(DataPort().Match(Assert.Single(cluster.Listening)).Groups[1].Value);
 
         // Connections from one address: the first ones get the handshake's hello, the rest are closed at once.
@@ -82,16 +85,8 @@ public sealed partial class DataPortLimitsTests
             .GetRequiredService<Serializer<DataPortRequest>>();
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await peer.ConnectAsync(dataPort);
-        await ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(peer), ClusterSecret.FromFile(cluster.SecretFile!), "the test's data port");
-        var watch = frames.SerializeToArray(new DataPortRequest { Batches = [], RingAfter = long.MaxValue / 2 });
-        for (var id = 1; id <= InFlight + 4; id++)
-        {
-            var frame = new byte[12 + watch.Length];
-            BinaryPrimitives.WriteInt32LittleEndian(frame, watch.Length + 8);
-            BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(4), id);
-            watch.CopyTo(frame, 12);
-            await peer.SendAsync(frame, SocketFlags.None);
-        }
+        await ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(peer), secret, "the test's data port");
+        await peer.SendAsync(Frames(frames, InFlight + 4, new DataPortRequest { Batches = [], RingAfter = long.MaxValue / 2 }), SocketFlags.None);
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var buffer = new byte[4096];
@@ -116,6 +111,44 @@ public sealed partial class DataPortLimitsTests
 
         await cluster.WaitForSiloLogAsync("that address holds its most connections", TimeSpan.FromSeconds(10));
         await cluster.WaitForSiloLogAsync($"more than {InFlight} requests waiting", TimeSpan.FromSeconds(10));
+
+        // A peer that sends probes (answered at once) and reads none of the answers: once they fill the kernel's buffers
+        // and then the silo's cap, it is cut off rather than held in memory.
+        using var deaf = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await deaf.ConnectAsync(dataPort);
+        await ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(deaf), secret, "the test's data port");
+        var probes = Frames(frames, 1000, new DataPortRequest { Batches = [], Ping = true });
+        const string dropped = "which does not read its answers";
+        try
+        {
+            for (var sent = 0; sent < 2000 && (sent % 50 != 0 || !cluster.SiloLogs().Contains(dropped, StringComparison.Ordinal)); sent++)
+            {
+                await deaf.SendAsync(probes, SocketFlags.None);
+            }
+        }
+        catch (SocketException)
+        {
+            // Cut off while sending.
+        }
+
+        await cluster.WaitForSiloLogAsync(dropped, TimeSpan.FromSeconds(30));
+        Assert.Contains($"more than {Unread:N0}", cluster.SiloLogs(), StringComparison.Ordinal);
+    }
+
+    /// <summary><paramref name="count"/> frames of <paramref name="request"/> (ids 1 to count), back to back.</summary>
+    private static byte[] Frames(Serializer<DataPortRequest> serializer, int count, DataPortRequest request)
+    {
+        var payload = serializer.SerializeToArray(request);
+        var frames = new byte[count * (12 + payload.Length)];
+        for (var id = 1; id <= count; id++)
+        {
+            var frame = frames.AsSpan((id - 1) * (12 + payload.Length), 12 + payload.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length + 8);
+            BinaryPrimitives.WriteInt64LittleEndian(frame[4..], id);
+            payload.CopyTo(frame[12..]);
+        }
+
+        return frames;
     }
 
     /// <summary>Whether the silo sends its handshake's hello (let in) rather than closing the connection (refused).</summary>
