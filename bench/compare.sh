@@ -2,15 +2,17 @@
 # Compares DiMint with Redis Cluster and Garnet on this machine, in the same shape: 3 masters with 1 replica each,
 # nothing persisted. One store runs at a time; each gets the same load generator (dimint bench), keys, values and
 # concurrency. For each store: start it, load the same keys and measure the memory they took, run the workloads
-# (80/20 read/write and 100% write), stop it. Then one table (markdown + JSON) and a PNG chart under bench/results/.
+# (100% read, 80/20 and 50/50 read/write, 100% write, and 80/20 on zipfian keys, a few of them hot), stop it. Then one table (markdown + JSON) and a PNG chart under bench/results/.
 #
-# Usage: bench/compare.sh [--quick] [--concurrency N] [--duration S] [--warmup S] [--keys N] [--systems dimint,redis,garnet]
-#   --quick        about two minutes on a quiet machine: 200,000 keys, 5 s per workload after 5 s of warm-up
-#                  (the full profile: 1,000,000 keys, 30 s per workload after 20 s; about ten minutes). The
+# Usage: bench/compare.sh [--quick] [--concurrency N] [--duration S] [--warmup S] [--keys N] [--systems dimint,redis,garnet] [--workloads LIST]
+#   --quick        about four minutes on a quiet machine: 200,000 keys, 5 s per workload after 5 s of warm-up
+#                  (the full profile: 1,000,000 keys, 30 s per workload after 20 s; about twenty minutes). The
 #                  warm-up is the same for every store; DiMint's silos need it (the .NET JIT recompiles hot code
 #                  during the first 20-30 s under load, and throughput climbs meanwhile).
 #   --concurrency  operations in flight, the same for every store (default 64)
 #   --keys         keys loaded (100-byte values), measured for memory and used by the workloads (default 1,000,000)
+#   --workloads    which workloads, as NAME:READ_RATIO[:zipfian] (default
+#                  read:1,mixed:0.8,half:0.5,write:0,zipfian:0.8:zipfian)
 #   --systems      which stores, in order (default dimint,redis,garnet); dimint-tls is DiMint with TLS on every
 #                  connection (a CA and a certificate made here with openssl), to see what TLS costs beside dimint
 #   --no-build     use the dimint already built in Cli/bin/Release (default: build it first)
@@ -30,6 +32,7 @@ keys=1000000
 value_size=100
 systems=dimint,redis,garnet
 write_acks=1
+workloads=read:1,mixed:0.8,half:0.5,write:0,zipfian:0.8:zipfian
 build=yes
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
     --warmup) given_warmup=$2; shift ;;
     --keys) given_keys=$2; shift ;;
     --systems) systems=$2; shift ;;
+    --workloads) workloads=$2; shift ;;
     --dimint-write-acks) write_acks=$2; shift ;;
     --no-build) build=no ;;
     -h|--help) usage; exit 0 ;;
@@ -343,13 +347,14 @@ measure() {
   log "$system: RSS $((before / 1048576)) MiB before, $((after / 1048576)) MiB after"
 
   local workload ratio
-  for workload in mixed:0.8 write:0; do
-    ratio=${workload#*:}
-    workload=${workload%%:*}
-    log "$system: $workload workload (read ratio $ratio), $concurrency in flight, ${warmup} s warm-up then ${duration} s"
+  local distribution
+  for workload in ${workloads//,/ }; do
+    IFS=: read -r workload ratio distribution <<<"$workload"
+    distribution=${distribution:-uniform}
+    log "$system: $workload workload (read ratio $ratio, $distribution keys), $concurrency in flight, ${warmup} s warm-up then ${duration} s"
     rc=0
     run "$work/$system.$workload.out" "${dimint[@]}" bench "${target[@]}" --keys "$keys" --value-size "$value_size" \
-      --no-load --read-ratio "$ratio" --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
+      --no-load --read-ratio "$ratio" --distribution "$distribution" --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
       --json "$raw/$system.$workload.json" || rc=$?
     sed -n "s/^\(redis\|dimint\): \(.* ops\/s .*\)/    $system: \2/p" "$work/$system.$workload.out" >&2
     if [ "$rc" -ne 0 ]; then

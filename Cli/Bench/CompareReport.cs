@@ -133,12 +133,13 @@ internal static class CompareReport
         return bytes;
     }
 
-    public static string WorkloadName(double readRatio) => readRatio switch
+    /// <summary>A workload's title: its read/write mix, and its keys' distribution unless uniform.</summary>
+    public static string WorkloadName(double readRatio, string distribution = "uniform") => (readRatio switch
     {
         >= 1 => "100% read",
         <= 0 => "100% write",
         _ => Format($"{readRatio * 100:0.#}/{(1 - readRatio) * 100:0.#} read/write"),
-    };
+    }) + (distribution == "uniform" ? "" : $", {distribution} keys");
 
     public static string ToMarkdown(CompareSummary summary)
     {
@@ -218,7 +219,7 @@ internal static class CompareReport
         var workload = any.Workload;
         return new CompareWorkload(
             id,
-            WorkloadName(workload.ReadRatio),
+            WorkloadName(workload.ReadRatio, workload.Distribution),
             workload.ReadRatio,
             workload.ValueSize,
             workload.Keys,

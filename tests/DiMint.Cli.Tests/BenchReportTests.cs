@@ -26,6 +26,7 @@ public sealed class BenchReportTests(ITestOutputHelper output)
         {
             await RunAsync(cli, [.. common, Path.Combine(raw, $"{system}.mixed.json"), "--no-load", "--read-ratio", "0.8", "--duration", "0.5", "--warmup", "0"]);
             await RunAsync(cli, [.. common, Path.Combine(raw, $"{system}.write.json"), "--no-load", "--read-ratio", "0", "--duration", "0.5", "--warmup", "0"]);
+            await RunAsync(cli, [.. common, Path.Combine(raw, $"{system}.zipfian.json"), "--no-load", "--read-ratio", "0.8", "--distribution", "zipfian", "--duration", "0.5", "--warmup", "0"]);
         }
 
         await File.WriteAllTextAsync(
@@ -41,11 +42,12 @@ public sealed class BenchReportTests(ITestOutputHelper output)
         Assert.Contains("# Test comparison", markdown, StringComparison.Ordinal);
         Assert.Contains("## 80/20 read/write", markdown, StringComparison.Ordinal);
         Assert.Contains("## 100% write", markdown, StringComparison.Ordinal);
+        Assert.Contains("## 80/20 read/write, zipfian keys", markdown, StringComparison.Ordinal);
         Assert.Contains("| Redis Cluster |", markdown, StringComparison.Ordinal);
 
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(prefix + ".json"));
         var workloads = json.RootElement.GetProperty("workloads").EnumerateArray().ToArray();
-        Assert.Equal(["mixed", "write"], workloads.Select(w => w.GetProperty("id").GetString()));
+        Assert.Equal(["mixed", "zipfian", "write"], workloads.Select(w => w.GetProperty("id").GetString()));
         foreach (var workload in workloads)
         {
             var rows = workload.GetProperty("rows").EnumerateArray().ToArray();
