@@ -116,8 +116,8 @@ internal sealed partial class MasterReplication
     /// <summary>
     /// Waits (the caller's fence keeps new writes out) until the configuration <paramref name="next"/> may take over: a
     /// write quorum of its copies holds every write applied here, the new master among them when it changes; and, for at
-    /// most <paramref name="catchUp"/>, until every replica in sync that <paramref name="next"/> keeps does too (they then
-    /// need no snapshot afterwards).
+    /// most <paramref name="catchUp"/>, until every replica in sync that <paramref name="next"/> keeps on a live silo does
+    /// too (they then need no snapshot afterwards).
     /// False when the quorum did not make it in time.
     /// </summary>
     public async Task<bool> CatchUpAsync(RangeInfo next, TimeSpan catchUp)
@@ -144,10 +144,11 @@ internal sealed partial class MasterReplication
                     {
                         feed.LastAskedTimestamp = _time.GetTimestamp();
                     }
-                    else if (feed.InSync && !feed.Failed && InNext(feed))
+                    else if (feed.InSync && !feed.Failed && InNext(feed) && !_channel.IsDead(feed.Silo))
                     {
-                        // Only the copies the new configuration keeps are waited for: a replica it replaces (on a
-                        // silo that just died, whose batch waits out AckTimeout) would hold the fence for nothing.
+                        // Only the copies the new configuration keeps are waited for, and only on silos not declared
+                        // dead: a replica it replaces, or one it keeps on a dead incarnation (a move planned before the
+                        // copy's repair), whose batch waits out AckTimeout, would hold the fence for nothing.
                         all &= holds;
                     }
 

@@ -12,8 +12,14 @@ namespace DiMint.Grains.Replication;
 /// replica and gets its own acknowledgement, or a <see cref="TimeoutException"/> after
 /// <see cref="ReplicationOptions.AckTimeout"/> (one timer per call to a silo, not one per range).
 /// </summary>
-internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPorts, IOptions<ReplicationOptions> options)
+internal sealed class ReplicationChannel(IGrainFactory grains, DataPorts dataPorts, IOptions<ReplicationOptions> options, IClusterMembershipService membership)
 {
+    /// <summary>
+    /// Whether this silo's view of the cluster has <paramref name="silo"/> declared dead (or a later incarnation of it
+    /// joined): its copies will never answer again, so waiting for them is waiting out <see cref="ReplicationOptions.AckTimeout"/>.
+    /// </summary>
+    public bool IsDead(SiloAddress silo) => membership.CurrentSnapshot.GetSiloStatus(silo) == SiloStatus.Dead;
+
     private readonly TimeSpan _timeout = options.Value.AckTimeout;
     private readonly IGrainFactory _grains = grains;
     private readonly DataPorts _dataPorts = dataPorts;
