@@ -13,10 +13,12 @@ public interface ISiloAgentGrain : IGrainWithStringKey
 
     /// <summary>
     /// Answers at once: the overlord's health probe. The answer is the longest this silo's process was kept from running
-    /// lately (garbage collection, a starved CPU), which the overlord allows for before failing it over.
+    /// lately (garbage collection, a starved CPU), which the overlord allows for before failing it over. The probe names
+    /// the overlord sending it and its lease term, as a data port probe does: the silo sends its calls for the overlord
+    /// there from then on.
     /// </summary>
     [Alias("Ping")]
-    Task<TimeSpan> PingAsync();
+    Task<TimeSpan> PingAsync(SiloAddress? overlord = null, long overlordTerm = 0);
 
     /// <summary>
     /// The addresses this silo's process had before its Orleans runtime last restarted (declared dead by the cluster, it

@@ -20,10 +20,12 @@ public interface IReplicationService : IGrainService
     /// <summary>
     /// <see cref="IRangeReplicaGrain.FenceAsync"/> on this silo's copy of <paramref name="rangeId"/>. Through the service
     /// (addressed by silo) rather than the grain (found through Orleans' directory), so a promotion does not wait for
-    /// Orleans to declare a dead silo dead when that silo held the directory entries of live replicas.
+    /// Orleans to declare a dead silo dead when that silo held the directory entries of live replicas. A promotion's fence
+    /// names the overlord that sends it (<paramref name="overlord"/>, at lease term <paramref name="overlordTerm"/>): the
+    /// silo then asks that overlord for the ring the promotion publishes, not one it had not yet heard was replaced.
     /// </summary>
     [Alias("Fence")]
-    Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster = null, long oldEpoch = 0);
+    Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster = null, long oldEpoch = 0, SiloAddress? overlord = null, long overlordTerm = 0);
 
     /// <summary><see cref="IRangeReplicaGrain.GetStateAsync"/> on this silo's copy of <paramref name="rangeId"/>, through the service.</summary>
     [Alias("GetState")]

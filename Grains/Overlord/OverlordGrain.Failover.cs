@@ -558,7 +558,7 @@ internal sealed partial class OverlordGrain
                     var copies = GrainFactory.GetGrain<IReplicationService>(ReplicationServiceId.At(c.At!));
                     var call = fenceEpoch is null
                         ? copies.GetStateAsync(c.Range.Id, includeMaster: true)
-                        : copies.FenceAsync(c.Range.Id, fenceEpoch[c.Range.Id], c.Range.Master, c.Range.Epoch);
+                        : copies.FenceAsync(c.Range.Id, fenceEpoch[c.Range.Id], c.Range.Master, c.Range.Epoch, GrainContext.Address.SiloAddress, election.Term);
                     var state = await call.WaitAsync(timeout);
                     return (c.Range.Id, c.Member, At: c.At!, State: (ReplicaState?)state);
                 }

@@ -11,8 +11,8 @@ namespace DiMint.Grains.Overlord;
 internal static class SiloProbe
 {
     /// <summary>
-    /// Probes once, from the overlord on <paramref name="overlord"/> at lease term <paramref name="term"/> (a data-port probe
-    /// tells the silo where the overlord is); the answer carries the silo's recent longest stall and when it arrived.
+    /// Probes once, from the overlord on <paramref name="overlord"/> at lease term <paramref name="term"/> (either way, the
+    /// probe tells the silo where the overlord is); the answer carries the silo's recent longest stall and when it arrived.
     /// </summary>
     public static async Task<Answer> SendAsync(DataPortConnection? connection, ISiloAgentGrain agent, SiloAddress overlord, long term, TimeProvider time)
     {
@@ -28,7 +28,7 @@ internal static class SiloProbe
             }
         }
 
-        return new Answer(await agent.PingAsync().ConfigureAwait(false), time.GetTimestamp());
+        return new Answer(await agent.PingAsync(overlord, term).ConfigureAwait(false), time.GetTimestamp());
     }
 
     /// <summary>A silo's answer: the longest its process was lately kept from running, and when the answer came (<see cref="TimeProvider.GetTimestamp"/>).</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DiMint.Grains.Batching;
 using DiMint.Grains.Hosting;
+using DiMint.Grains.Overlord;
 using DiMint.Grains.Placement;
 using DiMint.Grains.Ranges;
 using Microsoft.Extensions.Logging;
@@ -13,11 +14,19 @@ namespace DiMint.Grains.Silos;
 /// <summary>Reports what its silo holds; pinned to that silo by its key.</summary>
 [SiloPinnedPlacement]
 [GrainDirectory(SiloPinnedGrainDirectory.Name)]
-internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState process, PauseMeter pauses, IOptions<EndpointOptions> endpoints, ILocalSiloDetails silo, DataPortListener dataPort, ILogger<SiloAgentGrain> logger) : Grain, ISiloAgentGrain
+internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState process, PauseMeter pauses, IOptions<EndpointOptions> endpoints, ILocalSiloDetails silo, DataPortListener dataPort, OverlordElection election, ILogger<SiloAgentGrain> logger) : Grain, ISiloAgentGrain
 {
     private static readonly DateTimeOffset ProcessStart = new(Process.GetCurrentProcess().StartTime.ToUniversalTime());
 
-    public Task<TimeSpan> PingAsync() => Task.FromResult(pauses.RecentLongest);
+    public Task<TimeSpan> PingAsync(SiloAddress? overlord, long overlordTerm)
+    {
+        if (overlord is not null)
+        {
+            election.Observe(overlord, overlordTerm);
+        }
+
+        return Task.FromResult(pauses.RecentLongest);
+    }
 
     public Task<SiloAddress[]> GetEarlierIncarnationsAsync() => Task.FromResult(process.Incarnations is { Length: > 0 } all ? all[..^1] : []);
 
