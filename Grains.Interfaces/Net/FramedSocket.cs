@@ -60,10 +60,13 @@ public sealed class FramedSocket : IDisposable
     /// <summary>Written by the receiving loop only, read by any sender: <see cref="Volatile"/>, no lock.</summary>
     private long _lastReceived = Environment.TickCount64;
 
-    /// <summary>Re-armed for every write to the stream, by the one writer; fires when the peer stops reading.</summary>
+    /// <summary>
+    /// Armed for a write that did not complete at once, and disposed, by the one writer at a time (<see cref="_writing"/>);
+    /// fires when the peer stops reading.
+    /// </summary>
     private CancellationTokenSource? _writeStalled;
 
-    /// <summary>Set once, under <see cref="_lock"/>, before this side drops the connection on its own.</summary>
+    /// <summary>Set under <see cref="_lock"/> (the first reason wins) by a sender or the writer, before this side drops the connection on its own.</summary>
     private string? _droppedBecause;
 
     /// <summary>
@@ -182,7 +185,7 @@ public sealed class FramedSocket : IDisposable
                 _queued.Write(scratch.WrittenSpan);
                 if (_queued.WrittenCount > MaxQueuedBytes)
                 {
-                    drop = _droppedBecause = $"it left {_queued.WrittenCount:N0} bytes of frames unread, more than {MaxQueuedBytes:N0}";
+                    drop = _droppedBecause ??= $"it left {_queued.WrittenCount:N0} bytes of frames unread, more than {MaxQueuedBytes:N0}";
                 }
 
                 write = !_writing && drop is null;

@@ -365,10 +365,7 @@ internal sealed partial class DataPortListener(
             }
 
             Interlocked.Increment(ref _probes);
-            if (request.Overlord is { } overlord)
-            {
-                election.Observe(overlord, request.OverlordTerm);
-            }
+            election.Observe(request.Overlord, request.OverlordTerm);
 
             Answer(connection, id, Task.FromResult(new DataPortAnswer { Stall = pauses.RecentLongest }));
             return;

@@ -65,11 +65,15 @@ internal sealed partial class OverlordElection(
     /// last read: the overlord's probes carry both (<see cref="DataPortRequest.Overlord"/>), so a new overlord is called
     /// on its own silo from its first round of probes, before this silo's next read of the lease. A silo that held an older
     /// term stops leading (the lease is a compare-and-swap: a newer term means another silo took it). The next read of the
-    /// lease stays the authority.
+    /// lease stays the authority. A call that names no holder (a caller that is not the overlord) changes nothing.
     /// </summary>
-    public void Observe(SiloAddress holder, long term)
+    public void Observe(SiloAddress? holder, long term)
     {
-        ArgumentNullException.ThrowIfNull(holder);
+        if (holder is null)
+        {
+            return;
+        }
+
         long known;
         do
         {

@@ -11,11 +11,7 @@ internal sealed class ReplicationService(GrainId grainId, Silo silo, ILoggerFact
 
     public Task<ReplicaState> FenceAsync(int rangeId, long epoch, SiloAddress? oldMaster, long oldEpoch, SiloAddress? overlord, long overlordTerm)
     {
-        if (overlord is not null)
-        {
-            election.Observe(overlord, overlordTerm);
-        }
-
+        election.Observe(overlord, overlordTerm);
         return receiver.FenceAsync(rangeId, epoch, oldMaster, oldEpoch);
     }
 

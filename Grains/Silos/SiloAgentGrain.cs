@@ -20,11 +20,7 @@ internal sealed partial class SiloAgentGrain(RangeStore store, SiloProcessState 
 
     public Task<TimeSpan> PingAsync(SiloAddress? overlord, long overlordTerm)
     {
-        if (overlord is not null)
-        {
-            election.Observe(overlord, overlordTerm);
-        }
-
+        election.Observe(overlord, overlordTerm);
         return Task.FromResult(pauses.RecentLongest);
     }
 

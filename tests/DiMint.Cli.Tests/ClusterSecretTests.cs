@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -7,8 +6,6 @@ using System.Text.RegularExpressions;
 using DiMint.Client;
 using DiMint.Testing;
 using DiMint.Testing.Processes;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
 
 namespace DiMint.Cli.Tests;
 
@@ -47,18 +44,12 @@ public sealed partial class ClusterSecretTests
             new DimintClientOptions { Gateways = cluster.Gateways, ClusterSecret = "not-this-clusters-secret" }));
 
         // A raw peer that sends a well-formed data port request (a write) without the handshake: refused, nothing run.
-        var serializer = new ServiceCollection().AddSerializer(s => s.AddAssembly(typeof(DataPortRequest).Assembly)).BuildServiceProvider()
-            .GetRequiredService<Serializer<DataPortRequest>>();
         var ring = await app.GetRingAsync(refresh: true);
-        var write = serializer.SerializeToArray(new DataPortRequest
+        var frame = DataPortFrames.Of(new DataPortRequest
         {
             Batches = [new RangeBatch { GrainKey = ring.Find(KeyHash.Of("guarded")).GrainKey, WriteKeys = ["guarded"], WriteValues = [ValueCodec.Encode("overwritten")] }],
             RingVersion = ring.Version,
         });
-        var frame = new byte[12 + write.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, write.Length + 8);
-        BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(4), 1);
-        write.CopyTo(frame, 12);
         var garbage = new byte[68];
         new Random(11).NextBytes(garbage);
         foreach (var endpoint in endpoints)

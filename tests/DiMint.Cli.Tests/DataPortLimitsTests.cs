@@ -1,10 +1,8 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using DiMint.Testing;
 using DiMint.Testing.Processes;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
 
 namespace DiMint.Cli.Tests;
 
@@ -81,12 +79,10 @@ public sealed partial class DataPortLimitsTests
         }
 
         // An authenticated peer that pipelines more ring watches (each waits for a newer ring) than the cap: cut off.
-        var frames = new ServiceCollection().AddSerializer(s => s.AddAssembly(typeof(DataPortRequest).Assembly)).BuildServiceProvider()
-            .GetRequiredService<Serializer<DataPortRequest>>();
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await peer.ConnectAsync(dataPort);
         await ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(peer), secret, "the test's data port");
-        await peer.SendAsync(Frames(frames, InFlight + 4, new DataPortRequest { Batches = [], RingAfter = long.MaxValue / 2 }), SocketFlags.None);
+        await peer.SendAsync(DataPortFrames.Of(new DataPortRequest { Batches = [], RingAfter = long.MaxValue / 2 }, InFlight + 4), SocketFlags.None);
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var buffer = new byte[4096];
@@ -117,7 +113,7 @@ public sealed partial class DataPortLimitsTests
         using var deaf = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await deaf.ConnectAsync(dataPort);
         await ClusterHandshake.ConnectAsync(new StreamHandshakeChannel(deaf), secret, "the test's data port");
-        var probes = Frames(frames, 1000, new DataPortRequest { Batches = [], Ping = true });
+        var probes = DataPortFrames.Of(new DataPortRequest { Batches = [], Ping = true }, 1000);
         const string dropped = "which does not read its answers";
         try
         {
@@ -133,22 +129,6 @@ public sealed partial class DataPortLimitsTests
 
         await cluster.WaitForSiloLogAsync(dropped, TimeSpan.FromSeconds(30));
         Assert.Contains($"more than {Unread:N0}", cluster.SiloLogs(), StringComparison.Ordinal);
-    }
-
-    /// <summary><paramref name="count"/> frames of <paramref name="request"/> (ids 1 to count), back to back.</summary>
-    private static byte[] Frames(Serializer<DataPortRequest> serializer, int count, DataPortRequest request)
-    {
-        var payload = serializer.SerializeToArray(request);
-        var frames = new byte[count * (12 + payload.Length)];
-        for (var id = 1; id <= count; id++)
-        {
-            var frame = frames.AsSpan((id - 1) * (12 + payload.Length), 12 + payload.Length);
-            BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length + 8);
-            BinaryPrimitives.WriteInt64LittleEndian(frame[4..], id);
-            payload.CopyTo(frame[12..]);
-        }
-
-        return frames;
     }
 
     /// <summary>Whether the silo sends its handshake's hello (let in) rather than closing the connection (refused).</summary>

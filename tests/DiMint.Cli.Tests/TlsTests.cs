@@ -7,8 +7,6 @@ using System.Text.RegularExpressions;
 using DiMint.Client;
 using DiMint.Testing;
 using DiMint.Testing.Processes;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
 
 namespace DiMint.Cli.Tests;
 
@@ -168,14 +166,12 @@ public sealed partial class TlsTests
     /// </summary>
     private static async Task<DataPortAnswer?> PingAsync(IPEndPoint dataPort, ClusterTls? tls)
     {
-        var services = new ServiceCollection().AddSerializer(s => s.AddAssembly(typeof(DataPortRequest).Assembly)).BuildServiceProvider();
-        var answers = services.GetRequiredService<Serializer<DataPortAnswer>>();
         using var connection = await FramedSocket.ConnectAsync(dataPort, Timeout, tls: tls);
-        connection.Send(services.GetRequiredService<Serializer<DataPortRequest>>(), 1, new DataPortRequest { Batches = [], Ping = true });
+        connection.Send(DataPortFrames.Requests, 1, new DataPortRequest { Batches = [], Ping = true });
         DataPortAnswer? answer = null;
         var receiving = connection.ReceiveAsync((_, payload) =>
         {
-            answer = answers.Deserialize(payload);
+            answer = DataPortFrames.Answers.Deserialize(payload);
             connection.Dispose();
         });
         try
