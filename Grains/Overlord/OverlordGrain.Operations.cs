@@ -225,7 +225,7 @@ internal sealed partial class OverlordGrain
         // the split then still has a successor with every acknowledged write.
         var copies = await Task.WhenAll(fence.CaughtUp.Where(range.Replicas.Contains).Select(s => TryStepAsync(op, ReplicaOn(rangeId, s).SplitAsync(rangeId, fence.SourceEpoch, fence.AppliedSeq, lower, upper), false)));
         var changed = copies.Count(ok => ok) >= WriteReplicas(range)
-            ? await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.Split(ring, rangeId, point, lowId, highId).Ring : null)
+            ? await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.Split(ring, rangeId, point, lowId, highId).Ring : null, op)
             : null;
         if (changed is not { } ring)
         {
@@ -274,7 +274,7 @@ internal sealed partial class OverlordGrain
             ? await ChangeRingAsync(ring => ring.FindById(lowerId)?.GrainKey == lower.GrainKey && ring.FindById(upperId)?.GrainKey == upper.GrainKey
                 && ring.FindById(lowerId)!.Replicas.SequenceEqual(merged.Replicas)
                 ? RingPlanner.Merge(ring, lowerId, upperId, merged)
-                : null)
+                : null, op)
             : null;
         if (changed is not { } ring)
         {
@@ -312,7 +312,7 @@ internal sealed partial class OverlordGrain
         var started = EnterFence(op);
         var next = RingPlanner.MoveMaster(_ring!, rangeId, target).FindById(rangeId)!;
         await PrepareAsync(op, [range], () => master.FenceAsync(op.Id, next, rebalance.Value.FenceCatchUp));
-        var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.MoveMaster(ring, rangeId, target) : null);
+        var changed = await ChangeRingAsync(ring => ring.FindById(rangeId)?.GrainKey == range.GrainKey ? RingPlanner.MoveMaster(ring, rangeId, target) : null, op);
         if (changed is not { } ring)
         {
             await AbortAsync(op, range);
@@ -355,7 +355,7 @@ internal sealed partial class OverlordGrain
         await PrepareAsync(op, [range], () => master.FenceAsync(op.Id, next, rebalance.Value.FenceCatchUp));
         var changed = await ChangeRingAsync(ring => ring.FindById(rangeId) is { } now && now.GrainKey == range.GrainKey && now.Replicas.SequenceEqual(range.Replicas)
             ? Change(ring)
-            : null);
+            : null, op);
         if (changed is not { } ring)
         {
             await AbortAsync(op, range);
@@ -541,6 +541,7 @@ internal sealed partial class OverlordGrain
     private long EnterFence(RingOperation op)
     {
         op.Info = op.Info with { State = RingOperationState.Fencing };
+        op.FencedAfter = _ringsTakenFromOthers;
         return time.GetTimestamp();
     }
 
@@ -594,13 +595,16 @@ internal sealed partial class OverlordGrain
     /// Changes the ring through the gate: <paramref name="change"/> sees the ring of the moment (null: no change) and the
     /// result is published before anyone else may change it.
     /// </summary>
-    private async Task<(Ring Before, Ring After)?> ChangeRingAsync(Func<Ring, Ring?> change)
+    private async Task<(Ring Before, Ring After)?> ChangeRingAsync(Func<Ring, Ring?> change, RingOperation? fenced = null)
     {
         await _ringGate.WaitAsync();
         try
         {
             var before = _ring ?? await GetRingAsync();
-            if (change(before) is not { } after)
+
+            // An operation whose fence another overlord may have resolved meanwhile (it rolled the operation back on the
+            // masters, and its version bump is the ring this one took) does not publish onto that overlord's ring.
+            if ((fenced is not null && fenced.FencedAfter != _ringsTakenFromOthers) || change(before) is not { } after)
             {
                 return null;
             }
@@ -851,6 +855,12 @@ internal sealed partial class OverlordGrain
         /// after the move that precedes it; a drain, made of such steps, is done only when its silo holds nothing.
         /// </summary>
         public bool Committed { get; set; }
+
+        /// <summary>
+        /// <see cref="_ringsTakenFromOthers"/> when the operation's current fence began: its ring switch is published only
+        /// if no other overlord's ring was taken since.
+        /// </summary>
+        public long FencedAfter { get; set; }
     }
 
     /// <summary>An operation given up before its ring switch; the message says why.</summary>

@@ -43,6 +43,14 @@ internal sealed partial class OverlordGrain(
     /// <summary>The ring, once this activation has loaded (and if needed repaired or created) it.</summary>
     private Ring? _ring;
 
+    /// <summary>
+    /// How many times this activation took a ring another overlord published (<see cref="TryReloadAsync"/>). That
+    /// overlord may have resolved the fences of this one's operations (<see cref="ResolveFenceAsync"/>, which rolls them
+    /// back on the masters): an operation fenced before it may not publish its ring switch. Like every field of the
+    /// grain, touched only in its turns: no lock.
+    /// </summary>
+    private long _ringsTakenFromOthers;
+
     public Task<Ring> GetRingAsync()
     {
         if (_ring is { } ring)
@@ -293,6 +301,7 @@ internal sealed partial class OverlordGrain(
             if (_ring is { } mine)
             {
                 MarkChanged(mine, stored);
+                _ringsTakenFromOthers++;
             }
 
             _ring = stored;
