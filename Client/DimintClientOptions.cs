@@ -79,7 +79,7 @@ public sealed class DimintClientOptions
 
     /// <summary>
     /// Whether concurrent single-key operations (<see cref="DimintClient.GetAsync{T}(object, CancellationToken)"/>,
-    /// <see cref="DimintClient.TryGetAsync{T}(object, CancellationToken)"/>, <see cref="DimintClient.SetAsync"/>) bound for
+    /// <see cref="DimintClient.TryGetAsync{T}(object, CancellationToken)"/>, <see cref="DimintClient.SetAsync(object, object?, CancellationToken)"/>) bound for
     /// the same silo travel together. An operation leaves at once when no call to its silo is in flight, so latency at low
     /// load does not change; while one is in flight, operations wait for it and then leave as one call (at most
     /// <see cref="MaxAutoBatchOps"/> operations and <see cref="MaxAutoBatchBytes"/>). Each caller still gets its own value,

@@ -21,7 +21,8 @@ internal static class Cli
         }
         catch (DiMintException ex) when (ex.Code is DiMintErrorCode.InvalidKey or DiMintErrorCode.LimitExceeded
             or DiMintErrorCode.UnsupportedValueType or DiMintErrorCode.UnknownRange or DiMintErrorCode.InvalidRingOperation
-            or DiMintErrorCode.UnknownSilo or DiMintErrorCode.OperationInProgress)
+            or DiMintErrorCode.UnknownSilo or DiMintErrorCode.OperationInProgress or DiMintErrorCode.InvalidExpiry
+            or DiMintErrorCode.IntegerOverflow or DiMintErrorCode.ValueTypeMismatch)
         {
             Console.Error.WriteLine(ex.Message);
             return ExitCodes.BadInput;

@@ -53,4 +53,13 @@ public enum DiMintErrorCode
 
     /// <summary>The peer does not hold the cluster's secret (or, seen from a client, the silo does not): it was refused before any request was read.</summary>
     Unauthorized = 17,
+
+    /// <summary>An expiry that is not positive, or too long.</summary>
+    InvalidExpiry = 18,
+
+    /// <summary>An increment would overflow a 64-bit integer.</summary>
+    IntegerOverflow = 19,
+
+    /// <summary>A retried write took effect, but its result is no longer known.</summary>
+    OutcomeUnknown = 20,
 }

@@ -24,6 +24,13 @@ public interface IRangeGrain : IGrainWithStringKey
     [Alias("Delete")]
     Task<WriteResult> DeleteAsync(string key, long ringVersion, WriteIds? ids = null);
 
+    /// <summary>
+    /// A write worked out from the key's current value at the master (a conditional set, an increment, an expiry change),
+    /// answered once a write quorum holds it; or, for <see cref="KeyUpdateKind.Inspect"/>, the value as readers see it.
+    /// </summary>
+    [Alias("Update")]
+    Task<UpdateResult> UpdateAsync(string key, KeyUpdate update, long ringVersion, WriteIds? ids = null);
+
     /// <summary>Reads many keys of this range in one call.</summary>
     [Alias("GetMany")]
     Task<BatchReadResult> GetManyAsync(string[] keys, long ringVersion);

@@ -19,4 +19,8 @@ public sealed record ClientSession
     /// <summary>Their sequence numbers, in the order of <see cref="Ids"/>.</summary>
     [Id(3)]
     public required long[] Seqs { get; init; }
+
+    /// <summary>The values the writes that answer with them stored (<see cref="ReplicationOp.KeepsValue"/>), in the order of <see cref="Ids"/>; null for the others, or when none does.</summary>
+    [Id(4)]
+    public byte[]?[]? Values { get; init; }
 }

@@ -23,4 +23,11 @@ public readonly record struct ReplicationOp
     /// <summary>The client's lowest write id still in flight when it sent this one.</summary>
     [Id(4)]
     public long Oldest { get; init; }
+
+    /// <summary>
+    /// Whether the write's answer is the value it stored (an increment's result): copies keep the value with the write's
+    /// id, so a retry of it is answered the same on whichever copy is master then.
+    /// </summary>
+    [Id(5)]
+    public bool KeepsValue { get; init; }
 }

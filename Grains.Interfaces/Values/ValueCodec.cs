@@ -54,10 +54,11 @@ public static class ValueCodec
         }
     }
 
-    /// <summary>Decodes bytes made by <see cref="Encode(object?)"/>.</summary>
+    /// <summary>Decodes bytes made by <see cref="Encode(object?)"/>, as stored (an expiry in front, <see cref="ValueExpiry"/>, is skipped).</summary>
     /// <exception cref="FormatException">The bytes are not a DiMint value.</exception>
     public static object? Decode(ReadOnlyMemory<byte> bytes)
     {
+        bytes = ValueExpiry.Inner(bytes);
         try
         {
             var reader = new MessagePackReader(bytes);

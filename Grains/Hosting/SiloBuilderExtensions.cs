@@ -73,6 +73,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OverlordWatch>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PeerConnections>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JitWarmup>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ExpirySweeper>();
         // The ring storage's serializer (whatever storage keeps the ring): Orleans' storage options take a serializer
         // keyed by their provider's name before the silo's default.
         services.AddKeyedSingleton<Orleans.Storage.IGrainStorageSerializer>(

@@ -31,6 +31,17 @@ internal sealed class RangeData
     private readonly Dictionary<string, (long Seq, byte[]? Committed)> _uncommitted = new(StringComparer.Ordinal);
     private readonly Queue<(long Seq, string Key, byte[]? Value)> _uncommittedOrder = new();
     private volatile RangeHeader _header;
+
+    /// <summary>
+    /// When keys with an expiry (<see cref="ValueExpiry"/>) expire, earliest first, for the master's active expiry
+    /// (<see cref="TakeExpired"/>). An entry whose key was written again since stays until its time comes and is skipped
+    /// then; the queue is rebuilt when such entries outnumber the live ones. Null until a value with an expiry is stored.
+    /// </summary>
+    private PriorityQueue<string, long>? _expiries;
+
+    /// <summary>How many entries hold a value with an expiry now.</summary>
+    private long _expiring;
+    private long _nextExpiry = long.MaxValue;
     private long _bytes;
     private long _count;
     private long _committedSeq;
@@ -125,6 +136,12 @@ internal sealed class RangeData
     public Replication.ReplicationLog Log { get; } = new();
 
     public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>How many keys have an expiry.</summary>
+    public long Expiring => Interlocked.Read(ref _expiring);
+
+    /// <summary>The earliest expiry time (Unix milliseconds) of a key stored here, or <see cref="long.MaxValue"/>; safe from any thread.</summary>
+    public long NextExpiry => Interlocked.Read(ref _nextExpiry);
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -262,6 +279,11 @@ internal sealed class RangeData
         {
             ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out var exists);
             TrackUncommitted(key, exists ? slot : null, value, seq);
+            if ((exists && slot!.Length > 0 && slot[0] == ValueExpiry.Marker) || (value.Length > 0 && value[0] == ValueExpiry.Marker))
+            {
+                TrackExpiry(key, exists ? slot : null, value);
+            }
+
             if (exists)
             {
                 delta = value.Length - slot!.Length;
@@ -290,6 +312,10 @@ internal sealed class RangeData
             }
 
             TrackUncommitted(key, old, null, seq);
+            if (old.Length > 0 && old[0] == ValueExpiry.Marker)
+            {
+                TrackExpiry(key, old, null);
+            }
         }
 
         Interlocked.Decrement(ref _count);
@@ -369,6 +395,19 @@ internal sealed class RangeData
         }
     }
 
+    /// <summary>
+    /// The value a master's write <paramref name="seq"/> stored under <paramref name="key"/>, while that write is the key's
+    /// newest and not yet committed (a retry of it is answered with what it wrote).
+    /// </summary>
+    public bool TryGetPending(string key, long seq, out byte[]? value)
+    {
+        lock (_sync)
+        {
+            value = null;
+            return _uncommitted.TryGetValue(key, out var pending) && pending.Seq == seq && _entries.TryGetValue(key, out value);
+        }
+    }
+
     /// <summary>Drops every entry (a replica about to receive a snapshot).</summary>
     public void Clear()
     {
@@ -377,6 +416,7 @@ internal sealed class RangeData
             _entries.Clear();
             _uncommitted.Clear();
             _uncommittedOrder.Clear();
+            ClearExpiries();
         }
 
         Interlocked.Exchange(ref _count, 0);
@@ -410,6 +450,8 @@ internal sealed class RangeData
         lock (_sync)
         {
             (replica._entries, _entries) = (_entries, replica._entries);
+            (replica._expiries, replica._expiring, replica._nextExpiry) = (_expiries, _expiring, _nextExpiry);
+            ClearExpiries();
             _header = _header with { RetiredBy = ring };
             _uncommitted.Clear();
             _uncommittedOrder.Clear();
@@ -459,10 +501,100 @@ internal sealed class RangeData
         if (_uncommitted.Count > 0 && _uncommitted.TryGetValue(key, out var pending))
         {
             value = pending.Committed!;
-            return pending.Committed is not null;
+            return pending.Committed is not null && !Expired(value);
         }
 
-        return _entries.TryGetValue(key, out value!);
+        return _entries.TryGetValue(key, out value!) && !Expired(value);
+    }
+
+    /// <summary>Whether a stored value has expired by this silo's clock (one byte compared for a value without expiry).</summary>
+    private static bool Expired(byte[] value) =>
+        value.Length >= ValueExpiry.HeaderSize && value[0] == ValueExpiry.Marker && ValueExpiry.IsExpired(value, ValueExpiry.NowMs());
+
+    /// <summary>Under <see cref="_sync"/>: keeps the expiry queue and count as <paramref name="previous"/> becomes <paramref name="value"/> under <paramref name="key"/>.</summary>
+    private void TrackExpiry(string key, byte[]? previous, byte[]? value)
+    {
+        var had = previous is not null && ValueExpiry.HasExpiry(previous);
+        var has = value is not null && ValueExpiry.HasExpiry(value);
+        if (had != has)
+        {
+            Interlocked.Add(ref _expiring, has ? 1 : -1);
+        }
+
+        if (!has)
+        {
+            return;
+        }
+
+        var at = ValueExpiry.ExpiresAt(value)!.Value;
+        _expiries ??= new PriorityQueue<string, long>();
+        if (_expiries.Count > 1024 && _expiries.Count > 2 * _expiring)
+        {
+            // Mostly keys written again since: start over from the entries (the new value is among them already or is added below).
+            _expiries.Clear();
+            foreach (var (k, v) in _entries)
+            {
+                if (ValueExpiry.ExpiresAt(v) is { } when && !string.Equals(k, key, StringComparison.Ordinal))
+                {
+                    _expiries.Enqueue(k, when);
+                }
+            }
+        }
+
+        _expiries.Enqueue(key, at);
+        _expiries.TryPeek(out _, out var first);
+        Interlocked.Exchange(ref _nextExpiry, first);
+    }
+
+    /// <summary>
+    /// The keys (at most <paramref name="max"/>) whose stored values, committed or not, have expired at
+    /// <paramref name="nowMs"/>: for the master to delete them (a replicated delete each). Their queue entries go.
+    /// </summary>
+    public List<string> TakeExpired(long nowMs, int max)
+    {
+        var keys = new List<string>();
+        lock (_sync)
+        {
+            while (keys.Count < max && _expiries is not null && _expiries.TryPeek(out var key, out var at) && at <= nowMs)
+            {
+                _expiries.Dequeue();
+                if (_entries.TryGetValue(key, out var value) && ValueExpiry.IsExpired(value, nowMs) && !keys.Contains(key))
+                {
+                    keys.Add(key);
+                }
+            }
+
+            Interlocked.Exchange(ref _nextExpiry, _expiries is not null && _expiries.TryPeek(out _, out var next) ? next : long.MaxValue);
+        }
+
+        return keys;
+    }
+
+    /// <summary>Puts keys <see cref="TakeExpired"/> took back in the expiry queue (their delete could not be made now).</summary>
+    public void RequeueExpired(List<string> keys)
+    {
+        lock (_sync)
+        {
+            foreach (var key in keys)
+            {
+                if (_entries.TryGetValue(key, out var value) && ValueExpiry.ExpiresAt(value) is { } at)
+                {
+                    (_expiries ??= new PriorityQueue<string, long>()).Enqueue(key, at);
+                    if (at < _nextExpiry)
+                    {
+                        Interlocked.Exchange(ref _nextExpiry, at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Under <see cref="_sync"/>: forgets every expiry (the entries went).</summary>
+    private void ClearExpiries()
+    {
+        _expiries = null;
+        Interlocked.Exchange(ref _expiring, 0);
+        Interlocked.Exchange(ref _nextExpiry, long.MaxValue);
     }
 
     /// <summary>

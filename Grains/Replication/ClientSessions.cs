@@ -29,6 +29,13 @@ internal sealed class ClientSessions
         return _sessions.TryGetValue(clientId, out var session) && session.Applied.TryGetValue(writeId, out seq);
     }
 
+    /// <summary>The value write <paramref name="writeId"/> of <paramref name="clientId"/> stored, when it was one whose answer is its value.</summary>
+    public bool TryGetValue(long clientId, long writeId, out byte[]? value)
+    {
+        value = null;
+        return _sessions.TryGetValue(clientId, out var session) && session.Values is { } values && values.TryGetValue(writeId, out value);
+    }
+
     /// <summary>
     /// Whether the client had moved past write <paramref name="writeId"/> (it said its oldest write in flight is newer):
     /// the write was answered, or given up, so a copy of it arriving now (delayed in the network, or a retry sent on
@@ -36,8 +43,11 @@ internal sealed class ClientSessions
     /// </summary>
     public bool IsBehind(long clientId, long writeId) => _sessions.TryGetValue(clientId, out var session) && writeId < session.Oldest;
 
-    /// <summary>Records an applied write; drops the client's ids below <paramref name="oldest"/>.</summary>
-    public void Record(long clientId, long oldest, long writeId, long seq, long now, long timestampFrequency)
+    /// <summary>
+    /// Records an applied write (with the <paramref name="value"/> it stored when its answer is that value); drops the
+    /// client's ids below <paramref name="oldest"/>.
+    /// </summary>
+    public void Record(long clientId, long oldest, long writeId, long seq, long now, long timestampFrequency, byte[]? value = null)
     {
         if (clientId == 0)
         {
@@ -51,6 +61,11 @@ internal sealed class ClientSessions
 
         session.LastSeen = now;
         session.Applied[writeId] = seq;
+        if (value is not null)
+        {
+            (session.Values ??= [])[writeId] = value;
+        }
+
         if (oldest > session.Oldest)
         {
             session.Oldest = oldest;
@@ -62,12 +77,24 @@ internal sealed class ClientSessions
                     session.Applied.Remove(id);
                 }
             }
+
+            if (session.Values is { } values)
+            {
+                foreach (var id in values.Keys)
+                {
+                    if (id < oldest)
+                    {
+                        values.Remove(id);
+                    }
+                }
+            }
         }
 
         if (session.Applied.Count > MaxIdsPerClient)
         {
             var cut = session.Applied.Keys.Order().Skip(session.Applied.Count - (MaxIdsPerClient / 2)).First();
             session.Applied.Keys.Where(id => id < cut).ToList().ForEach(id => session.Applied.Remove(id));
+            session.Values?.Keys.Where(id => id < cut).ToList().ForEach(id => session.Values.Remove(id));
         }
 
         if (now >= _nextExpiryCheck)
@@ -86,7 +113,8 @@ internal sealed class ClientSessions
         [.. _sessions.Select(s =>
         {
             var applied = s.Value.Applied.Where(a => a.Value <= maxSeq).ToArray();
-            return new ClientSession { ClientId = s.Key, Oldest = s.Value.Oldest, Ids = [.. applied.Select(a => a.Key)], Seqs = [.. applied.Select(a => a.Value)] };
+            var values = s.Value.Values is { Count: > 0 } kept ? applied.Select(a => kept.GetValueOrDefault(a.Key)).ToArray() : null;
+            return new ClientSession { ClientId = s.Key, Oldest = s.Value.Oldest, Ids = [.. applied.Select(a => a.Key)], Seqs = [.. applied.Select(a => a.Value)], Values = values };
         })];
 
     /// <summary>Takes the sessions a snapshot carried (what this copy held before is replaced with the snapshot's data).</summary>
@@ -116,6 +144,10 @@ internal sealed class ClientSessions
             for (var i = 0; i < s.Ids.Length; i++)
             {
                 session.Applied[s.Ids[i]] = seqOverride ?? s.Seqs[i];
+                if (s.Values is { } values && i < values.Length && values[i] is { } value)
+                {
+                    (session.Values ??= [])[s.Ids[i]] = value;
+                }
             }
         }
     }
@@ -127,5 +159,8 @@ internal sealed class ClientSessions
         public long LastSeen { get; set; }
 
         public Dictionary<long, long> Applied { get; } = [];
+
+        /// <summary>The values of the applied writes whose answer is their value, by id (null until there is one).</summary>
+        public Dictionary<long, byte[]>? Values { get; set; }
     }
 }

@@ -188,14 +188,53 @@ internal sealed partial class MasterReplication : IDisposable
     }
 
     /// <summary>
+    /// Whether the one write <paramref name="ids"/> names was applied by this copy already (a retry), at which sequence
+    /// number, and with which value when the copy still knows it: the key's pending write, or the write still in the log.
+    /// </summary>
+    public bool TryGetApplied(string key, WriteIds? ids, out long seq, out byte[]? value)
+    {
+        value = null;
+        seq = 0;
+        if (ids is not { Ids: [var id] } || id == 0)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (!_data.Sessions.TryGetApplied(ids.ClientId, id, out seq))
+            {
+                return false;
+            }
+
+            if (_data.Sessions.TryGetValue(ids.ClientId, id, out var kept))
+            {
+                value = kept;
+            }
+            else if (_data.TryGetPending(key, seq, out var pending))
+            {
+                value = pending;
+            }
+            else if (_data.Log.Slice(seq, 1) is [var op] && op.Key == key)
+            {
+                value = op.Value;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Applies checked writes (a null value deletes), gives each the next sequence number, keeps them in the log for the
     /// replicas and sends them; answers the sequence number to wait for (the last one's), or 0 when nothing changed
     /// (deletes of absent keys). A write whose id (<paramref name="ids"/>) this copy applied already is not applied again:
     /// its answer waits for the first one's commit; nor is one the client had moved past (a late copy).
+    /// With <paramref name="keepValues"/>, each write's value is kept with its id on every copy (the answer to a retry of an
+    /// increment is the value it stored).
     /// </summary>
     /// <exception cref="RangeUnavailableException">This copy was fenced for a newer master (nothing, or only part of
     /// the batch, was applied; none of it will be acknowledged).</exception>
-    public long Store(string[] keys, byte[]?[] values, WriteIds? ids = null)
+    public long Store(string[] keys, byte[]?[] values, WriteIds? ids = null, bool keepValues = false)
     {
         long seq = 0;
         List<AckWaiter>? done = null;
@@ -233,12 +272,12 @@ internal sealed partial class MasterReplication : IDisposable
                 seq = next;
                 if (id != 0)
                 {
-                    _data.Sessions.Record(ids!.ClientId, ids.Oldest, id, next, now, _time.TimestampFrequency);
+                    _data.Sessions.Record(ids!.ClientId, ids.Oldest, id, next, now, _time.TimestampFrequency, keepValues ? values[i] : null);
                 }
 
                 if (_feeds.Count > 0)
                 {
-                    _data.Log.Append(next, new ReplicationOp { Key = keys[i], Value = values[i], ClientId = id == 0 ? 0 : ids!.ClientId, WriteId = id, Oldest = ids?.Oldest ?? 0 });
+                    _data.Log.Append(next, new ReplicationOp { Key = keys[i], Value = values[i], ClientId = id == 0 ? 0 : ids!.ClientId, WriteId = id, Oldest = ids?.Oldest ?? 0, KeepsValue = keepValues && id != 0 });
                 }
             }
 

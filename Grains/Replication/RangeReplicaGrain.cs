@@ -220,7 +220,7 @@ internal sealed class RangeReplicaGrain(
                         var op = batch.Ops[i];
                         data.Apply(op);
                         data.AppliedSeq = batch.FirstSeq + i;
-                        data.Sessions.Record(op.ClientId, op.Oldest, op.WriteId, data.AppliedSeq, now, time.TimestampFrequency);
+                        data.Sessions.Record(op.ClientId, op.Oldest, op.WriteId, data.AppliedSeq, now, time.TimestampFrequency, op.KeepsValue ? op.Value : null);
                         data.Log.Append(data.AppliedSeq, op);
                     }
                 }

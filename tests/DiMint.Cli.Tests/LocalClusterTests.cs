@@ -42,6 +42,23 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         Assert.Equal(0, (await cli.RunAsync("set", "typed", typed)).ExitCode);
         Assert.Equal(typed, (await cli.RunAsync("get", "typed")).Output.Trim());
 
+        // Expiry and counters.
+        Assert.Equal("\"alive\"", (await cli.RunAsync("set", "session", "\"alive\"", "--ttl", "10m")).Output.Trim());
+        var ttl = DataCommandsDuration((await cli.RunAsync("ttl", "session")).Output.Trim());
+        Assert.InRange(ttl, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.Equal("Expiry removed.", (await cli.RunAsync("persist", "session")).Output.Trim());
+        Assert.Equal("no expiry", (await cli.RunAsync("ttl", "session")).Output.Trim());
+        Assert.Equal(0, (await cli.RunAsync("expire", "session", "1h")).ExitCode);
+        Assert.InRange(DataCommandsDuration((await cli.RunAsync("ttl", "session")).Output.Trim()), TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+        Assert.Equal(1, (await cli.RunAsync("ttl", "no-such-key")).ExitCode);
+        Assert.Equal(2, (await cli.RunAsync("set", "session", "1", "--ttl", "-5s")).ExitCode);
+        Assert.Equal("\"alive\"", (await cli.RunAsync("get", "session")).Output.Trim());
+        Assert.Equal("5", (await cli.RunAsync("incr", "visits", "5")).Output.Trim());
+        Assert.Equal("6", (await cli.RunAsync("incr", "visits")).Output.Trim());
+        var notANumber = await cli.RunAsync("incr", "session");
+        Assert.Equal(2, notANumber.ExitCode);
+        Assert.Contains("string", notANumber.Error);
+
         // A .NET app that knows only the gateways.
         await using (var app = await DimintClient.ConnectAsync(cluster.ClientOptions()))
         {
@@ -56,13 +73,15 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         Assert.Equal(0, (await cli.RunAsync("del", "from-app")).ExitCode);
         Assert.Equal(1, (await cli.RunAsync("del", "from-app")).ExitCode);
 
+        // Keys 1, 2.0, 3, typed, session, visits and the app's 3,000.
+        const int stored = 3006;
         var status = await cli.RunAsync("status", "--json");
         Assert.True(status.ExitCode == 0, status.ToString());
         var silos = JsonDocument.Parse(status.Output).RootElement.EnumerateArray().ToArray();
         Assert.Equal(3, silos.Length);
         Assert.All(silos, s => Assert.True(s.GetProperty("up").GetBoolean()));
         Assert.All(silos, s => Assert.True(s.GetProperty("keys").GetInt64() > 0));
-        Assert.Equal(3004, silos.Sum(s => s.GetProperty("keys").GetInt64()));
+        Assert.Equal(stored, silos.Sum(s => s.GetProperty("keys").GetInt64()));
         Assert.Equal(cluster.SiloProcessIds.Order(), silos.Select(s => s.GetProperty("pid").GetInt32()).Order());
 
         // One silo runs the overlord (it holds the lease, kept in the local cluster's files); the others stand by.
@@ -79,7 +98,7 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         Assert.Equal(24, ranges.Length);
         Assert.Equal("0x0000000000000000", ranges[0].GetProperty("start").GetString());
         Assert.Equal("2^64", ranges[^1].GetProperty("end").GetString());
-        Assert.Equal(3004, ranges.Sum(r => r.GetProperty("keys").GetInt64()));
+        Assert.Equal(stored, ranges.Sum(r => r.GetProperty("keys").GetInt64()));
 
         // `up` started the dashboard too, and it reads the same cluster.
         Assert.NotNull(cluster.DashboardUrl);
@@ -91,7 +110,7 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
                     var view = JsonDocument.Parse(await http.GetStringAsync("api/cluster")).RootElement;
                     var viewSilos = view.GetProperty("silos").EnumerateArray().ToArray();
                     return viewSilos.Length == 3 && viewSilos.All(s => s.GetProperty("up").GetBoolean())
-                        && viewSilos.Sum(s => s.GetProperty("keys").GetInt64()) == 3004
+                        && viewSilos.Sum(s => s.GetProperty("keys").GetInt64()) == stored
                         && viewSilos.Count(s => s.GetProperty("overlord").GetString() == "leader") == 1
                         && viewSilos.Count(s => s.GetProperty("overlord").GetString() == "standby") == 2;
                 },
@@ -122,4 +141,8 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
 
         await Wait.UntilAsync(() => silos.All(pid => !LocalClusterProcess.IsRunning(pid)), TimeSpan.FromSeconds(60), "every silo to exit after its parent died");
     }
+
+    /// <summary>A duration as `dimint ttl` prints it (seconds, with an "s").</summary>
+    private static TimeSpan DataCommandsDuration(string text) =>
+        TimeSpan.FromSeconds(double.Parse(text.TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -85,6 +85,57 @@ public sealed class RangeDataTests
         Assert.Null(data.TryReadAsMaster(1, 1, ["k"], now: 50));
     }
 
+    [Fact]
+    public void ExpiredValue_IsMissingForReaders_AndTakenForDeletion_OnlyWhileStillExpired()
+    {
+        var data = Master();
+        var now = ValueExpiry.NowMs();
+        data.Set("gone", ValueExpiry.Wrap(ValueCodec.Encode("v"), now - 1));
+        data.Set("later", ValueExpiry.Wrap(ValueCodec.Encode("v"), now + 60_000));
+        data.Set("rewritten", ValueExpiry.Wrap(ValueCodec.Encode("v"), now - 1));
+        data.Set("rewritten", ValueCodec.Encode("no expiry now"));
+
+        Assert.False(data.TryGet("gone", out _));
+        Assert.True(data.TryGet("later", out _));
+        Assert.True(data.TryGet("rewritten", out _));
+        Assert.Equal(2, data.Expiring);
+        Assert.Equal(now - 1, data.NextExpiry);
+
+        Assert.Equal(["gone"], data.TakeExpired(now, max: 10));
+        Assert.Equal(now + 60_000, data.NextExpiry);
+        Assert.Empty(data.TakeExpired(now, max: 10));
+        Assert.Equal(3, data.Count);
+    }
+
+    [Fact]
+    public void ExpiryQueue_StaysBounded_WhenOneKeyIsRewrittenWithAnExpiryOverAndOver()
+    {
+        var data = Master();
+        var now = ValueExpiry.NowMs();
+        for (var i = 0; i < 100_000; i++)
+        {
+            data.Set("session", ValueExpiry.Wrap(ValueCodec.Encode(i), now + 60_000 + i));
+        }
+
+        Assert.Equal(1, data.Expiring);
+        Assert.Equal(["session"], data.TakeExpired(now + 200_000, max: 100_000));
+        Assert.Equal(long.MaxValue, data.NextExpiry);
+    }
+
+    [Fact]
+    public void HandOverAsReplica_KeepsTheExpiries()
+    {
+        var data = Master();
+        var now = ValueExpiry.NowMs();
+        data.Set("k", ValueExpiry.Wrap(ValueCodec.Encode("v"), now + 1_000));
+        var replica = data.HandOverAsReplica(Range, new Ring { Version = 2, Ranges = [Range], NextRangeId = 2 });
+
+        Assert.Equal(1, replica.Expiring);
+        Assert.Equal(now + 1_000, replica.NextExpiry);
+        Assert.Equal(0, data.Expiring);
+        Assert.Equal(["k"], replica.TakeExpired(now + 1_000, max: 10));
+    }
+
     private static RangeData Master() => new(Range, ringVersion: 1, isMaster: true);
 
     private static void Store(RangeData data, string key, string value, long seq) =>

@@ -21,6 +21,23 @@ public sealed class ClientSessionsTests
     }
 
     [Fact]
+    public void ValueOfAWriteAnsweredWithIt_IsKept_ThroughASnapshot_UntilTheClientSettlesIt()
+    {
+        var sessions = new ClientSessions();
+        sessions.Record(7, oldest: 1, writeId: 1, seq: 10, now: 0, Frequency, value: [1, 2]);
+        sessions.Record(7, oldest: 1, writeId: 2, seq: 11, now: 0, Frequency);
+
+        var copy = new ClientSessions();
+        copy.Restore(sessions.Snapshot(maxSeq: 11), now: 0);
+        Assert.True(copy.TryGetValue(7, 1, out var value));
+        Assert.Equal([1, 2], value);
+        Assert.False(copy.TryGetValue(7, 2, out _));
+
+        copy.Record(7, oldest: 2, writeId: 3, seq: 12, now: 0, Frequency);
+        Assert.False(copy.TryGetValue(7, 1, out _));
+    }
+
+    [Fact]
     public void Record_WithANewerOldestWriteInFlight_ForgetsTheSettledOnes()
     {
         var sessions = new ClientSessions();
