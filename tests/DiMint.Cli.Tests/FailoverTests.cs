@@ -153,6 +153,38 @@ public sealed class FailoverTests(ITestOutputHelper output)
             .MaxBy(s => s.MasterRanges)!;
         var ring = await client.GetRingAsync(refresh: true);
         var lostMasters = ring.Ranges.Where(r => r.Master.Equals(victim.Address)).ToArray();
+
+        // In each range that fails over: a key that expires in 30 minutes, one that expires soon after the kill, and a
+        // counter that a client keeps incrementing through the failover.
+        string KeyIn(RangeInfo range, string kind) =>
+            Enumerable.Range(0, int.MaxValue).Select(i => $"local-failover:{kind}:{range.Id}:{i}").First(k => range.Contains(KeyHash.Of(k)));
+        foreach (var range in lostMasters)
+        {
+            await client.SetAsync(KeyIn(range, "lasting"), "lasting", TimeSpan.FromMinutes(30));
+            await client.SetAsync(KeyIn(range, "short"), "short", TimeSpan.FromSeconds(15));
+        }
+
+        var counters = lostMasters.Select(r => KeyIn(r, "counter")).ToArray();
+        var increments = counters.ToDictionary(k => k, _ => new ConcurrentBag<long>());
+        var unknown = counters.ToDictionary(k => k, _ => 0);
+        using var stopCounting = new CancellationTokenSource();
+        var counting = Task.Run(async () =>
+        {
+            for (var n = 0; !stopCounting.IsCancellationRequested; n++)
+            {
+                var key = counters[n % counters.Length];
+                try
+                {
+                    increments[key].Add(await client.IncrementAsync(key));
+                }
+                catch (DiMintException)
+                {
+                    unknown[key]++;
+                }
+            }
+        });
+        await Wait.UntilAsync(() => increments.Values.All(b => b.Count >= 20), TimeSpan.FromSeconds(60), "increments before the kill");
+
         using (var process = Process.GetProcessById(victim.ProcessId))
         {
             process.Kill();
@@ -175,6 +207,28 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         await load.WaitForWritesAsync(atKill + 500, TimeSpan.FromSeconds(60));
         await load.StopAsync();
+        await stopCounting.CancelAsync();
+        await counting;
+
+        // Each acknowledged increment got its own result, none was lost, and none was applied twice: the counter holds
+        // the acknowledged ones and at most those whose outcome the client did not learn.
+        foreach (var key in counters)
+        {
+            var results = increments[key].Order().ToArray();
+            Assert.Equal(results.Length, results.Distinct().Count());
+            var final = await client.GetAsync<long>(key);
+            Assert.InRange(final, results.Length, results.Length + unknown[key]);
+            Assert.True(results.Length == 0 || results[^1] <= final, $"an increment answered {results[^1]}, more than the counter's {final}");
+        }
+
+        // Expiry survived the promotion: the long one still counts down, the short one expired at its new master.
+        foreach (var range in lostMasters)
+        {
+            Assert.InRange((await client.GetTtlAsync(KeyIn(range, "lasting")))!.Value, TimeSpan.FromMinutes(28), TimeSpan.FromMinutes(30));
+            Assert.Equal("lasting", await client.GetAsync<string>(KeyIn(range, "lasting")));
+            await Wait.UntilAsync(async () => !(await client.TryGetAsync<string>(KeyIn(range, "short"))).Found, TimeSpan.FromSeconds(45), "the short-lived key to expire after the failover");
+        }
+
         output.WriteLine($"killed {victim.Address} (pid {victim.ProcessId}, {lostMasters.Length} masters; overlord on {status.Overlord})");
         output.WriteLine($"{load.Acknowledged.Count} writes ({load.Acknowledged.Count - atKill} after the kill) and {load.Reads} reads acknowledged, {load.Failures.Count} failed; slowest operation {load.Slowest.TotalSeconds:0.00} s");
         foreach (var failure in load.Failures.Take(5))
