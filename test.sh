@@ -9,8 +9,10 @@ need_apt=()
 if [ -d ZooKeeper ] && [ ! -f /usr/share/java/zookeeper.jar ]; then need_apt+=(zookeeper); fi
 # Debian's Chromium for the dashboard's browser tests (Playwright drives it; it downloads no browser of its own).
 if [ -d Dashboard ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
-# Debian's redis-server for the tests of `dimint bench --target redis`.
+# Debian's redis-server for the tests of `dimint bench --target redis`, and its redis-tools (redis-cli,
+# redis-benchmark) for the tests of the silos' Redis-protocol ports.
 if ! command -v redis-server >/dev/null 2>&1; then need_apt+=(redis-server); fi
+if ! command -v redis-cli >/dev/null 2>&1 || ! command -v redis-benchmark >/dev/null 2>&1; then need_apt+=(redis-tools); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing ${need_apt[*]} from Debian's packages..."
   export DEBIAN_FRONTEND=noninteractive

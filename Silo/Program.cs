@@ -228,6 +228,11 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
             o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
         });
         orleans.AddDashboard();
+        if (silo.RespPort is { } respPort)
+        {
+            orleans.Services.AddSingleton(sp => new RespPort(listening, respPort, secret, tls, sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            orleans.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RespPort>());
+        }
     });
     builder.Services.AddSingleton(restart);
     builder.Services.Replace(ServiceDescriptor.Singleton<IFatalErrorHandler, RestartOnFatalError>());

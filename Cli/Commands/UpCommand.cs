@@ -15,6 +15,8 @@ internal static class UpCommand
         var withZooKeeper = new Option<bool>("--with-zookeeper") { Description = "Start a local ZooKeeper server (Debian's zookeeper package) for the cluster and stop it at exit." };
         var dashboardPort = new Option<int>("--dashboard-port") { Description = "The dashboard's port on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 8080 };
         var noDashboard = new Option<bool>("--no-dashboard") { Description = "Do not start the dashboard." };
+        var respPort = new Option<int>("--resp-port") { Description = "Redis-protocol port of the first silo (redis-cli, any Redis client; AUTH with the cluster secret); the others count up.", DefaultValueFactory = _ => 7379 };
+        var noResp = new Option<bool>("--no-resp") { Description = "Do not open the silos' Redis-protocol ports." };
         var zooKeeperPort = new Option<int>("--zookeeper-port") { Description = "The port of the server --with-zookeeper starts.", DefaultValueFactory = _ => 2181 };
         var tlsCertificate = new Option<string?>("--tls-certificate")
         {
@@ -24,7 +26,7 @@ internal static class UpCommand
         var command = new Command("up", "Start a local cluster of silo processes and the dashboard, wait until it serves, print its gateways and the dashboard's URL, and stop everything on Ctrl+C or SIGTERM. "
             + "By default the silos cluster among themselves (no external service); --zookeeper uses an ensemble, --with-zookeeper starts one.")
         {
-            silos, siloPort, gatewayPort, ranges, withZooKeeper, zooKeeperPort, dashboardPort, noDashboard, tlsCertificate,
+            silos, siloPort, gatewayPort, ranges, withZooKeeper, zooKeeperPort, dashboardPort, noDashboard, respPort, noResp, tlsCertificate,
         };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
@@ -39,6 +41,12 @@ internal static class UpCommand
             if (first < 1 || first + n > 65536 || gateway < 1 || gateway + n > 65536 || (first < gateway + n && gateway < first + n))
             {
                 throw new CliUsageException("--silo-port and --gateway-port ranges must be valid ports and must not overlap.");
+            }
+
+            int? resp = parse.GetValue(noResp) ? null : parse.GetValue(respPort);
+            if (resp is { } rp && (rp < 1 || rp + n > 65536 || (rp < first + n && first < rp + n) || (rp < gateway + n && gateway < rp + n)))
+            {
+                throw new CliUsageException("--resp-port's range must be valid ports and must not overlap the silo and gateway ports.");
             }
 
             if (parse.GetValue(ranges) is { } r && r is < 1 or > 4096)
@@ -93,7 +101,7 @@ internal static class UpCommand
             }
 
             return await new LocalClusterRunner(Console.Out, Console.Error).RunAsync(
-                n, first, gateway, parse.GetValue(ranges), zooKeeper, startZooKeeper ? zkPort : null, parse.GetValue(noDashboard) ? null : webPort, ct, authFile, tls);
+                n, first, gateway, parse.GetValue(ranges), zooKeeper, startZooKeeper ? zkPort : null, parse.GetValue(noDashboard) ? null : webPort, ct, authFile, tls, resp);
         }));
         return command;
     }

@@ -31,9 +31,10 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
     /// <param name="dashboardPort">The dashboard's port (0: any free one), or null for no dashboard.</param>
     /// <param name="zooKeeperAuthFile">A file with ZooKeeper digest credentials for the silos and the dashboard, or null.</param>
     /// <param name="tls">The silos' TLS, or null for none.</param>
+    /// <param name="respPort">The first silo's Redis-protocol port (the others count up), or null for none.</param>
     public async Task<int> RunAsync(
         int silos, int siloPort, int gatewayPort, int? rangesPerSilo, string? zooKeeper, int? withZooKeeperPort, int? dashboardPort, CancellationToken cancellationToken,
-        string? zooKeeperAuthFile = null, LocalClusterTls? tls = null)
+        string? zooKeeperAuthFile = null, LocalClusterTls? tls = null, int? respPort = null)
     {
         if (ClusterStateFile.ReadRunning() is { } running)
         {
@@ -41,10 +42,10 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             return ExitCodes.ClusterError;
         }
 
-        var busy = Enumerable.Range(0, silos).SelectMany(i => new[] { siloPort + i, gatewayPort + i }).Where(p => !IsPortFree(p)).ToArray();
+        var busy = Enumerable.Range(0, silos).SelectMany(i => respPort is { } r ? new[] { siloPort + i, gatewayPort + i, r + i } : [siloPort + i, gatewayPort + i]).Where(p => !IsPortFree(p)).ToArray();
         if (busy.Length > 0)
         {
-            error.WriteLine($"Port(s) {string.Join(", ", busy)} are in use; pick others with --silo-port and --gateway-port.");
+            error.WriteLine($"Port(s) {string.Join(", ", busy)} are in use; pick others with --silo-port, --gateway-port and --resp-port (or --no-resp).");
             return ExitCodes.ClusterError;
         }
 
@@ -91,11 +92,11 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             {
                 // The primary holds the membership table: start it first, then the rest together.
                 string[] clusterArgs = ["--primary", $"127.0.0.1:{siloPort}", "--ring-dir", ringDirectory, .. extra];
-                processes.Add(Silo.Start(0, siloPort, gatewayPort, clusterArgs, logs));
+                processes.Add(Silo.Start(0, siloPort, gatewayPort, respPort, clusterArgs, logs));
                 await processes[0].Process.Ready.WaitAsync(StartTimeout, stop.Token);
                 for (var i = 1; i < silos; i++)
                 {
-                    processes.Add(Silo.Start(i, siloPort + i, gatewayPort + i, clusterArgs, logs));
+                    processes.Add(Silo.Start(i, siloPort + i, gatewayPort + i, respPort + i, clusterArgs, logs));
                 }
             }
             else
@@ -103,7 +104,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
                 string[] clusterArgs = ["--zookeeper", zooKeeper, .. zooKeeperAuthFile is null ? [] : new[] { "--zookeeper-auth-file", zooKeeperAuthFile }, .. extra];
                 for (var i = 0; i < silos; i++)
                 {
-                    processes.Add(Silo.Start(i, siloPort + i, gatewayPort + i, clusterArgs, logs));
+                    processes.Add(Silo.Start(i, siloPort + i, gatewayPort + i, respPort + i, clusterArgs, logs));
                 }
             }
 
@@ -145,6 +146,11 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             foreach (var silo in processes)
             {
                 output.WriteLine($"Silo {silo.Index} listens on: {silo.Listening}");
+            }
+
+            if (respPort is { } resp)
+            {
+                output.WriteLine($"Redis protocol: {string.Join(" ", processes.Select(p => $"127.0.0.1:{resp + p.Index}"))} (any silo serves any key; e.g. redis-cli -p {resp} -a \"$(cat {secretFile})\"{(tls is null ? "" : " --tls --cacert " + tls.AuthorityFile)})");
             }
 
             if (dashboardPort is { } port)
@@ -375,7 +381,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
             ? line[(at + ListeningMarker.Length)..].Trim()
             : "(not announced)";
 
-        public static Silo Start(int index, int siloPort, int gatewayPort, string[] clusterArgs, string logs) => new(
+        public static Silo Start(int index, int siloPort, int gatewayPort, int? respPort, string[] clusterArgs, string logs) => new(
             index,
             gatewayPort,
             ChildProcess.Start(
@@ -384,6 +390,7 @@ internal sealed class LocalClusterRunner(TextWriter output, TextWriter error)
                 [
                     "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture),
                     "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
+                    .. respPort is { } resp ? new[] { "--resp-port", resp.ToString(CultureInfo.InvariantCulture) } : [],
                     .. clusterArgs,
                 ],
                 Path.Combine(logs, $"silo-{index}.log"),

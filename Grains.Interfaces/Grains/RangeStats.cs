@@ -35,4 +35,8 @@ public sealed record RangeStats
     /// <summary>For a master: how many of its replicas hold a complete copy and follow it.</summary>
     [Id(7)]
     public int ReplicasInSync { get; init; }
+
+    /// <summary>How many of the entries have an expiry.</summary>
+    [Id(8)]
+    public long ExpiringKeys { get; init; }
 }

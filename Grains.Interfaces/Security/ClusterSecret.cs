@@ -69,6 +69,25 @@ public sealed class ClusterSecret
             _ => throw new FormatException("Give the cluster secret or its file, not both."),
         };
 
+    /// <summary>
+    /// Whether <paramref name="password"/> (UTF-8, surrounding white space ignored) is this secret, compared in constant
+    /// time: for protocols whose clients can only send a password (the Redis protocol's AUTH).
+    /// </summary>
+    public bool Matches(ReadOnlySpan<byte> password)
+    {
+        while (password.Length > 0 && char.IsWhiteSpace((char)password[0]))
+        {
+            password = password[1..];
+        }
+
+        while (password.Length > 0 && char.IsWhiteSpace((char)password[^1]))
+        {
+            password = password[..^1];
+        }
+
+        return CryptographicOperations.FixedTimeEquals(_key, password);
+    }
+
     /// <summary>A new random secret (256 bits, base64url: 43 characters).</summary>
     public static string Generate() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

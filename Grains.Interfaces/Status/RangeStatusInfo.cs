@@ -27,4 +27,8 @@ public sealed record RangeStatusInfo
     /// <summary>How many of the range's replicas hold a complete copy and follow its master, or -1 when unknown.</summary>
     [Id(5)]
     public int ReplicasInSync { get; init; } = -1;
+
+    /// <summary>How many of the entries have an expiry (0 when unknown).</summary>
+    [Id(6)]
+    public long ExpiringKeys { get; init; }
 }

@@ -161,7 +161,7 @@ internal sealed partial class OverlordGrain(
         var answered = members.Where((_, i) => stats[i] is not null).Select(m => m.SiloAddress).ToHashSet();
         var listed = members.SelectMany((m, i) => (stats[i]?.Ranges ?? []).Select(r => (m.SiloAddress, r.RangeId))).ToHashSet();
         var ranges = ring.Ranges.Select(r => rangeStats.TryGetValue(r.Id, out var s)
-            ? new RangeStatusInfo { Range = r, Keys = s.Keys, Bytes = s.Bytes, AppliedSeq = s.AppliedSeq, ReplicaLag = r.Replicas.IsEmpty ? 0 : s.ReplicaLag, ReplicasInSync = s.ReplicasInSync }
+            ? new RangeStatusInfo { Range = r, Keys = s.Keys, ExpiringKeys = s.ExpiringKeys, Bytes = s.Bytes, AppliedSeq = s.AppliedSeq, ReplicaLag = r.Replicas.IsEmpty ? 0 : s.ReplicaLag, ReplicasInSync = s.ReplicasInSync }
             : answered.Contains(r.Master) && !listed.Contains((r.Master, r.Id))
                 ? new RangeStatusInfo { Range = r, Keys = 0, Bytes = 0, ReplicaLag = 0, ReplicasInSync = r.Replicas.Length }
                 : new RangeStatusInfo { Range = r, Keys = -1, Bytes = -1 }).ToImmutableArray();

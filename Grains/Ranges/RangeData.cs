@@ -485,6 +485,7 @@ internal sealed class RangeData
     {
         RangeId = Range.Id,
         Keys = Count,
+        ExpiringKeys = Expiring,
         Bytes = Bytes,
         AppliedSeq = AppliedSeq,
         IsMaster = IsMaster,

@@ -17,7 +17,8 @@ internal sealed partial class ReadyAnnouncer(
     DataPortEndpoint dataPort,
     ClusterAccess access,
     IHostApplicationLifetime lifetime,
-    ILogger<ReadyAnnouncer> logger) : IHostedService
+    ILogger<ReadyAnnouncer> logger,
+    RespPort? resp = null) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -34,6 +35,7 @@ internal sealed partial class ReadyAnnouncer(
                 silo.ToString(),
                 gateway.ToString(),
                 dataPort.Current?.ToString() ?? "none",
+                resp?.Endpoint?.ToString() ?? "none",
                 access.Secret is null ? "open (no cluster secret)" : "cluster secret required");
         });
         return Task.CompletedTask;
@@ -41,6 +43,6 @@ internal sealed partial class ReadyAnnouncer(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "DiMint silo ready: silo port {SiloPort}, gateway port {GatewayPort}, pid {ProcessId}; listening: silo {Silo}, gateway {Gateway}, data port {DataPort}; {Access}")]
-    private static partial void LogReady(ILogger logger, int siloPort, int gatewayPort, int processId, string silo, string gateway, string dataPort, string access);
+    [LoggerMessage(Level = LogLevel.Information, Message = "DiMint silo ready: silo port {SiloPort}, gateway port {GatewayPort}, pid {ProcessId}; listening: silo {Silo}, gateway {Gateway}, data port {DataPort}, Redis protocol {Resp}; {Access}")]
+    private static partial void LogReady(ILogger logger, int siloPort, int gatewayPort, int processId, string silo, string gateway, string dataPort, string resp, string access);
 }

@@ -21,6 +21,7 @@ internal static class SiloCommandLine
         ["--tls-authority"] = "DiMint:Security:TlsAuthorityFile",
         ["--tls-certificate"] = "DiMint:Security:TlsCertificateFile",
         ["--replication-factor"] = "DiMint:Replication:ReplicationFactor",
+        ["--resp-port"] = "DiMint:Silo:RespPort",
     };
 
     public const string Usage = """
@@ -62,6 +63,8 @@ internal static class SiloCommandLine
           --ranges-per-silo N     ranges per silo when the ring is first created (default 8)
           --replication-factor N  copies of each range, the master's included (default 3; 5 survives
                                   two faults; DiMint:Replication:ReplicationFactor)
+          --resp-port PORT        listen for Redis-protocol clients (redis-cli, any Redis client) on PORT
+                                  (0: any free port; default: no such port); AUTH with the cluster secret
           --parent-pid PID        stop when process PID exits
           -h, --help              show this help
         """;

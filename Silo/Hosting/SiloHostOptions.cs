@@ -40,6 +40,12 @@ public sealed class SiloHostOptions
     /// </summary>
     public string? RingDirectory { get; set; }
 
+    /// <summary>
+    /// The port of the silo's Redis-protocol listener (<c>redis-cli</c>, any Redis client), on the address its other ports
+    /// listen on; 0 for any free port; null (the default) for none. <c>dimint up</c> turns it on.
+    /// </summary>
+    public int? RespPort { get; set; }
+
     /// <summary>When set, the silo stops when this process exits (<c>dimint up</c> sets it to itself).</summary>
     public int? ParentProcessId { get; set; }
 }

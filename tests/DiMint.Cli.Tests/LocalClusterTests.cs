@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using DiMint.Client;
 using DiMint.Testing;
@@ -58,6 +59,14 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
         var notANumber = await cli.RunAsync("incr", "session");
         Assert.Equal(2, notANumber.ExitCode);
         Assert.Contains("string", notANumber.Error);
+
+        // Redis's own client, on the second silo's Redis-protocol port, with the cluster secret as its password.
+        Assert.Contains($"Redis protocol: 127.0.0.1:{cluster.RespPort} 127.0.0.1:{cluster.RespPort + 1} 127.0.0.1:{cluster.RespPort + 2}", cluster.Output);
+        var redisCli = Process.Start(new ProcessStartInfo("redis-cli", ["-p", $"{cluster.RespPort + 1}", "-a", File.ReadAllText(cluster.SecretFile!).Trim(), "--no-auth-warning", "set", "from-redis", "hello"]) { RedirectStandardOutput = true })!;
+        Assert.Equal("OK", (await redisCli.StandardOutput.ReadToEndAsync()).Trim());
+        await redisCli.WaitForExitAsync();
+        Assert.Equal("\"hello\"", (await cli.RunAsync("get", "from-redis")).Output.Trim());
+        Assert.Equal(0, (await cli.RunAsync("del", "from-redis")).ExitCode);
 
         // A .NET app that knows only the gateways.
         await using (var app = await DimintClient.ConnectAsync(cluster.ClientOptions()))

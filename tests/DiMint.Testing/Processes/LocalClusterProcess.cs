@@ -26,6 +26,9 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
 
     public string[] Gateways { get; private set; } = [];
 
+    /// <summary>The first silo's Redis-protocol port (the others count up), or null when started with <c>--no-resp</c>.</summary>
+    public int? RespPort { get; private init; }
+
     public int[] SiloProcessIds { get; private set; } = [];
 
     /// <summary>The file holding the secret <c>dimint up</c> made for the cluster, which every client must prove.</summary>
@@ -96,13 +99,15 @@ public sealed partial class LocalClusterProcess : IAsyncDisposable
         }
         var siloPort = FreePorts.Block(silos);
         var gatewayPort = FreePorts.Block(silos);
+        int? respPort = extraArgs.Contains("--no-resp") ? null : FreePorts.Block(silos);
         var process = Process.Start(cli.StartInfo([
             "up", "--silos", silos.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. respPort is { } resp ? new[] { "--resp-port", resp.ToString(System.Globalization.CultureInfo.InvariantCulture) } : [],
             .. extraArgs,
         ]))!;
-        var cluster = new LocalClusterProcess(cli, process);
+        var cluster = new LocalClusterProcess(cli, process) { RespPort = respPort };
         process.OutputDataReceived += (_, e) => cluster.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => cluster.OnLine(e.Data);
         process.BeginOutputReadLine();
