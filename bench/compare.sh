@@ -15,9 +15,12 @@
 #                  read:1,mixed:0.8,half:0.5,write:0,zipfian:0.8:zipfian)
 #   --systems      which stores, in order (default dimint,redis,garnet); dimint-tls is DiMint with TLS on every
 #                  connection (a CA and a certificate made here with openssl), to see what TLS costs beside dimint
+#                  dimint-resp is DiMint driven like Redis (StackExchange.Redis) through one silo's Redis-protocol port
 #   --no-build     use the dimint already built in Cli/bin/Release (default: build it first)
 #   --dimint-write-acks N   replicas that must hold a DiMint write before it is acknowledged (DiMint's default 1;
 #                  0 is asynchronous, like Redis's and Garnet's replication)
+# Every Redis-protocol store (redis, garnet, dimint-resp) is also driven by redis-benchmark itself (SET and GET, 50
+# connections, the same keys and value size), in a second table, so the comparison does not rest on dimint bench alone.
 # Installs what is missing: Debian's redis-server and redis-tools (apt-get), garnet-server (a .NET tool, in bench/.tools).
 set -euo pipefail
 
@@ -217,9 +220,10 @@ make_tls() {
   openssl pkcs12 -export -inkey "$dir/silo.key" -in "$dir/silo.pem" -out "$dir/silo.pfx" -passout pass:bench
 }
 
-# Starts DiMint's 3 silos with `dimint up`; $1 = tls: TLS on every connection.
+# Starts DiMint's 3 silos with `dimint up`; $1 = tls: TLS on every connection; $1 = resp: the load through the first
+# silo's Redis-protocol port (StackExchange.Redis, as for Redis), which routes each key to its master.
 start_dimint() {
-  local silo_port gateway_port tls=()
+  local silo_port gateway_port resp_port tls=()
   if [ "${1:-}" = tls ]; then
     make_tls
     tls=(--tls-authority "$work/tls/ca.pem" --tls-certificate "$work/tls/silo.pfx")
@@ -228,10 +232,12 @@ start_dimint() {
   silo_port=$picked
   pick_ports 3
   gateway_port=$picked
+  pick_ports 3
+  resp_port=$picked
   export DIMINT_HOME="$work/dimint-home"
   log "starting DiMint: 3 silos (silo ports $silo_port+, gateways $gateway_port+), replication factor 2, write acks $write_acks${tls:+, TLS}"
   DiMint__Replication__ReplicationFactor=2 DiMint__Replication__WriteAcks=$write_acks DiMint__Security__TlsCertificatePassword=bench \
-    "${dimint[@]}" up --silos 3 --silo-port "$silo_port" --gateway-port "$gateway_port" --no-dashboard "${tls[@]}" >"$work/dimint-up.log" 2>&1 &
+    "${dimint[@]}" up --silos 3 --silo-port "$silo_port" --gateway-port "$gateway_port" --resp-port "$resp_port" --no-dashboard "${tls[@]}" >"$work/dimint-up.log" 2>&1 &
   up_pid=$!
   local deadline=$((SECONDS + 180))
   until grep -q '^DiMint cluster is up' "$work/dimint-up.log"; do
@@ -243,6 +249,10 @@ start_dimint() {
   pids=("${silo_pids[@]}")
   target=(--target dimint --gateway "127.0.0.1:$gateway_port" --gateway "127.0.0.1:$((gateway_port + 1))" --gateway "127.0.0.1:$((gateway_port + 2))")
   [ ${#tls[@]} -eq 0 ] || target+=(--tls-authority "$work/tls/ca.pem")
+  if [ "${1:-}" = resp ]; then
+    target=(--target redis --endpoints "127.0.0.1:$resp_port" --password-file "$DIMINT_HOME/cluster.secret")
+    redis_benchmark_target=(-p "$resp_port" -a "$(cat "$DIMINT_HOME/cluster.secret")")
+  fi
   version="DiMint $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   shape="3 silos, each master of some ranges and replica of others; replication factor 2 (1 replica per range), $([ "$write_acks" = 0 ] && echo "asynchronous replication" || echo "a write acknowledged once $write_acks replica holds it"); in memory only${tls:+; TLS 1.3 (ECDSA P-256) on every connection, data port included}"
 }
@@ -281,6 +291,7 @@ start_cluster() {
     || die "redis-cli --cluster create failed; see $work/$kind-create.log"
   wait_for 60 "every $kind node to see the cluster ok, 3 replicas in sync" cluster_ready "$base"
   target=(--target redis --endpoints "$(IFS=,; echo "${endpoints[*]}")")
+  redis_benchmark_target=(-p "$base" --cluster)
   ports=$(seq -s ' ' "$base" $((base + 5)))
 }
 
@@ -309,6 +320,10 @@ start_system() {
   case "$1" in
     dimint) start_dimint ;;
     dimint-tls) start_dimint tls ;;
+    dimint-resp)
+      start_dimint resp
+      shape="$shape; the clients' load through the first silo's Redis-protocol port (one address), which routes each key to its range's master"
+      ;;
     redis)
       start_cluster redis
       version="Redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
@@ -319,7 +334,7 @@ start_system() {
       version="Garnet $("$garnet" --version 2>/dev/null | sed -n 's/^GarnetServer \([^+]*\).*/\1/p' | head -n 1)"
       shape="6 processes: 3 primaries + 3 replicas (redis-cli --cluster create --cluster-replicas 1), asynchronous replication of the AOF on a null device (--aof --aof-null-device --fast-aof-truncate); no checkpoints"
       ;;
-    *) die "unknown system '$1' (dimint, dimint-tls, redis or garnet)" ;;
+    *) die "unknown system '$1' (dimint, dimint-tls, dimint-resp, redis or garnet)" ;;
   esac
 }
 
@@ -331,6 +346,7 @@ stop_system() {
 
 measure() {
   local system=$1 before after rc
+  redis_benchmark_target=()
   start_system "$system"
 
   # Memory: the same keys in every store; RSS of all its processes, primaries and replicas, before and after.
@@ -362,11 +378,18 @@ measure() {
       log "$system: the $workload run had errors (they are in the table)"
     fi
   done
+
+  if [ ${#redis_benchmark_target[@]} -gt 0 ]; then
+    log "$system: redis-benchmark -t set,get, 50 connections, $keys random keys of $value_size bytes"
+    run "$raw/$system.redis-benchmark.csv" redis-benchmark "${redis_benchmark_target[@]}" -t set,get \
+      -n $((keys / 2)) -c 50 -r "$keys" -d "$value_size" --csv \
+      || log "$system: redis-benchmark failed (an error reply stops it); see $raw/$system.redis-benchmark.csv"
+  fi
   stop_system "$system"
 }
 
 label() {
-  case "$1" in dimint) echo DiMint ;; dimint-tls) echo "DiMint (TLS)" ;; redis) echo "Redis Cluster" ;; garnet) echo Garnet ;; *) echo "$1" ;; esac
+  case "$1" in dimint) echo DiMint ;; dimint-tls) echo "DiMint (TLS)" ;; dimint-resp) echo "DiMint via RESP" ;; redis) echo "Redis Cluster" ;; garnet) echo Garnet ;; *) echo "$1" ;; esac
 }
 
 install_missing
@@ -380,4 +403,21 @@ done
 others=$(for s in "${chosen[@]}"; do [ "$s" = dimint ] || printf '%s, ' "$(label "$s")"; done | sed 's/, $//; s/\(.*\), /\1 and /')
 run "$out/report.txt" "${dimint[@]}" bench report --in "$raw" --out "$out/compare" \
   --title "DiMint${others:+ compared with $others} ($profile profile)" || die "the report failed; see $out/report.txt"
+
+# The second table: redis-benchmark's own figures ("test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...).
+if ls "$raw"/*.redis-benchmark.csv >/dev/null 2>&1; then
+  {
+    printf '\nredis-benchmark -t set,get -c 50 -r %s -d %s (Redis Cluster and Garnet with --cluster; DiMint through one silo'"'"'s port):\n\n' "$keys" "$value_size"
+    printf '| store | SET ops/s | SET p50 / p99 ms | GET ops/s | GET p50 / p99 ms |\n|---|--:|--:|--:|--:|\n'
+    for system in "${chosen[@]}"; do
+      csv="$raw/$system.redis-benchmark.csv"
+      [ -f "$csv" ] || continue
+      awk -F'","' -v name="$(label "$system")" '
+        { gsub(/"/, "", $1); gsub(/"/, "", $NF) }
+        $1 == "SET" { set = sprintf("%.1fk | %s / %s", $2 / 1000, $5, $7) }
+        $1 == "GET" { get = sprintf("%.1fk | %s / %s", $2 / 1000, $5, $7) }
+        END { printf "| %s | %s | %s |\n", name, set ? set : "failed | -", get ? get : "failed | -" }' "$csv"
+    done
+  } >>"$out/report.txt"
+fi
 cat "$out/report.txt"

@@ -24,12 +24,13 @@ internal sealed class RedisBenchTarget : IBenchTarget
 
     public IReadOnlyList<string> Endpoints { get; }
 
-    /// <summary>Connects to the given <c>host:port</c> endpoints (any nodes of a cluster, or one server).</summary>
+    /// <summary>Connects to the given <c>host:port</c> endpoints (any nodes of a cluster, or one server), with <paramref name="password"/> when given.</summary>
     /// <exception cref="RedisConnectionException">No endpoint could be reached.</exception>
-    public static async Task<RedisBenchTarget> ConnectAsync(IReadOnlyList<string> endpoints, CancellationToken cancellationToken)
+    public static async Task<RedisBenchTarget> ConnectAsync(IReadOnlyList<string> endpoints, string? password, CancellationToken cancellationToken)
     {
         var options = new ConfigurationOptions
         {
+            Password = password,
             ClientName = "dimint-bench",
             ConnectTimeout = 5_000,
             AsyncTimeout = 10_000,

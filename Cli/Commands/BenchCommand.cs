@@ -16,6 +16,7 @@ internal static class BenchCommand
     {
         var target = new Option<string>("--target") { HelpName = "NAME", Description = "The store to drive: 'dimint' (the cluster given by --gateway or --zookeeper), or 'redis' (a Redis-protocol server or cluster given by --endpoints: Redis, Redis Cluster, Garnet).", DefaultValueFactory = _ => "dimint" };
         var endpoints = new Option<string[]>("--endpoints") { HelpName = "HOST:PORT,...", Description = "With --target redis: the server, or any nodes of the cluster (comma-separated or repeated).", Arity = ArgumentArity.OneOrMore };
+        var passwordFile = new Option<string?>("--password-file") { HelpName = "FILE", Description = "With --target redis: the AUTH password, from this file (a DiMint silo's Redis-protocol port takes the cluster secret: --password-file ~/.dimint/cluster.secret)." };
         var keys = new Option<long>("--keys") { HelpName = "N", Description = "Size of the key space (keys bench:0, bench:1, ...).", DefaultValueFactory = _ => 100_000 };
         var valueSize = new Option<int>("--value-size") { HelpName = "BYTES", Description = "Bytes per value (random bytes, fixed per key so reads are checked).", DefaultValueFactory = _ => 100 };
         var readRatio = new Option<double>("--read-ratio") { HelpName = "RATIO", Description = "The share of operations that are reads, 0 to 1; the rest are writes.", DefaultValueFactory = _ => 0.8 };
@@ -36,7 +37,7 @@ internal static class BenchCommand
             Exit code 3 when any measured operation failed (results are still printed and written).
             """)
         {
-            target, endpoints, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json, noDataPort,
+            target, endpoints, passwordFile, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json, noDataPort,
         };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
@@ -72,7 +73,7 @@ internal static class BenchCommand
 
             IBenchTarget? connected = redisEndpoints is null
                 ? new DimintBenchTarget(await CliOptions.ConnectAsync(parse, ct, o => o.UseDataPort = !parse.GetValue(noDataPort)))
-                : await ConnectRedisAsync(redisEndpoints, ct);
+                : await ConnectRedisAsync(redisEndpoints, ReadPassword(parse.GetValue(passwordFile)), ct);
             if (connected is null)
             {
                 return ExitCodes.ClusterError;
@@ -208,11 +209,29 @@ internal static class BenchCommand
     }
 
     /// <summary>Connects to a Redis-protocol store, or says why not and returns null.</summary>
-    private static async Task<RedisBenchTarget?> ConnectRedisAsync(string[] endpoints, CancellationToken cancellationToken)
+    /// <summary>The password kept in <paramref name="file"/> (its text, trimmed), or null without a file.</summary>
+    private static string? ReadPassword(string? file)
+    {
+        if (file is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return File.ReadAllText(file).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliUsageException($"--password-file '{file}' cannot be read: {ex.Message}");
+        }
+    }
+
+    private static async Task<RedisBenchTarget?> ConnectRedisAsync(string[] endpoints, string? password, CancellationToken cancellationToken)
     {
         try
         {
-            return await RedisBenchTarget.ConnectAsync(endpoints, cancellationToken);
+            return await RedisBenchTarget.ConnectAsync(endpoints, password, cancellationToken);
         }
         catch (RedisConnectionException ex)
         {

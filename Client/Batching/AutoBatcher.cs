@@ -253,6 +253,13 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
                 {
                     return false;
                 }
+
+                if (part.Updates is { } updates
+                    && (result.Updates is not { } answers || answers.Length != updates.Count || result.UpdateErrors is not { } errors || errors.Length != updates.Count
+                        || Enumerable.Range(0, updates.Count).Any(j => answers[j] is null && errors[j] is null)))
+                {
+                    return false;
+                }
             }
 
             return true;
@@ -298,6 +305,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
             {
                 Fail(part.Reads, error, count);
                 Fail(part.Writes, error, count);
+                Fail(part.Updates, error, count);
             }
         }
 
@@ -324,6 +332,28 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
                         {
                             reads[j].Value = values[j];
                             reads[j].Complete(BatchOutcome.Done);
+                        }
+                    }
+                }
+
+                if (part.Updates is { } updates)
+                {
+                    for (var j = 0; j < updates.Count; j++)
+                    {
+                        var op = updates[j];
+                        if (result.UpdateErrors![j] is { } error)
+                        {
+                            // Each update's error is its own (a value that is not an integer, say), not its batch's.
+                            Fail([op], error, 1);
+                        }
+                        else if (result.Updates![j] is { Status: RangeStatus.Moved, Ring: { } moved })
+                        {
+                            Move([op], moved);
+                        }
+                        else
+                        {
+                            op.UpdateResult = result.Updates[j];
+                            op.Complete(BatchOutcome.Done);
                         }
                     }
                 }
@@ -410,15 +440,21 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
 
         public List<BatchOp>? Writes { get; private set; }
 
+        public List<BatchOp>? Updates { get; private set; }
+
         public void Add(BatchOp op)
         {
-            if (op.Kind == BatchOpKind.Get)
+            switch (op.Kind)
             {
-                (Reads ??= []).Add(op);
-            }
-            else
-            {
-                (Writes ??= []).Add(op);
+                case BatchOpKind.Get:
+                    (Reads ??= []).Add(op);
+                    break;
+                case BatchOpKind.Update:
+                    (Updates ??= []).Add(op);
+                    break;
+                default:
+                    (Writes ??= []).Add(op);
+                    break;
             }
         }
 
@@ -440,6 +476,16 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
                 ids[i] = Writes[i].WriteId;
             }
 
+            var updateKeys = new string[Updates?.Count ?? 0];
+            var updates = new KeyUpdate[updateKeys.Length];
+            var updateIds = new long[updateKeys.Length];
+            for (var i = 0; i < updateKeys.Length; i++)
+            {
+                updateKeys[i] = Updates![i].Key;
+                updates[i] = Updates[i].Update!;
+                updateIds[i] = Updates[i].WriteId;
+            }
+
             return new RangeBatch
             {
                 GrainKey = ring.Ranges[Index].GrainKey,
@@ -447,6 +493,9 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
                 WriteKeys = keys,
                 WriteValues = values,
                 WriteIds = keys.Length > 0 ? writeIds.For(ids) : null,
+                UpdateKeys = updateKeys,
+                Updates = updates,
+                UpdateIds = updateKeys.Length > 0 ? writeIds.For(updateIds) : null,
             };
         }
     }

@@ -32,6 +32,12 @@ internal sealed class BatchOp : IValueTaskSource<BatchOutcome>
     /// <summary>The bytes the operation adds to a batch (key characters and value bytes).</summary>
     public int Size { get; }
 
+    /// <summary>For <see cref="BatchOpKind.Update"/>: the update.</summary>
+    public KeyUpdate? Update { get; init; }
+
+    /// <summary>For <see cref="BatchOpKind.Update"/>: the master's answer, once it came.</summary>
+    public UpdateResult? UpdateResult { get; set; }
+
     /// <summary>A write's id (<see cref="WriteIdSource"/>), the same on every attempt.</summary>
     public long WriteId { get; init; }
 

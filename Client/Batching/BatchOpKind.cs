@@ -8,4 +8,7 @@ internal enum BatchOpKind
 
     /// <summary>Writes a key.</summary>
     Set,
+
+    /// <summary>Updates a key at its master (<see cref="IRangeGrain.UpdateAsync"/>): an increment, a conditional set ...</summary>
+    Update,
 }

@@ -22,4 +22,12 @@ public sealed record RangeBatchResult
     /// <summary>The error the writes raised (none stored, or for a replica timeout: outcome unknown).</summary>
     [Id(3)]
     public Exception? WriteError { get; init; }
+
+    /// <summary>The answers to the updates, one per update in order (null where the update failed).</summary>
+    [Id(4)]
+    public UpdateResult?[]? Updates { get; init; }
+
+    /// <summary>The errors of the updates, one per update in order (null where it was answered).</summary>
+    [Id(5)]
+    public Exception?[]? UpdateErrors { get; init; }
 }

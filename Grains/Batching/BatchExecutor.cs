@@ -68,7 +68,7 @@ internal sealed class BatchExecutor
             var batch = batches[i];
             var target = Range(batch.GrainKey);
             var read = batch.ReadKeys.Length > 0 ? TryReadHere(target, batch.ReadKeys, ringVersion) : null;
-            if ((batch.ReadKeys.Length == 0 || read is not null) && batch.WriteKeys.Length == 0)
+            if ((batch.ReadKeys.Length == 0 || read is not null) && batch.WriteKeys.Length == 0 && batch.UpdateKeys.Length == 0)
             {
                 results[i] = new RangeBatchResult { Reads = read };
                 continue;
@@ -97,10 +97,26 @@ internal sealed class BatchExecutor
     private async Task<RangeBatchResult> RunAsync(RangeBatch batch, Target target, BatchReadResult? read, long ringVersion)
     {
         var writes = batch.WriteKeys.Length > 0 ? Capture(WriteAsync(batch, target, ringVersion)) : null;
+        var updates = batch.UpdateKeys.Length > 0 ? UpdateAsync(batch, target, ringVersion) : null;
         var reads = batch.ReadKeys.Length > 0 && read is null ? Capture(target.Grain.GetManyAsync(batch.ReadKeys, ringVersion)) : null;
         var (written, writeError) = writes is null ? default : await writes;
+        var (updated, updateErrors) = updates is null ? default : await updates;
         var (readAnswer, readError) = reads is null ? (read, null) : await reads;
-        return new RangeBatchResult { Reads = readAnswer, ReadError = readError, Writes = written, WriteError = writeError };
+        return new RangeBatchResult { Reads = readAnswer, ReadError = readError, Writes = written, WriteError = writeError, Updates = updated, UpdateErrors = updateErrors };
+    }
+
+    /// <summary>The part's updates: as one turn of the local range grain, else each as a call of its own.</summary>
+    private Task<(UpdateResult?[] Results, Exception?[] Errors)> UpdateAsync(RangeBatch batch, Target target, long ringVersion)
+    {
+        if (batch.UpdateKeys.Length != batch.Updates.Length || (batch.UpdateIds is { } ids && ids.Ids.Length != batch.UpdateKeys.Length))
+        {
+            var error = new ArgumentException($"{batch.UpdateKeys.Length} keys to update, but {batch.Updates.Length} updates and {batch.UpdateIds?.Ids.Length} ids.");
+            return Task.FromResult<(UpdateResult?[], Exception?[])>((new UpdateResult?[batch.UpdateKeys.Length], [.. batch.UpdateKeys.Select(_ => (Exception?)error)]));
+        }
+
+        return _local.TryGet(batch.GrainKey, out var grain)
+            ? grain.UpdateManyFromSiloAsync(batch.UpdateKeys, batch.Updates, ringVersion, batch.UpdateIds)
+            : RangeGrain.UpdateEachAsync(batch.UpdateKeys, batch.UpdateIds, (i, ids) => target.Grain.UpdateAsync(batch.UpdateKeys[i], batch.Updates[i], ringVersion, ids));
     }
 
     private Task<WriteResult> WriteAsync(RangeBatch batch, Target target, long ringVersion) =>

@@ -76,6 +76,58 @@ internal sealed partial class RangeGrain
     }
 
     /// <summary>
+    /// A batch's updates for the silo's batch service, from its thread: one turn of this activation starts them all, in
+    /// order (each stores its write before the next starts, unless it must wait for a fence or the lease), and each is
+    /// answered when its write is acknowledged. An activation going away hands them to Orleans.
+    /// </summary>
+    internal Task<(UpdateResult?[] Results, Exception?[] Errors)> UpdateManyFromSiloAsync(string[] keys, KeyUpdate[] updates, long ringVersion, WriteIds? ids)
+    {
+        Task<(UpdateResult?[], Exception?[])> ThroughOrleans()
+        {
+            var grainKey = this.GetPrimaryKeyString();
+            return Task.Run(() => UpdateEachAsync(keys, ids, (i, one) => grains.GetGrain<IRangeGrain>(grainKey).UpdateAsync(keys[i], updates[i], ringVersion, one)));
+        }
+
+        return _deactivated
+            ? ThroughOrleans()
+            : Turn.Queue(GrainContext, () => _deactivated ? ThroughOrleans() : UpdateEachAsync(keys, ids, (i, one) => UpdateAsync(keys[i], updates[i], ringVersion, one)));
+    }
+
+    /// <summary>Starts <paramref name="update"/> for each key, in order, with its own write id, and gathers each one's answer or error.</summary>
+    internal static async Task<(UpdateResult?[] Results, Exception?[] Errors)> UpdateEachAsync(string[] keys, WriteIds? ids, Func<int, WriteIds?, Task<UpdateResult>> update)
+    {
+        var pending = new Task<UpdateResult>[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var id = ids is not null ? ids.Ids[i] : 0;
+            try
+            {
+                pending[i] = update(i, id == 0 ? null : new WriteIds { ClientId = ids!.ClientId, Oldest = ids.Oldest, Ids = [id] });
+            }
+            catch (Exception ex)
+            {
+                pending[i] = Task.FromException<UpdateResult>(ex);
+            }
+        }
+
+        var results = new UpdateResult?[keys.Length];
+        var errors = new Exception?[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            try
+            {
+                results[i] = await pending[i];
+            }
+            catch (Exception ex)
+            {
+                errors[i] = ex;
+            }
+        }
+
+        return (results, errors);
+    }
+
+    /// <summary>
     /// Deletes (replicated, as any delete) the keys of this master's range whose expiry has passed, up to
     /// <see cref="ExpireBatch"/>; answers how many. Run in a turn of the grain by the silo's <see cref="ExpirySweeper"/>.
     /// </summary>

@@ -15,11 +15,21 @@ internal static class HistoryFilter
     /// real-time order intact, so the rest is linearizable without it. Conversely, a linearization without it is one
     /// where it "never took effect", which an unknown outcome allows. Either way the verdict is the same.
     /// </remarks>
+    /// <para>
+    /// A counter (a key of increments) keeps every Ok operation and every increment of unknown outcome: an increment
+    /// nobody saw still moves every later value, and a value an unknown increment produced is no unwritten read.
+    /// </para>
     public static List<Operation> Relevant(IEnumerable<Operation> keyOperations, out List<Operation> unwrittenReads)
     {
         var live = keyOperations
-            .Where(o => o.Outcome == OperationOutcome.Ok || (o.Outcome == OperationOutcome.Unknown && o.Kind == OperationKind.Write))
+            .Where(o => o.Outcome == OperationOutcome.Ok || (o.Outcome == OperationOutcome.Unknown && o.Kind != OperationKind.Read))
             .ToList();
+        if (live.Any(IsIncrement))
+        {
+            unwrittenReads = [];
+            return live;
+        }
+
         var written = new HashSet<string>(live.Where(IsWrite).Select(o => o.Value!), StringComparer.Ordinal);
         unwrittenReads = live.Where(o => !IsWrite(o) && o.Value is not null && !written.Contains(o.Value)).ToList();
         var observed = new HashSet<string>(live.Where(o => !IsWrite(o) && o.Value is not null).Select(o => o.Value!), StringComparer.Ordinal);
@@ -33,6 +43,11 @@ internal static class HistoryFilter
     public static List<Operation> Closed(IEnumerable<Operation> operations)
     {
         var list = operations as IReadOnlyCollection<Operation> ?? operations.ToList();
+        if (list.Any(IsIncrement))
+        {
+            return [.. list];
+        }
+
         var written = new HashSet<string>(list.Where(IsWrite).Select(o => o.Value!), StringComparer.Ordinal);
         var reads = list.Where(o => !IsWrite(o) && (o.Value is null || written.Contains(o.Value))).ToList();
         var observed = new HashSet<string>(reads.Where(o => o.Value is not null).Select(o => o.Value!), StringComparer.Ordinal);
@@ -43,4 +58,6 @@ internal static class HistoryFilter
     }
 
     private static bool IsWrite(Operation operation) => operation.Kind == OperationKind.Write;
+
+    private static bool IsIncrement(Operation operation) => operation.Kind == OperationKind.Increment;
 }

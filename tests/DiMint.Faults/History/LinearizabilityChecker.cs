@@ -160,6 +160,11 @@ public static class LinearizabilityChecker
             throw new ArgumentException($"Write without a value: {operation}", "history");
         }
 
+        if (operation.Kind == OperationKind.Increment && operation.Outcome == OperationOutcome.Ok && operation.Value is null)
+        {
+            throw new ArgumentException($"Increment without its result: {operation}", "history");
+        }
+
         if (operation.Outcome == OperationOutcome.Ok && operation.CompletedAt < operation.InvokedAt)
         {
             throw new ArgumentException($"Operation completed before it was invoked: {operation}", "history");

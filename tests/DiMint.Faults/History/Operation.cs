@@ -57,6 +57,11 @@ public sealed record Operation(
             return $"p{Process} write {Key} := {Quote(Value)}";
         }
 
+        if (Kind == OperationKind.Increment)
+        {
+            return $"p{Process} increment {Key} -> {(Outcome == OperationOutcome.Ok ? Quote(Value) : "?")}";
+        }
+
         var result = Outcome == OperationOutcome.Ok ? Quote(Value) : "?";
         return $"p{Process} read {Key} -> {result}";
     }

@@ -8,4 +8,10 @@ public enum OperationKind
 
     /// <summary>Read the key; <see cref="Operation.Value"/> is what came back (<see langword="null"/>: not found).</summary>
     Read,
+
+    /// <summary>
+    /// Add one to the integer the key holds ("not found" counts as 0); <see cref="Operation.Value"/> is the result
+    /// when the operation is Ok. A key takes either increments or writes, so its states are integers.
+    /// </summary>
+    Increment,
 }

@@ -104,7 +104,11 @@ internal static class RegisterSearch
             {
                 var operation = operationOf[entry];
                 var isWrite = history.IsWrite[operation];
-                if (!isWrite && history.Value[operation] != state)
+                var isIncrement = history.IsIncrement[operation];
+                var incremented = isIncrement ? history.AfterIncrement(state) : 0;
+                if (isIncrement
+                    ? incremented < 0 || (history.Operations[operation].Outcome == OperationOutcome.Ok && history.Value[operation] != incremented)
+                    : !isWrite && history.Value[operation] != state)
                 {
                     if (rejected is not null)
                     {
@@ -115,8 +119,8 @@ internal static class RegisterSearch
                     continue;
                 }
 
-                var newState = isWrite ? history.Value[operation] : state;
-                var force = !isWrite;
+                var newState = isWrite ? history.Value[operation] : isIncrement ? incremented : state;
+                var force = !isWrite && !isIncrement;
                 linearized.Set(operation);
                 if (cache.Contains(linearized.Probe(newState)))
                 {

@@ -26,6 +26,11 @@ internal static class ViolationExplainer
             _ => $" While it was pending, every order of the others consistent with real time leaves the key holding one of {string.Join(", ", states)}.",
         };
 
+        if (blocked.Kind == OperationKind.Increment)
+        {
+            return $"{blocked} cannot be linearized: no order of the counter's other operations consistent with real time leaves it one below that result (an increment lost, applied twice, or answered with another's result).{held}";
+        }
+
         if (blocked.Kind == OperationKind.Write)
         {
             return $"{blocked} cannot be placed in any order consistent with real time and the reads around it.{held}";

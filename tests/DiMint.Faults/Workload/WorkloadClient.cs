@@ -9,9 +9,10 @@ namespace DiMint.Faults.Workload;
 
 /// <summary>
 /// The load of a fault schedule, run on a client host (<c>DiMint.Faults client ...</c>): workers that each keep one
-/// operation in flight and record every operation's invocation, completion and outcome in a history file. Three kinds of
-/// operations: writes of unique keys (each acknowledged one must exist at the end), and reads and writes of a few
-/// registers that every client shares (for the linearizability check). Every written value is unique. Each worker keeps
+/// operation in flight and record every operation's invocation, completion and outcome in a history file. Four kinds of
+/// operations: writes of unique keys (each acknowledged one must exist at the end), reads and writes of a few
+/// registers that every client shares, and increments and reads of one counter per range that every client shares (the
+/// last two for the linearizability check: a counter's increments must each add one, once, and answer their own result). Every written value is unique. Each worker keeps
 /// to the keys of one range (of the ring at start), so a range that cannot serve holds up only its own workers and the
 /// others' operations show which ranges stayed available. On <see cref="StopCommand"/> it stops, reads every register
 /// and every acknowledged key back (the final reads, also recorded), and exits.
@@ -26,6 +27,7 @@ internal sealed class WorkloadClient
     private readonly string _prefix;
     private readonly int _clientNumber;
     private readonly string[][] _registersByRange;
+    private readonly string[] _counterByRange;
     private readonly List<string> _acknowledgedKeys = [];
     private readonly Lock _acknowledgedLock = new();
     private long _operations;
@@ -54,6 +56,13 @@ internal sealed class WorkloadClient
         for (var r = 0; r < found.Length; r++)
         {
             _registersByRange[r] = [.. found[r]];
+        }
+
+        _counterByRange = new string[ring.Ranges.Length];
+        for (var i = 0; _counterByRange.Any(c => c is null); i++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"{prefix}c{i}");
+            _counterByRange[IndexOf(name)] ??= name;
         }
     }
 
@@ -133,13 +142,21 @@ internal sealed class WorkloadClient
                     }
                 }
             }
-            else if (choice < 0.6)
+            else if (choice < 0.5)
             {
                 await WriteAsync(process, registers[random.Next(registers.Length)], value);
             }
-            else
+            else if (choice < 0.6)
+            {
+                await IncrementAsync(process, _counterByRange[range]);
+            }
+            else if (choice < 0.9)
             {
                 await ReadAsync(process, registers[random.Next(registers.Length)]);
+            }
+            else
+            {
+                await ReadCounterAsync(process, _counterByRange[range]);
             }
         }
     }
@@ -161,6 +178,39 @@ internal sealed class WorkloadClient
 
         Record(new Operation(process, key, OperationKind.Write, value, invoked, Stopwatch.GetTimestamp(), outcome));
         return outcome == OperationOutcome.Ok;
+    }
+
+    private async Task IncrementAsync(int process, string key)
+    {
+        var invoked = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await _client.IncrementAsync(key);
+            Record(new Operation(process, key, OperationKind.Increment, result.ToString(CultureInfo.InvariantCulture), invoked, Stopwatch.GetTimestamp(), OperationOutcome.Ok));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // It may have added one (once: a retry carries the same write id).
+            Record(new Operation(process, key, OperationKind.Increment, null, invoked, Stopwatch.GetTimestamp(), OperationOutcome.Unknown));
+            Report(key, ex);
+        }
+    }
+
+    private async Task<bool> ReadCounterAsync(int process, string key)
+    {
+        var invoked = Stopwatch.GetTimestamp();
+        try
+        {
+            var (found, value) = await _client.TryGetAsync<long>(key);
+            Record(new Operation(process, key, OperationKind.Read, found ? value.ToString(CultureInfo.InvariantCulture) : null, invoked, Stopwatch.GetTimestamp(), OperationOutcome.Ok));
+            return true;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Record(new Operation(process, key, OperationKind.Read, null, invoked, Stopwatch.GetTimestamp(), OperationOutcome.Unknown));
+            Report(key, ex);
+            return false;
+        }
     }
 
     private async Task<bool> ReadAsync(int process, string key)
@@ -200,6 +250,20 @@ internal sealed class WorkloadClient
             catch (TimeoutException)
             {
                 return (read, registers.Length - i + _acknowledgedKeys.Count);
+            }
+
+            read++;
+        }
+
+        foreach (var counter in _counterByRange)
+        {
+            try
+            {
+                await Wait.UntilAsync(() => ReadCounterAsync(process, counter), Left(), $"a read of {counter}");
+            }
+            catch (TimeoutException)
+            {
+                return (read, _counterByRange.Length + _acknowledgedKeys.Count);
             }
 
             read++;
