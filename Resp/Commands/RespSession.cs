@@ -26,6 +26,23 @@ internal sealed partial class RespSession(RespServer server, long id)
 
     public string? Name { get; private set; }
 
+    /// <summary>
+    /// The keys <paramref name="args"/> names, when it is a command on keys that may run beside others on other keys
+    /// (pipelined); null for one that must run alone, in its place: it changes the connection (AUTH, HELLO, QUIT ...),
+    /// is unknown or malformed, or comes before the connection authenticated.
+    /// </summary>
+    public IEnumerable<byte[]>? KeysOf(byte[][] args)
+    {
+        if (!Authenticated || !Commands.TryGetValue(Encoding.ASCII.GetString(args[0]).ToUpperInvariant(), out var command) || command.FirstKey <= 0
+            || (command.Arity > 0 ? args.Length != command.Arity : args.Length < -command.Arity))
+        {
+            return null;
+        }
+
+        var last = command.LastKey < 0 ? args.Length + command.LastKey : command.LastKey;
+        return Enumerable.Range(0, ((last - command.FirstKey) / command.KeyStep) + 1).Select(i => args[command.FirstKey + (i * command.KeyStep)]);
+    }
+
     /// <summary>Runs one command and writes its reply (or its error) to <paramref name="reply"/>.</summary>
     public async Task ExecuteAsync(byte[][] args, RespWriter reply)
     {

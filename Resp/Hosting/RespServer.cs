@@ -225,44 +225,119 @@ public sealed partial class RespServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads and runs commands one after the other; replies go out when no further command is already waiting in the
-    /// buffer (so a pipeline's replies leave together), or when they pile up past <see cref="FlushAt"/>.
+    /// Reads commands and runs them; replies go out in the commands' order once no further command is waiting in the
+    /// buffer (so a pipeline's replies leave together), or when they pile up past <see cref="FlushAt"/>. The commands of
+    /// a pipeline run together, as a client's concurrent calls do (and batch the same way), in waves: a wave takes
+    /// commands in order while their keys differ from every key in it, so commands on one key still run in the order
+    /// sent; a command that changes the connection runs alone, in its place.
     /// </summary>
     private async Task ServeCommandsAsync(Stream stream, RespSession session)
     {
         var reader = new RespReader(stream, Math.Max(Client.Options.MaxValueBytes, Client.Options.MaxKeyBytes) + 1024);
         var reply = new RespWriter();
+        var pipeline = new List<byte[][]>();
+        var protocolError = (string?)null;
         while (true)
         {
-            byte[][]? args;
+            pipeline.Clear();
             try
             {
-                args = await reader.ReadCommandAsync(_stop.Token).ConfigureAwait(false);
+                do
+                {
+                    if (await reader.ReadCommandAsync(_stop.Token).ConfigureAwait(false) is not { } args)
+                    {
+                        break;
+                    }
+
+                    pipeline.Add(args);
+                }
+                while (reader.HasBuffered && pipeline.Count < MaxPipelined);
             }
             catch (RespProtocolException ex)
             {
-                reply.Error($"ERR Protocol error: {ex.Message}");
-                await stream.WriteAsync(reply.Written, _stop.Token).ConfigureAwait(false);
-                return;
+                // The commands before the malformed one are answered first, as Redis does.
+                protocolError = $"ERR Protocol error: {ex.Message}";
             }
 
-            if (args is null)
+            Interlocked.Add(ref _commands, pipeline.Count);
+            var at = 0;
+            while (at < pipeline.Count && !session.Closing)
             {
-                return;
+                at = await RunWaveAsync(session, pipeline, at, reply).ConfigureAwait(false);
+                if (reply.Length >= FlushAt)
+                {
+                    await stream.WriteAsync(reply.Written, _stop.Token).ConfigureAwait(false);
+                    reply.Clear();
+                }
             }
 
-            Interlocked.Increment(ref _commands);
-            await session.ExecuteAsync(args, reply).ConfigureAwait(false);
-            if (session.Closing || !reader.HasBuffered || reply.Length >= FlushAt)
+            if (protocolError is not null)
+            {
+                reply.Error(protocolError);
+            }
+
+            if (reply.Length > 0)
             {
                 await stream.WriteAsync(reply.Written, _stop.Token).ConfigureAwait(false);
                 reply.Clear();
             }
 
-            if (session.Closing)
+            if (session.Closing || protocolError is not null || pipeline.Count == 0)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>The most commands read ahead of their replies.</summary>
+    private const int MaxPipelined = 1024;
+
+    /// <summary>Runs the wave of <paramref name="pipeline"/> that starts at <paramref name="start"/>; answers where the next one starts.</summary>
+    private static async Task<int> RunWaveAsync(RespSession session, List<byte[][]> pipeline, int start, RespWriter reply)
+    {
+        var end = start;
+        var keys = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        while (end < pipeline.Count && session.KeysOf(pipeline[end]) is { } named && named.All(keys.Add))
+        {
+            end++;
+        }
+
+        if (end - start <= 1)
+        {
+            // One command, or one that must run alone: straight into the reply.
+            await session.ExecuteAsync(pipeline[start], reply).ConfigureAwait(false);
+            return start + 1;
+        }
+
+        var replies = new RespWriter[end - start];
+        var running = new Task[replies.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            replies[i] = new RespWriter { Protocol = reply.Protocol };
+            running[i] = session.ExecuteAsync(pipeline[start + i], replies[i]);
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
+        foreach (var one in replies)
+        {
+            reply.Append(one);
+        }
+
+        return end;
+    }
+
+    /// <summary>Keys compared by their bytes.</summary>
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
         }
     }
 

@@ -22,6 +22,9 @@ internal sealed class RespWriter
 
     public void Clear() => _buffer.ResetWrittenCount();
 
+    /// <summary>Appends replies another writer holds.</summary>
+    public void Append(RespWriter other) => _buffer.Write(other.Written.Span);
+
     public void Simple(string text) => Line('+', text);
 
     /// <summary>An error: <paramref name="message"/> starts with its code (ERR, WRONGTYPE, NOAUTH ...), as clients expect.</summary>

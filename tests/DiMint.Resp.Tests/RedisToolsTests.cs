@@ -123,10 +123,42 @@ public sealed class RedisToolsTests(RespClusterFixture fixture)
         Assert.Equal("OK\nv", (await RunAsync("redis-cli", $"-p {fixture.Guarded.Port} -a {RespClusterFixture.Secret} --no-auth-warning", $"SET {key} v\nGET {key}")).TrimEnd());
     }
 
+    [Fact]
+    public async Task Pipeline_OfCommandsOnOneKeyAndOnMany_IsAnsweredInOrder_AsIfRunOneByOne()
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", fixture.Open.Port);
+        var stream = tcp.GetStream();
+        var (k, other) = (TestKeys.Key("k"), TestKeys.Key("other"));
+        var commands = new List<string> { $"SET {k} 1", $"INCR {k}", $"SET {other} x", $"INCR {k}", $"GET {k}", $"GETDEL {other}", $"EXISTS {other}", $"DEL {k}", $"GET {k}" };
+        var expected = new List<string> { "+OK", ":2", "+OK", ":3", "$1", "3", "$1", "x", ":0", ":1", "$-1" };
+        for (var i = 0; i < 200; i++)
+        {
+            commands.Add($"SET {k}:{i} {i}");
+            expected.Add("+OK");
+        }
+
+        // One write: the silo reads them all before it answers the first.
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(string.Concat(commands.Select(c => c + "\r\n"))));
+        var lines = new List<string>();
+        foreach (var _ in expected)
+        {
+            lines.Add(await ReadLineAsync(stream));
+        }
+
+        Assert.Equal(expected, lines);
+        Assert.Equal(199L, await fixture.NewClient().GetAsync<long>($"{k}:199"));
+    }
+
     /// <summary>Sends an inline command and reads one reply line.</summary>
     private static async Task<string> SendAsync(NetworkStream stream, string command)
     {
         await stream.WriteAsync(Encoding.UTF8.GetBytes(command + "\r\n"));
+        return await ReadLineAsync(stream);
+    }
+
+    private static async Task<string> ReadLineAsync(NetworkStream stream)
+    {
         var line = new StringBuilder();
         var one = new byte[1];
         while (await stream.ReadAsync(one) == 1 && one[0] != (byte)'\n')
