@@ -75,6 +75,12 @@ public sealed class ClusterSecret
     /// </summary>
     public bool Matches(ReadOnlySpan<byte> password)
     {
+        // A password read with `cat` from a secret file an earlier version wrote with a byte-order mark.
+        if (password.StartsWith("\uFEFF"u8))
+        {
+            password = password[3..];
+        }
+
         while (password.Length > 0 && char.IsWhiteSpace((char)password[0]))
         {
             password = password[1..];
@@ -108,7 +114,7 @@ public sealed class ClusterSecret
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var writer = new StreamWriter(path, Encoding.UTF8, options))
+        using (var writer = new StreamWriter(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), options))
         {
             writer.Write(text);
         }

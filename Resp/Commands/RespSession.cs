@@ -8,7 +8,8 @@ namespace DiMint.Resp.Commands;
 /// <summary>
 /// One Redis-protocol connection's state (protocol version, authentication, name) and the commands it runs. Each command
 /// goes through a <see cref="DimintClient"/> inside the silo, which routes it to the key's master as a .NET app's would:
-/// any silo serves any key. Commands of one connection run one after the other, in the order they came.
+/// any silo serves any key. Commands of one connection on the same key run in the order they came (see
+/// <see cref="RespServer"/> for how a pipeline's commands on different keys run together).
 /// </summary>
 internal sealed partial class RespSession(RespServer server, long id)
 {

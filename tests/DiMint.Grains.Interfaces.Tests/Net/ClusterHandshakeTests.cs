@@ -138,6 +138,23 @@ public sealed class ClusterHandshakeTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         Assert.True(File.ReadAllText(path).Length >= 43);
         ClusterSecret.FromFile(path);
+
+        // Its bytes are the secret and nothing else (no byte-order mark): `redis-cli -a "$(cat FILE)"` must work.
+        var bytes = File.ReadAllBytes(path);
+        Assert.True(ClusterSecret.FromFile(path).Matches(bytes), "the file's bytes, as cat gives them, are not the secret");
+        Assert.NotEqual(0xEF, bytes[0]);
+    }
+
+    [Fact]
+    public void Matches_TheSecretAsAPassword_AndNothingElse()
+    {
+        var secret = ClusterSecret.Parse("a-cluster-secret-of-enough-length");
+        Assert.True(secret.Matches("a-cluster-secret-of-enough-length"u8));
+        Assert.True(secret.Matches(" a-cluster-secret-of-enough-length\n"u8));
+        Assert.True(secret.Matches("\uFEFFa-cluster-secret-of-enough-length"u8));
+        Assert.False(secret.Matches("a-cluster-secret-of-enough-lengtH"u8));
+        Assert.False(secret.Matches("a-cluster-secret-of-enough"u8));
+        Assert.False(secret.Matches([]));
     }
 
     /// <summary>Plays a silo with another secret: sends a hello, reads the peer's proof, accepts it and proves the wrong secret.</summary>
