@@ -27,6 +27,9 @@ internal sealed partial class RespSession(RespServer server, long id)
 
     public string? Name { get; private set; }
 
+    /// <summary>The protocol version replies are written in: 2, or 3 after <c>HELLO 3</c>.</summary>
+    public int Protocol { get; private set; } = 2;
+
     /// <summary>
     /// The keys <paramref name="args"/> names, when it is a command on keys that may run beside others on other keys
     /// (pipelined); null for one that must run alone, in its place: it changes the connection (AUTH, HELLO, QUIT ...),
@@ -82,6 +85,10 @@ internal sealed partial class RespSession(RespServer server, long id)
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
             reply.Error($"CLUSTERDOWN The cluster did not answer: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+        {
+            reply.Error($"ERR {ex.Message}");
         }
     }
 
@@ -196,6 +203,7 @@ internal sealed partial class RespSession(RespServer server, long id)
             throw new RespCommandException("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         }
 
+        Protocol = protocol;
         reply.Protocol = protocol;
         reply.Map(7);
         reply.Bulk("server");

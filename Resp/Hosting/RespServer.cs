@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using DiMint.Client;
 using DiMint.Resp.Commands;
+using System.Threading.Channels;
 using DiMint.Resp.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -225,105 +226,125 @@ public sealed partial class RespServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads commands and runs them; replies go out in the commands' order once no further command is waiting in the
-    /// buffer (so a pipeline's replies leave together), or when they pile up past <see cref="FlushAt"/>. The commands of
-    /// a pipeline run together, as a client's concurrent calls do (and batch the same way), in waves: a wave takes
-    /// commands in order while their keys differ from every key in it, so commands on one key still run in the order
-    /// sent; a command that changes the connection runs alone, in its place.
+    /// Reads commands and runs each as soon as it has arrived, without waiting for the commands before it unless they
+    /// name one of its keys, so a pipelined or multiplexed client (StackExchange.Redis sends every caller's commands on
+    /// one connection) has its commands batched like concurrent .NET callers; commands on one key take effect in the
+    /// order sent. A command that changes the connection (AUTH, HELLO, QUIT ...), or names no key, waits for every
+    /// command before it and runs alone. Replies go out in the commands' order (<see cref="WriteRepliesAsync"/>).
     /// </summary>
     private async Task ServeCommandsAsync(Stream stream, RespSession session)
     {
         var reader = new RespReader(stream, Math.Max(Client.Options.MaxValueBytes, Client.Options.MaxKeyBytes) + 1024);
-        var reply = new RespWriter();
-        var pipeline = new List<byte[][]>();
-        var protocolError = (string?)null;
-        while (true)
+        var replies = Channel.CreateUnbounded<Task<RespWriter>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var slots = new SemaphoreSlim(MaxPipelined);
+        var writing = WriteRepliesAsync(stream, replies.Reader, slots);
+        var lastByKey = new Dictionary<byte[], Task>(ByteArrayComparer.Instance);
+        var running = new List<Task>();
+        try
         {
-            pipeline.Clear();
-            try
+            while (!writing.IsCompleted)
             {
-                do
+                byte[][]? args;
+                try
                 {
-                    if (await reader.ReadCommandAsync(_stop.Token).ConfigureAwait(false) is not { } args)
+                    args = await reader.ReadCommandAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (RespProtocolException ex)
+                {
+                    // The commands before the malformed one are answered first, as Redis does; then the connection closes.
+                    var error = new RespWriter { Protocol = session.Protocol };
+                    error.Error($"ERR Protocol error: {ex.Message}");
+                    await slots.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    replies.Writer.TryWrite(Task.FromResult(error));
+                    return;
+                }
+
+                if (args is null)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref _commands);
+                await slots.WaitAsync(_stop.Token).ConfigureAwait(false);
+                if (session.KeysOf(args) is not { } keys)
+                {
+                    // Alone, in its place: what it changes (authentication, protocol, name) holds for every later command.
+                    await Task.WhenAll(running).ConfigureAwait(false);
+                    running.Clear();
+                    lastByKey.Clear();
+                    var alone = await RunAsync(session, args, []).ConfigureAwait(false);
+                    replies.Writer.TryWrite(Task.FromResult(alone));
+                    if (session.Closing)
                     {
-                        break;
+                        return;
                     }
 
-                    pipeline.Add(args);
+                    continue;
                 }
-                while (reader.HasBuffered && pipeline.Count < MaxPipelined);
-            }
-            catch (RespProtocolException ex)
-            {
-                // The commands before the malformed one are answered first, as Redis does.
-                protocolError = $"ERR Protocol error: {ex.Message}";
-            }
 
-            Interlocked.Add(ref _commands, pipeline.Count);
-            var at = 0;
-            while (at < pipeline.Count && !session.Closing)
-            {
-                at = await RunWaveAsync(session, pipeline, at, reply).ConfigureAwait(false);
-                if (reply.Length >= FlushAt)
+                var named = keys.ToArray();
+                var before = named.Select(k => lastByKey.GetValueOrDefault(k)).OfType<Task>().Where(t => !t.IsCompleted).Distinct().ToArray();
+                var command = RunAsync(session, args, before);
+                replies.Writer.TryWrite(command);
+                foreach (var key in named)
                 {
-                    await stream.WriteAsync(reply.Written, _stop.Token).ConfigureAwait(false);
-                    reply.Clear();
+                    lastByKey[key] = command;
+                }
+
+                running.Add(command);
+                if (running.Count >= MaxPipelined)
+                {
+                    running.RemoveAll(t => t.IsCompleted);
+                    foreach (var done in lastByKey.Where(e => e.Value.IsCompleted).Select(e => e.Key).ToArray())
+                    {
+                        lastByKey.Remove(done);
+                    }
                 }
             }
-
-            if (protocolError is not null)
-            {
-                reply.Error(protocolError);
-            }
-
-            if (reply.Length > 0)
-            {
-                await stream.WriteAsync(reply.Written, _stop.Token).ConfigureAwait(false);
-                reply.Clear();
-            }
-
-            if (session.Closing || protocolError is not null || pipeline.Count == 0)
-            {
-                return;
-            }
+        }
+        finally
+        {
+            replies.Writer.TryComplete();
+            await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    /// <summary>The most commands read ahead of their replies.</summary>
+    /// <summary>The most commands read ahead of their replies (then reading waits for replies to go out).</summary>
     private const int MaxPipelined = 1024;
 
-    /// <summary>Runs the wave of <paramref name="pipeline"/> that starts at <paramref name="start"/>; answers where the next one starts.</summary>
-    private static async Task<int> RunWaveAsync(RespSession session, List<byte[][]> pipeline, int start, RespWriter reply)
+    /// <summary>Runs one command once the commands it must follow (<paramref name="after"/>) are done; answers its reply.</summary>
+    private static async Task<RespWriter> RunAsync(RespSession session, byte[][] args, Task[] after)
     {
-        var end = start;
-        var keys = new HashSet<byte[]>(ByteArrayComparer.Instance);
-        while (end < pipeline.Count && session.KeysOf(pipeline[end]) is { } named && named.All(keys.Add))
+        if (after.Length > 0)
         {
-            end++;
+            await Task.WhenAll(after).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        if (end - start <= 1)
-        {
-            // One command, or one that must run alone: straight into the reply.
-            await session.ExecuteAsync(pipeline[start], reply).ConfigureAwait(false);
-            return start + 1;
-        }
+        var reply = new RespWriter { Protocol = session.Protocol };
+        await session.ExecuteAsync(args, reply).ConfigureAwait(false);
+        return reply;
+    }
 
-        var replies = new RespWriter[end - start];
-        var running = new Task[replies.Length];
-        for (var i = 0; i < replies.Length; i++)
+    /// <summary>
+    /// Sends the replies in the commands' order: each as soon as it and those before it are done, several together when
+    /// more are done already (a pipeline's replies leave in one write). Frees a slot of the read-ahead per reply sent.
+    /// </summary>
+    private async Task WriteRepliesAsync(Stream stream, ChannelReader<Task<RespWriter>> replies, SemaphoreSlim slots)
+    {
+        var buffer = new RespWriter();
+        while (await replies.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
         {
-            replies[i] = new RespWriter { Protocol = reply.Protocol };
-            running[i] = session.ExecuteAsync(pipeline[start + i], replies[i]);
+            while (replies.TryRead(out var next))
+            {
+                buffer.Append(await next.ConfigureAwait(false));
+                slots.Release();
+                if (buffer.Length >= FlushAt || !replies.TryPeek(out var following) || !following.IsCompleted)
+                {
+                    await stream.WriteAsync(buffer.Written, _stop.Token).ConfigureAwait(false);
+                    buffer.Clear();
+                }
+            }
         }
-
-        await Task.WhenAll(running).ConfigureAwait(false);
-        foreach (var one in replies)
-        {
-            reply.Append(one);
-        }
-
-        return end;
     }
 
     /// <summary>Keys compared by their bytes.</summary>
