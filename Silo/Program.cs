@@ -230,7 +230,13 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
         orleans.AddDashboard();
         if (silo.RespPort is { } respPort)
         {
-            orleans.Services.AddSingleton(sp => new RespPort(listening, respPort, secret, tls, sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            var clientOptions = new DiMint.Client.DimintClientOptions
+            {
+                ClusterSecret = security.ClusterSecret,
+                ClusterSecretFile = security.ClusterSecretFile,
+                TlsAuthorityFile = security.TlsAuthorityFile,
+            };
+            orleans.Services.AddSingleton(sp => new RespPort(listening, respPort, secret, tls, clientOptions, sp.GetRequiredService<IClusterClient>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
             orleans.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RespPort>());
         }
     });

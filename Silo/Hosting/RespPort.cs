@@ -8,9 +8,10 @@ namespace DiMint.Silo.Hosting;
 /// <summary>
 /// The silo's Redis-protocol port (<c>--resp-port</c>): opened when the silo becomes active, on the address its other
 /// ports listen on, with the cluster's secret as the AUTH password and its TLS certificate when it runs TLS. Commands go
-/// through a <see cref="DimintClient"/> over this silo's own grain factory, routed to each key's master.
+/// through a <see cref="DimintClient"/> over this silo's own cluster client (<paramref name="clientOptions"/>: the
+/// cluster's secret and CA, so its batches go to the masters' data ports as an app's do), routed to each key's master.
 /// </summary>
-internal sealed class RespPort(IPAddress address, int port, ClusterSecret? secret, ClusterTls? tls, IGrainFactory grains, ILoggerFactory loggers)
+internal sealed class RespPort(IPAddress address, int port, ClusterSecret? secret, ClusterTls? tls, DimintClientOptions clientOptions, IClusterClient cluster, ILoggerFactory loggers)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     private RespServer? _server;
@@ -23,8 +24,7 @@ internal sealed class RespPort(IPAddress address, int port, ClusterSecret? secre
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        // Batches go to the masters' silos as Orleans calls, over the connections this silo keeps to them anyway.
-        var client = new DimintClient(grains, new DimintClientOptions { UseDataPort = false });
+        var client = new DimintClient(cluster, clientOptions);
         _server = new RespServer(client, new RespServerOptions { Address = address, Port = port, Secret = secret, Certificate = tls?.Certificate }, loggers.CreateLogger<RespServer>());
         _server.Start();
         return Task.CompletedTask;
