@@ -51,11 +51,8 @@ internal static class DataCommands
     public static Command Get()
     {
         var command = new Command("get", "Print the value stored under a key, as JSON. Exit code 1 when the key is not stored.") { Key };
-        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        OnKey(command, async (parse, key, client, ct) =>
         {
-            var key = parse.GetValue(Key)!;
-            DiMintKey.Normalize(key);
-            await using var client = await CliOptions.ConnectAsync(parse, ct);
             var (found, value) = await client.TryGetAsync<object?>(key, ct);
             if (!found)
             {
@@ -65,18 +62,15 @@ internal static class DataCommands
 
             Console.Out.WriteLine(ValueJson.Format(value));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
     public static Command Delete()
     {
         var command = new Command("del", "Delete a key. Exit code 1 when the key was not stored.") { Key };
-        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        OnKey(command, async (parse, key, client, ct) =>
         {
-            var key = parse.GetValue(Key)!;
-            DiMintKey.Normalize(key);
-            await using var client = await CliOptions.ConnectAsync(parse, ct);
             if (!await client.DeleteAsync(key, ct))
             {
                 Console.Error.WriteLine($"Key '{key}' is not stored.");
@@ -85,22 +79,19 @@ internal static class DataCommands
 
             Console.Out.WriteLine("Deleted.");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
     public static Command Ttl()
     {
         var command = new Command("ttl", "Print how long a key has left (as --ttl takes it), or 'no expiry'. Exit code 1 when the key is not stored.") { Key };
-        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        OnKey(command, async (parse, key, client, ct) =>
         {
-            var key = parse.GetValue(Key)!;
-            DiMintKey.Normalize(key);
-            await using var client = await CliOptions.ConnectAsync(parse, ct);
             var left = await client.GetTtlAsync(key, ct);
             Console.Out.WriteLine(left is { } t ? FormatDuration(t) : "no expiry");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -108,12 +99,9 @@ internal static class DataCommands
     {
         var ttl = new Argument<string>("DURATION") { Description = $"How long the key lives from now ({DurationNotation})." };
         var command = new Command("expire", "Give a stored key an expiry (replacing any it had). Exit code 1 when the key is not stored.") { Key, ttl };
-        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        OnKey(command, check: parse => ParseDuration(parse.GetValue(ttl)!, "DURATION"), body: async (parse, key, client, ct) =>
         {
-            var key = parse.GetValue(Key)!;
-            DiMintKey.Normalize(key);
             var expiry = ParseDuration(parse.GetValue(ttl)!, "DURATION");
-            await using var client = await CliOptions.ConnectAsync(parse, ct);
             if (!await client.ExpireAsync(key, expiry, ct))
             {
                 Console.Error.WriteLine($"Key '{key}' is not stored.");
@@ -122,18 +110,15 @@ internal static class DataCommands
 
             Console.Out.WriteLine($"Expires in {FormatDuration(expiry)}.");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
     public static Command Persist()
     {
         var command = new Command("persist", "Take a key's expiry off, so it stays until deleted. Exit code 1 when the key is not stored.") { Key };
-        command.SetAction((parse, ct) => Cli.RunAsync(async () =>
+        OnKey(command, async (parse, key, client, ct) =>
         {
-            var key = parse.GetValue(Key)!;
-            DiMintKey.Normalize(key);
-            await using var client = await CliOptions.ConnectAsync(parse, ct);
             if (await client.PersistAsync(key, ct))
             {
                 Console.Out.WriteLine("Expiry removed.");
@@ -144,7 +129,7 @@ internal static class DataCommands
             _ = await client.GetTtlAsync(key, ct);
             Console.Out.WriteLine("The key had no expiry.");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -152,16 +137,27 @@ internal static class DataCommands
     {
         var delta = new Argument<long>("DELTA") { Description = "What to add (negative subtracts; default 1).", DefaultValueFactory = _ => 1 };
         var command = new Command("incr", "Add to the integer stored under a key (a missing key counts as 0), atomically at its master, and print the result. An expiry the key has stays. Exit code 2 when the value is not an integer or the result would overflow (nothing changed).") { Key, delta };
+        OnKey(command, async (parse, key, client, ct) =>
+        {
+            Console.Out.WriteLine((await client.IncrementAsync(key, parse.GetValue(delta), ct)).ToString(CultureInfo.InvariantCulture));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> as <paramref name="command"/>'s action on its KEY, after the key and what
+    /// <paramref name="check"/> checks are found valid (bad input changes nothing and connects to nothing).
+    /// </summary>
+    private static void OnKey(Command command, Func<ParseResult, string, Client.DimintClient, CancellationToken, Task<int>> body, Action<ParseResult>? check = null) =>
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
             var key = parse.GetValue(Key)!;
             DiMintKey.Normalize(key);
+            check?.Invoke(parse);
             await using var client = await CliOptions.ConnectAsync(parse, ct);
-            Console.Out.WriteLine((await client.IncrementAsync(key, parse.GetValue(delta), ct)).ToString(CultureInfo.InvariantCulture));
-            return ExitCodes.Ok;
+            return await body(parse, key, client, ct);
         }));
-        return command;
-    }
 
     /// <summary>Parses a duration as the console takes it: a number with a unit (ms, s, m, h, d), or a bare number of seconds.</summary>
     internal static TimeSpan ParseDuration(string text, string what)
