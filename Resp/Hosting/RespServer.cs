@@ -331,7 +331,7 @@ public sealed partial class RespServer : IAsyncDisposable
     /// </summary>
     private async Task WriteRepliesAsync(Stream stream, ChannelReader<Task<RespWriter>> replies, SemaphoreSlim slots)
     {
-        var buffer = new RespWriter();
+        var buffer = new RespWriter(FlushAt);
         while (await replies.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
         {
             while (replies.TryRead(out var next))

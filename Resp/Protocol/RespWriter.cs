@@ -8,10 +8,12 @@ namespace DiMint.Resp.Protocol;
 /// Writes replies into a buffer, in RESP2 or, after <c>HELLO 3</c>, RESP3 (maps, sets, doubles, booleans and a null of
 /// their own; RESP2 gets them as arrays, bulk strings, integers and null bulk strings, as Redis sends them).
 /// </summary>
-internal sealed class RespWriter
+internal sealed class RespWriter(int capacity = 256)
 {
     private static readonly byte[] Crlf = "\r\n"u8.ToArray();
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+
+    /// <summary>Sized for one command's reply by default (it grows as needed); a connection's outgoing buffer asks for more.</summary>
+    private readonly ArrayBufferWriter<byte> _buffer = new(capacity);
 
     /// <summary>2 or 3.</summary>
     public int Protocol { get; set; } = 2;
