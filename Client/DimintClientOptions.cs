@@ -98,6 +98,12 @@ public sealed class DimintClientOptions
     /// </summary>
     public bool UseDataPort { get; set; } = true;
 
+    /// <summary>
+    /// For a client that runs inside a silo (its Redis-protocol port's): that silo's batch executor. Batches for the
+    /// silo's own ranges then run in-process instead of going to its data port over loopback. Null for an app's client.
+    /// </summary>
+    public ILocalBatches? LocalBatches { get; set; }
+
     /// <summary>The most operations one automatic batch carries (see <see cref="AutoBatching"/>). At least 1; default 128.</summary>
     public int MaxAutoBatchOps
     {

@@ -230,13 +230,21 @@ static IHost Build(string[] args, SiloProcessState state, RuntimeRestart restart
         orleans.AddDashboard();
         if (silo.RespPort is { } respPort)
         {
-            var clientOptions = new DiMint.Client.DimintClientOptions
-            {
-                ClusterSecret = security.ClusterSecret,
-                ClusterSecretFile = security.ClusterSecretFile,
-                TlsAuthorityFile = security.TlsAuthorityFile,
-            };
-            orleans.Services.AddSingleton(sp => new RespPort(listening, respPort, secret, tls, clientOptions, sp.GetRequiredService<IClusterClient>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            // The port's client reaches the other silos' data ports as an app's does, and its own silo's ranges in-process.
+            orleans.Services.AddSingleton(sp => new RespPort(
+                listening,
+                respPort,
+                secret,
+                tls,
+                new DiMint.Client.DimintClientOptions
+                {
+                    ClusterSecret = security.ClusterSecret,
+                    ClusterSecretFile = security.ClusterSecretFile,
+                    TlsAuthorityFile = security.TlsAuthorityFile,
+                    LocalBatches = sp.GetRequiredService<ILocalBatches>(),
+                },
+                sp.GetRequiredService<IClusterClient>(),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
             orleans.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RespPort>());
         }
     });

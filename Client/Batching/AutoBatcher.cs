@@ -225,6 +225,12 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
                 batches[i] = _parts[i].ToBatch(ring, owner._client.WriteIdSource);
             }
 
+            if (owner._options.LocalBatches is { } local && local.Silo.Equals(queue.Silo))
+            {
+                // A client inside that very silo: no hop at all.
+                return local.ExecuteAsync(batches, ring.Version);
+            }
+
             var service = owner._gateways.For(queue.Silo);
             return owner._dataPorts?.For(queue.Silo, service) is { } connection
                 ? connection.ExecuteAsync(batches, ring.Version)

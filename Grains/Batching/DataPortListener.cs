@@ -371,7 +371,11 @@ internal sealed partial class DataPortListener(
             return;
         }
 
-        Interlocked.Increment(ref request.Replication is null ? ref _clientRequests : ref _replicationRequests);
+        if (request.RingAfter is null)
+        {
+            // A ring watch is no batch: the counters say how many batches came.
+            Interlocked.Increment(ref request.Replication is null ? ref _clientRequests : ref _replicationRequests);
+        }
         Task<DataPortAnswer> run;
         try
         {

@@ -63,6 +63,7 @@ public static class SiloBuilderExtensions
         // Open unless UseDiMintClusterSecret gave a secret (before or after this).
         services.TryAddSingleton(ClusterAccess.Open);
         services.AddSingleton<BatchExecutor>();
+        services.AddSingleton<ILocalBatches, LocalBatches>();
         services.AddSingleton<ReplicationReceiver>();
         services.AddSingleton(sp => new DataPorts(
             sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortRequest>>(),
