@@ -6,17 +6,27 @@ namespace DiMint.Testing;
 /// <summary>Finds free loopback ports for test clusters, so tests never collide with a user's cluster or each other.</summary>
 public static class FreePorts
 {
-    private static int _next = 20_000 + (Environment.ProcessId % 200 * 100);
+    private const int Floor = 20_000;
+
+    /// <summary>
+    /// Blocks stay below the kernel's ephemeral range (the ports it hands out for outgoing connections and for listeners
+    /// asking for port 0: data ports, clients): there a block is often half taken after a few hundred connections.
+    /// </summary>
+    private static readonly int Ceiling = EphemeralLow();
+
+    private static int _next = Floor + (Environment.ProcessId % 100 * 100);
 
     /// <summary>The first of <paramref name="count"/> consecutive free ports.</summary>
     public static int Block(int count)
     {
-        for (var attempt = 0; attempt < 200; attempt++)
+        // Every block below the ceiling, twice over, before giving up.
+        var attempts = 2 * (Ceiling - Floor) / (count + 10);
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
             var start = Interlocked.Add(ref _next, count + 10) - count - 10;
-            if (start + count >= 60_000)
+            if (start + count >= Ceiling)
             {
-                Interlocked.Exchange(ref _next, 20_000);
+                Interlocked.Exchange(ref _next, Floor);
                 continue;
             }
 
@@ -51,6 +61,20 @@ public static class FreePorts
             {
                 listener.Stop();
             }
+        }
+    }
+
+    /// <summary>The first port of the kernel's ephemeral range (Linux's default 32768 when it cannot be read).</summary>
+    private static int EphemeralLow()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.TryParse(range[0], out var low) && low > Floor + 2_000 ? low : 32_768;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return 32_768;
         }
     }
 
