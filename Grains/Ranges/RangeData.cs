@@ -36,11 +36,14 @@ internal sealed class RangeData
     /// When keys with an expiry (<see cref="ValueExpiry"/>) expire, earliest first, for the master's active expiry
     /// (<see cref="TakeExpired"/>). An entry whose key was written again since stays until its time comes and is skipped
     /// then; the queue is rebuilt when such entries outnumber the live ones. Null until a value with an expiry is stored.
+    /// Touched only under <see cref="_sync"/>, by whichever thread changes the entries or takes expired keys.
     /// </summary>
     private PriorityQueue<string, long>? _expiries;
 
-    /// <summary>How many entries hold a value with an expiry now.</summary>
+    /// <summary>How many entries hold a value with an expiry now: written under <see cref="_sync"/>, read by any thread (Interlocked).</summary>
     private long _expiring;
+
+    /// <summary>The queue's earliest time: written under <see cref="_sync"/>, read without it by the silo's sweeper (Interlocked).</summary>
     private long _nextExpiry = long.MaxValue;
     private long _bytes;
     private long _count;

@@ -17,6 +17,9 @@ internal sealed partial class RespSession(RespServer server, long id)
 
     private DimintClient Client => server.Client;
 
+    // Authenticated, Closing, Name and Protocol change only in commands that run alone (RespServer waits for every
+    // command before them, and reads the next command after them): no lock, the awaits order their threads.
+
     /// <summary>Whether the connection proved the cluster secret (or the cluster has none).</summary>
     public bool Authenticated { get; private set; } = server.Secret is null;
 

@@ -151,13 +151,13 @@ public sealed class RedisToolsTests(RespClusterFixture fixture)
     }
 
     /// <summary>Sends an inline command and reads one reply line.</summary>
-    private static async Task<string> SendAsync(NetworkStream stream, string command)
+    internal static async Task<string> SendAsync(Stream stream, string command)
     {
         await stream.WriteAsync(Encoding.UTF8.GetBytes(command + "\r\n"));
         return await ReadLineAsync(stream);
     }
 
-    private static async Task<string> ReadLineAsync(NetworkStream stream)
+    private static async Task<string> ReadLineAsync(Stream stream)
     {
         var line = new StringBuilder();
         var one = new byte[1];

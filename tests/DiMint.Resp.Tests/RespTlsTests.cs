@@ -33,8 +33,8 @@ public sealed class RespTlsTests(RespClusterFixture fixture)
             await tcp.ConnectAsync("127.0.0.1", server.Port);
             await using var tls = new SslStream(tcp.GetStream(), false, (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString());
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "dimint" });
-            Assert.Equal("+OK", await SendAsync(tls, $"AUTH {RespClusterFixture.Secret}"));
-            Assert.Equal("+PONG", await SendAsync(tls, "PING"));
+            Assert.Equal("+OK", await RedisToolsTests.SendAsync(tls, $"AUTH {RespClusterFixture.Secret}"));
+            Assert.Equal("+PONG", await RedisToolsTests.SendAsync(tls, "PING"));
         }
 
         using (var plain = new TcpClient())
@@ -55,18 +55,5 @@ public sealed class RespTlsTests(RespClusterFixture fixture)
 
             Assert.DoesNotContain("PONG", Encoding.ASCII.GetString(buffer, 0, read));
         }
-    }
-
-    private static async Task<string> SendAsync(Stream stream, string command)
-    {
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(command + "\r\n"));
-        var line = new StringBuilder();
-        var one = new byte[1];
-        while (await stream.ReadAsync(one) == 1 && one[0] != (byte)'\n')
-        {
-            line.Append((char)one[0]);
-        }
-
-        return line.ToString().TrimEnd('\r');
     }
 }
