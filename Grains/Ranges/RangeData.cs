@@ -22,7 +22,7 @@ internal sealed class RangeData
 {
     /// <summary>Held while the entries or the header change and while another thread reads them.</summary>
     private readonly Lock _sync = new();
-    private Dictionary<string, byte[]> _entries;
+    private EntryTable _entries = new();
 
     /// <summary>
     /// A master's writes applied here but not yet held by a write quorum, by key: the committed value before them (null:
@@ -51,13 +51,12 @@ internal sealed class RangeData
     private long _leaseUntil;
     private long _fencedEpoch;
 
-    public RangeData(RangeInfo range, long ringVersion, bool isMaster, int capacity = 0)
+    public RangeData(RangeInfo range, long ringVersion, bool isMaster)
     {
         _header = new RangeHeader(range, ringVersion, isMaster, range.Epoch);
         SourceEpoch = range.Epoch;
         _fencedEpoch = range.Epoch;
         Complete = isMaster;
-        _entries = new Dictionary<string, byte[]>(capacity, StringComparer.Ordinal);
     }
 
     /// <summary>What the copy is (swapped whole; see <see cref="RangeHeader"/>).</summary>
@@ -147,9 +146,6 @@ internal sealed class RangeData
     public long NextExpiry => Interlocked.Read(ref _nextExpiry);
 
     public long Bytes => Interlocked.Read(ref _bytes);
-
-    /// <summary>The entries, for the one thread that changes them (the owner's turns) or a reader holding no other claim.</summary>
-    public IReadOnlyDictionary<string, byte[]> Entries => _entries;
 
     /// <summary>Swaps the header for <paramref name="change"/>(current), atomically with respect to readers of the entries.</summary>
     public RangeHeader ChangeHeader(Func<RangeHeader, RangeHeader> change)
@@ -275,54 +271,63 @@ internal sealed class RangeData
     }
 
     /// <summary>Stores a write; a master passes its sequence number, which stays uncommitted until <see cref="Commit"/> reaches it.</summary>
-    public void Set(string key, byte[] value, long seq = 0)
+    public void Set(string key, byte[] value, long seq = 0) => Set(key, value, value, seq);
+
+    /// <summary>Stores a copy's entry (no sequence number: a snapshot's, a split's or a merge's).</summary>
+    private void Set(string key, ReadOnlySpan<byte> value) => Set(key, value, null, 0);
+
+    /// <summary><paramref name="array"/>: the value as an array, kept while a master's write is uncommitted (null: no <paramref name="seq"/>).</summary>
+    private void Set(string key, ReadOnlySpan<byte> value, byte[]? array, long seq)
     {
         long delta;
         lock (_sync)
         {
-            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out var exists);
-            TrackUncommitted(key, exists ? slot : null, value, seq);
-            if ((exists && slot!.Length > 0 && slot[0] == ValueExpiry.Marker) || (value.Length > 0 && value[0] == ValueExpiry.Marker))
+            var exists = _entries.TryGetValue(key, out ReadOnlySpan<byte> previous);
+            var previousLength = previous.Length;
+            TrackUncommitted(key, exists, previous, array, seq);
+            if (ValueExpiry.HasExpiry(previous) || ValueExpiry.HasExpiry(value))
             {
-                TrackExpiry(key, exists ? slot : null, value);
+                TrackExpiry(key, previous, value);
             }
 
+            _entries.Set(key, value);
             if (exists)
             {
-                delta = value.Length - slot!.Length;
+                delta = value.Length - previousLength;
             }
             else
             {
-                delta = SizeOf(key, value);
+                delta = SizeOf(key, value.Length);
                 Interlocked.Increment(ref _count);
             }
-
-            slot = value;
         }
 
         Interlocked.Add(ref _bytes, delta);
     }
 
-    /// <summary>Deletes a key; a master passes the delete's sequence number (see <see cref="Set"/>).</summary>
+    /// <summary>Deletes a key; a master passes the delete's sequence number (see <see cref="Set(string, byte[], long)"/>).</summary>
     public bool Remove(string key, long seq = 0)
     {
-        byte[]? old;
+        long size;
         lock (_sync)
         {
-            if (!_entries.Remove(key, out old))
+            if (!_entries.TryGetValue(key, out ReadOnlySpan<byte> previous))
             {
                 return false;
             }
 
-            TrackUncommitted(key, old, null, seq);
-            if (old.Length > 0 && old[0] == ValueExpiry.Marker)
+            size = SizeOf(key, previous.Length);
+            TrackUncommitted(key, true, previous, null, seq);
+            if (ValueExpiry.HasExpiry(previous))
             {
-                TrackExpiry(key, old, null);
+                TrackExpiry(key, previous, default);
             }
+
+            _entries.Remove(key);
         }
 
         Interlocked.Decrement(ref _count);
-        Interlocked.Add(ref _bytes, -SizeOf(key, old));
+        Interlocked.Add(ref _bytes, -size);
         return true;
     }
 
@@ -385,7 +390,7 @@ internal sealed class RangeData
     {
         lock (_sync)
         {
-            return [.. _entries.Keys];
+            return _entries.Keys();
         }
     }
 
@@ -394,7 +399,7 @@ internal sealed class RangeData
     {
         lock (_sync)
         {
-            return _entries.TryGetValue(key, out value!);
+            return _entries.TryGetValue(key, out value);
         }
     }
 
@@ -407,7 +412,13 @@ internal sealed class RangeData
         lock (_sync)
         {
             value = null;
-            return _uncommitted.TryGetValue(key, out var pending) && pending.Seq == seq && _entries.TryGetValue(key, out value);
+            if (!_uncommitted.TryGetValue(key, out var pending) || pending.Seq != seq || !_entries.TryGetValue(key, out byte[] stored))
+            {
+                return false;
+            }
+
+            value = stored;
+            return true;
         }
     }
 
@@ -434,7 +445,6 @@ internal sealed class RangeData
         {
             _header = _header with { RetiredBy = ring };
             Clear();
-            _entries.TrimExcess();
         }
     }
 
@@ -472,16 +482,44 @@ internal sealed class RangeData
         var copy = into ?? new RangeData(range, 0, isMaster) { Complete = true };
         lock (_sync)
         {
-            foreach (var (key, value) in _entries)
+            foreach (var entry in _entries)
             {
-                if (range.Contains(KeyHash.Of(key)))
+                if (range.Contains(KeyHash.Of(entry.KeyUtf8)))
                 {
-                    copy.Set(key, value);
+                    copy.Set(entry.Key, entry.Value);
                 }
             }
         }
 
         return copy;
+    }
+
+    /// <summary>Copies each entry into <paramref name="upper"/> when its range holds the key's hash, else into <paramref name="lower"/>.</summary>
+    public void SplitInto(RangeData lower, RangeData upper)
+    {
+        var range = upper.Range;
+        lock (_sync)
+        {
+            foreach (var entry in _entries)
+            {
+                (range.Contains(KeyHash.Of(entry.KeyUtf8)) ? upper : lower).Set(entry.Key, entry.Value);
+            }
+        }
+    }
+
+    /// <summary>Each entry's hash and size (key and value bytes), for choosing a split point.</summary>
+    public List<(ulong Hash, long Bytes)> HashesAndSizes()
+    {
+        lock (_sync)
+        {
+            var points = new List<(ulong Hash, long Bytes)>(_entries.Count);
+            foreach (var entry in _entries)
+            {
+                points.Add((KeyHash.Of(entry.KeyUtf8), entry.KeyUtf8.Length + entry.Value.Length));
+            }
+
+            return points;
+        }
     }
 
     public RangeStats Stats(long replicaLag = 0, int replicasInSync = 0) => new()
@@ -497,7 +535,7 @@ internal sealed class RangeData
         ReplicasInSync = replicasInSync,
     };
 
-    public static long SizeOf(string key, byte[] value) => Encoding.UTF8.GetByteCount(key) + value.Length;
+    public static long SizeOf(string key, int valueLength) => Encoding.UTF8.GetByteCount(key) + valueLength;
 
     /// <summary>Under <see cref="_sync"/>: the committed view of one key.</summary>
     private bool TryGetCommitted(string key, out byte[] value)
@@ -508,18 +546,24 @@ internal sealed class RangeData
             return pending.Committed is not null && !Expired(value);
         }
 
-        return _entries.TryGetValue(key, out value!) && !Expired(value);
+        if (_entries.TryGetValue(key, out ReadOnlySpan<byte> stored) && !Expired(stored))
+        {
+            value = stored.ToArray();
+            return true;
+        }
+
+        value = null!;
+        return false;
     }
 
     /// <summary>Whether a stored value has expired by this silo's clock (one byte compared for a value without expiry).</summary>
-    private static bool Expired(byte[] value) =>
-        value.Length >= ValueExpiry.HeaderSize && value[0] == ValueExpiry.Marker && ValueExpiry.IsExpired(value, ValueExpiry.NowMs());
+    private static bool Expired(ReadOnlySpan<byte> value) => ValueExpiry.IsExpired(value, ValueExpiry.NowMs());
 
     /// <summary>Under <see cref="_sync"/>: keeps the expiry queue and count as <paramref name="previous"/> becomes <paramref name="value"/> under <paramref name="key"/>.</summary>
-    private void TrackExpiry(string key, byte[]? previous, byte[]? value)
+    private void TrackExpiry(string key, ReadOnlySpan<byte> previous, ReadOnlySpan<byte> value)
     {
-        var had = previous is not null && ValueExpiry.HasExpiry(previous);
-        var has = value is not null && ValueExpiry.HasExpiry(value);
+        var had = ValueExpiry.HasExpiry(previous);
+        var has = ValueExpiry.HasExpiry(value);
         if (had != has)
         {
             Interlocked.Add(ref _expiring, has ? 1 : -1);
@@ -536,9 +580,9 @@ internal sealed class RangeData
         {
             // Mostly keys written again since: start over from the entries (the new value is among them already or is added below).
             _expiries.Clear();
-            foreach (var (k, v) in _entries)
+            foreach (var entry in _entries)
             {
-                if (ValueExpiry.ExpiresAt(v) is { } when && !string.Equals(k, key, StringComparison.Ordinal))
+                if (ValueExpiry.ExpiresAt(entry.Value) is { } when && entry.Key is var k && !string.Equals(k, key, StringComparison.Ordinal))
                 {
                     _expiries.Enqueue(k, when);
                 }
@@ -562,7 +606,7 @@ internal sealed class RangeData
             while (keys.Count < max && _expiries is not null && _expiries.TryPeek(out var key, out var at) && at <= nowMs)
             {
                 _expiries.Dequeue();
-                if (_entries.TryGetValue(key, out var value) && ValueExpiry.IsExpired(value, nowMs) && !keys.Contains(key))
+                if (_entries.TryGetValue(key, out ReadOnlySpan<byte> value) && ValueExpiry.IsExpired(value, nowMs) && !keys.Contains(key))
                 {
                     keys.Add(key);
                 }
@@ -581,7 +625,7 @@ internal sealed class RangeData
         {
             foreach (var key in keys)
             {
-                if (_entries.TryGetValue(key, out var value) && ValueExpiry.ExpiresAt(value) is { } at)
+                if (_entries.TryGetValue(key, out ReadOnlySpan<byte> value) && ValueExpiry.ExpiresAt(value) is { } at)
                 {
                     (_expiries ??= new PriorityQueue<string, long>()).Enqueue(key, at);
                     if (at < _nextExpiry)
@@ -603,10 +647,10 @@ internal sealed class RangeData
 
     /// <summary>
     /// Under <see cref="_sync"/>: remembers, for a master's write <paramref name="seq"/> of <paramref name="value"/> (null:
-    /// a delete), the committed value of the key it replaces (<paramref name="previous"/>, unless an earlier write of the
-    /// key is pending still).
+    /// a delete), the committed value of the key it replaces (<paramref name="previous"/> when <paramref name="existed"/>,
+    /// copied: the table writes over it; unless an earlier write of the key is pending still).
     /// </summary>
-    private void TrackUncommitted(string key, byte[]? previous, byte[]? value, long seq)
+    private void TrackUncommitted(string key, bool existed, ReadOnlySpan<byte> previous, byte[]? value, long seq)
     {
         if (seq <= _committedSeq)
         {
@@ -614,7 +658,7 @@ internal sealed class RangeData
         }
 
         ref var pending = ref CollectionsMarshal.GetValueRefOrAddDefault(_uncommitted, key, out var exists);
-        pending = (seq, exists ? pending.Committed : previous);
+        pending = (seq, exists ? pending.Committed : existed ? previous.ToArray() : null);
         _uncommittedOrder.Enqueue((seq, key, value));
     }
 }

@@ -77,10 +77,7 @@ internal sealed partial class RangeGrain
             // One pass, in this turn: the fence keeps writes out until the ring names the halves.
             var low = new RangeData(lower, 0, isMaster: true);
             var high = new RangeData(upper, 0, isMaster: true);
-            foreach (var (key, value) in data.Entries)
-            {
-                (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
-            }
+            data.SplitInto(low, high);
 
             var sessions = data.Sessions.Snapshot(long.MaxValue);
             low.Sessions.AddCommitted(sessions, time.GetTimestamp());

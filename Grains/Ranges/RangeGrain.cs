@@ -310,13 +310,7 @@ internal sealed partial class RangeGrain(
             return Task.FromResult<ulong?>(null);
         }
 
-        var points = new List<(ulong Hash, long Bytes)>(_data!.Entries.Count);
-        foreach (var (key, value) in _data.Entries)
-        {
-            points.Add((KeyHash.Of(key), RangeData.SizeOf(key, value)));
-        }
-
-        return Task.FromResult(RingPlanner.ChooseSplitPoint(points, _data.Range.Start));
+        return Task.FromResult(RingPlanner.ChooseSplitPoint(_data!.HashesAndSizes(), _data.Range.Start));
     }
 
     public Task<RangeStats> ConfigureAsync(RangeInfo range, long ringVersion)

@@ -185,7 +185,7 @@ internal sealed partial class MasterReplication
             }
 
             chunk.Add(new ReplicationOp { Key = key, Value = value });
-            bytes += RangeData.SizeOf(key, value);
+            bytes += RangeData.SizeOf(key, value.Length);
             if (bytes >= _options.SnapshotChunkBytes)
             {
                 if (!await SendAsync(feed, new ReplicationBatch { Range = range, Kind = ReplicationBatchKind.SnapshotChunk, FirstSeq = seq, Ops = [.. chunk] }))

@@ -314,10 +314,7 @@ internal sealed class RangeReplicaGrain(
 
             var low = NewCopy(lower);
             var high = NewCopy(upper);
-            foreach (var (key, value) in data.Entries)
-            {
-                (upper.Contains(KeyHash.Of(key)) ? high : low).Set(key, value);
-            }
+            data.SplitInto(low, high);
 
             var sessions = data.Sessions.Snapshot(long.MaxValue);
             low.Sessions.AddCommitted(sessions, time.GetTimestamp());

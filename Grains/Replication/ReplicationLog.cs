@@ -5,8 +5,8 @@ namespace DiMint.Grains.Replication;
 /// <summary>
 /// A copy's recent writes in sequence order. A master keeps them until every replica has them; a replica keeps the
 /// same window (the master tells it where the window starts with each batch), so that promoted it resumes the other
-/// replicas from where they stand instead of sending them snapshots. Values are the same byte arrays the range stores
-/// (no copy). Appending and forgetting the oldest writes are amortised O(1): forgotten writes are skipped by an offset
+/// replicas from where they stand instead of sending them snapshots. Values are the arrays the writes arrived in (the
+/// range's <see cref="Ranges.EntryTable"/> holds its own copy of the bytes). Appending and forgetting the oldest writes are amortised O(1): forgotten writes are skipped by an offset
 /// and compacted away only once they are half of the list.
 /// </summary>
 internal sealed class ReplicationLog
