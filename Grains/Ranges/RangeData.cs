@@ -205,6 +205,34 @@ internal sealed class RangeData
         }
     }
 
+    /// <summary>
+    /// Enters the copy's lock when it is the current master at <paramref name="epoch"/> for a client at
+    /// <paramref name="ringVersion"/>, unfenced and not held by a ring operation, and holds every key's hash: then the
+    /// caller stores a write off the grain's scheduler (<c>MasterReplication.TryStoreServing</c>) and leaves with
+    /// <see cref="ExitServing"/>. A ring operation's fence, a retirement or a handover changes the header under the same
+    /// lock, so such a write is entirely before it. Otherwise false, and the lock is not held.
+    /// </summary>
+    public bool TryEnterServing(long epoch, long ringVersion, string[] keys)
+    {
+        _sync.Enter();
+        var header = _header;
+        var serves = header.Serves(epoch, ringVersion) && FencedEpoch <= epoch;
+        for (var i = 0; serves && i < keys.Length; i++)
+        {
+            serves = header.Range.Contains(KeyHash.Of(keys[i]));
+        }
+
+        if (!serves)
+        {
+            _sync.Exit();
+        }
+
+        return serves;
+    }
+
+    /// <summary>Leaves the lock <see cref="TryEnterServing"/> entered.</summary>
+    public void ExitServing() => _sync.Exit();
+
     /// <summary>Until when (a <see cref="TimeProvider.GetTimestamp"/> value) this master may serve reads; set by its replication.</summary>
     public long LeaseUntil
     {

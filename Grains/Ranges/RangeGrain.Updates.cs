@@ -6,8 +6,8 @@ namespace DiMint.Grains.Ranges;
 
 /// <summary>
 /// Writes the master works out from a key's current value (conditional sets, increments, expiry changes), and active
-/// expiry. Each runs in one turn without awaiting between reading the value and storing the result, and every write of
-/// the range is a turn of this grain: nothing comes between. The value read is the newest applied, committed or not: a
+/// expiry. Each reads the value and stores the result in one turn, under the lock every write of the range takes, from a
+/// turn or from the data port's thread (<see cref="Replication.MasterReplication.StoreDecided"/>): nothing comes between. The value read is the newest applied, committed or not: a
 /// result stored on top of an uncommitted write is committed only after it (replicas apply a master's writes in order),
 /// and an update that changes nothing waits until what it saw is committed before it answers.
 /// </summary>
@@ -56,18 +56,17 @@ internal sealed partial class RangeGrain
             return new UpdateResult { Status = RangeStatus.Ok, Applied = true, Current = written, MasterTimeMs = now };
         }
 
-        var previous = _data!.TryGetApplied(key, out var stored) && !ValueExpiry.IsExpired(stored, now) ? stored : null;
-        var (applied, current) = Apply(key, update, previous, now);
-        long seq;
-        if (!applied)
-        {
-            // Nothing to write: answer once what was read is committed (it may be a write still waiting for its quorum).
-            seq = _data.AppliedSeq;
-        }
-        else
-        {
-            seq = _replicas.Store([key], [current], ids, keepValues: update.Kind == KeyUpdateKind.Increment);
-        }
+        byte[]? previous = null, current = null;
+        var applied = false;
+        var seq = _replicas.StoreDecided(
+            () =>
+            {
+                previous = _data!.TryGetApplied(key, out var stored) && !ValueExpiry.IsExpired(stored, now) ? stored : null;
+                (applied, current) = Apply(key, update, previous, now);
+                return applied ? ([key], [current]) : null;
+            },
+            ids,
+            keepValues: update.Kind == KeyUpdateKind.Increment);
 
         var acknowledged = seq == 0 ? WriteResult.Ok : await _replicas.AcknowledgeAsync(seq);
         return acknowledged.Status == RangeStatus.Moved
@@ -138,28 +137,32 @@ internal sealed partial class RangeGrain
             return Task.FromResult(0);
         }
 
-        var keys = _data!.TakeExpired(ValueExpiry.NowMs(), ExpireBatch);
-        if (keys.Count == 0)
-        {
-            return Task.FromResult(0);
-        }
-
+        // Decided under the writes' lock: no write from the data port's thread comes between finding a key expired and deleting it.
+        List<string>? keys = null;
         try
         {
-            replicas.CheckWritable();
-            var seq = replicas.Store([.. keys], new byte[]?[keys.Count]);
+            var seq = replicas.StoreDecided(() =>
+            {
+                replicas.CheckWritable();
+                keys = _data!.TakeExpired(ValueExpiry.NowMs(), ExpireBatch);
+                return keys.Count == 0 ? null : ([.. keys], new byte[]?[keys.Count]);
+            });
 
             // Nobody waits for the deletes: a failed one leaves an expired value readers already treat as missing.
-            _ = seq == 0 ? Task.CompletedTask : replicas.AcknowledgeAsync(seq).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            _ = keys is not { Count: > 0 } ? Task.CompletedTask : replicas.AcknowledgeAsync(seq).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
         }
         catch (Exception ex) when (ex is DiMintException)
         {
-            // Not writable now (too few replicas, fenced): the keys come due again at the next round's look at the entries.
-            _data.RequeueExpired(keys);
+            // Not writable now (too few replicas, fenced): the keys taken come due again at the next round.
+            if (keys is not null)
+            {
+                _data!.RequeueExpired(keys);
+            }
+
             return Task.FromResult(0);
         }
 
-        return Task.FromResult(keys.Count);
+        return Task.FromResult(keys?.Count ?? 0);
     });
 
     /// <summary>What <paramref name="update"/> makes of the key's value <paramref name="previous"/> (null: not stored): whether it changes it, and the new stored bytes (null: deleted).</summary>

@@ -279,17 +279,54 @@ internal sealed partial class RangeGrain(
     }
 
     /// <summary>
-    /// <see cref="SetManyAsync"/> for the silo's batch service, from its thread: runs as a turn of this activation, queued
-    /// on its scheduler rather than sent as a message (<see cref="StartSetMany"/>), and completes where the replicas'
-    /// acknowledgement arrives. An activation that is going away hands the call to Orleans, which routes it to the
-    /// grain's current activation.
+    /// <see cref="SetManyAsync"/> for the silo's batch service, from its thread (the data port's receiving thread). When
+    /// this master serves every key now, the writes are stored right there, under its replication's lock and its copy's
+    /// (<see cref="MasterReplication.TryStoreServing"/>), with no turn. Anything else runs as a turn of this activation,
+    /// queued on its scheduler rather than sent as a message (<see cref="StartSetMany"/>). Either completes where the
+    /// replicas' acknowledgement arrives. An activation that is going away hands the call to Orleans, which routes it to
+    /// the grain's current activation.
     /// </summary>
-    internal Task<WriteResult> SetManyFromSiloAsync(string[] keys, byte[][] values, long ringVersion, WriteIds? ids) =>
-        _deactivated
-            ? SetManyThroughOrleansAsync(keys, values, ringVersion, ids)
-            : Turn.Queue(GrainContext, () =>
-                // Deactivated between queueing and running: this activation no longer owns the range's writes.
-                _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion, ids) : StartSetMany(keys, values, ringVersion, ids));
+    internal Task<WriteResult> SetManyFromSiloAsync(string[] keys, byte[][] values, long ringVersion, WriteIds? ids)
+    {
+        if (_deactivated)
+        {
+            return SetManyThroughOrleansAsync(keys, values, ringVersion, ids);
+        }
+
+        if (TryStoreHere(keys, values, ringVersion, ids) is { } stored)
+        {
+            return stored;
+        }
+
+        return Turn.Queue(GrainContext, () =>
+            // Deactivated between queueing and running: this activation no longer owns the range's writes.
+            _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion, ids) : StartSetMany(keys, values, ringVersion, ids));
+    }
+
+    /// <summary>
+    /// Off the grain's scheduler: stores valid writes this master serves now and answers when they are acknowledged; null
+    /// when they need a turn (invalid, not this master's, fenced, no lease, too few replicas). Safe from any thread:
+    /// <see cref="_replicas"/> is set before the activation is listed in <see cref="LocalGrains{T}"/>, and every other
+    /// condition is checked under the locks the store holds.
+    /// </summary>
+    private Task<WriteResult>? TryStoreHere(string[] keys, byte[][] values, long ringVersion, WriteIds? ids)
+    {
+        if (_replicas is not { } replicas || keys is null || values is null || keys.Length == 0 || keys.Length != values.Length)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (string.IsNullOrEmpty(keys[i]) || values[i] is null || !DiMintKey.FitsSize(keys[i], _limits.MaxKeyBytes) || values[i].Length > _limits.MaxValueBytes)
+            {
+                return null;
+            }
+        }
+
+        var seq = replicas.TryStoreServing(keys, values, ids, ringVersion);
+        return seq < 0 ? null : replicas.AcknowledgeAsync(seq);
+    }
 
     /// <summary>
     /// The write as a grain call, which Orleans delivers to the grain's current activation. Made from the thread pool with

@@ -161,30 +161,36 @@ internal sealed partial class MasterReplication : IDisposable
     {
         lock (_lock)
         {
-            if (_stopped || !IsServingLocked())
+            if (WriteRefusalLocked() is { } refusal)
             {
-                throw new RangeUnavailableException(RangeId, "its master was fenced for a newer epoch");
-            }
-
-            if (_quorums.WriteReplicas == 0)
-            {
-                return;
-            }
-
-            var reachable = 0;
-            foreach (var feed in _feeds.Values)
-            {
-                if (!feed.IsLearner && !feed.Failed)
-                {
-                    reachable++;
-                }
-            }
-
-            if (reachable < _quorums.WriteReplicas)
-            {
-                throw new NotEnoughReplicasException(RangeId, _quorums.WriteReplicas, reachable);
+                throw refusal;
             }
         }
+    }
+
+    /// <summary>Under <see cref="_lock"/>: why a write would be refused now (see <see cref="CheckWritable"/>), or null.</summary>
+    private DiMintException? WriteRefusalLocked()
+    {
+        if (_stopped || !IsServingLocked())
+        {
+            return new RangeUnavailableException(RangeId, "its master was fenced for a newer epoch");
+        }
+
+        if (_quorums.WriteReplicas == 0)
+        {
+            return null;
+        }
+
+        var reachable = 0;
+        foreach (var feed in _feeds.Values)
+        {
+            if (!feed.IsLearner && !feed.Failed)
+            {
+                reachable++;
+            }
+        }
+
+        return reachable < _quorums.WriteReplicas ? new NotEnoughReplicasException(RangeId, _quorums.WriteReplicas, reachable) : null;
     }
 
     /// <summary>
@@ -236,60 +242,129 @@ internal sealed partial class MasterReplication : IDisposable
     /// the batch, was applied; none of it will be acknowledged).</exception>
     public long Store(string[] keys, byte[]?[] values, WriteIds? ids = null, bool keepValues = false)
     {
-        long seq = 0;
-        List<AckWaiter>? done = null;
-        var now = _time.GetTimestamp();
+        long seq;
+        List<AckWaiter>? done;
         lock (_lock)
         {
-            for (var i = 0; i < keys.Length; i++)
+            (seq, done) = StoreLocked(keys, values, ids, keepValues);
+        }
+
+        Complete(done, null);
+        PumpAll();
+        return seq;
+    }
+
+    /// <summary>
+    /// <see cref="Store"/> of writes worked out from the copy as it is (an update from a key's value, active expiry), with
+    /// no other write between reading and storing: <paramref name="decide"/> runs under the writes' lock, which every
+    /// store holds, from a turn or from the data port's thread, and answers the writes to store, or null for none. Answers
+    /// the sequence number to wait for; when nothing was stored, the copy's last applied one (what was read may be a
+    /// write still waiting for its quorum).
+    /// </summary>
+    public long StoreDecided(Func<(string[] Keys, byte[]?[] Values)?> decide, WriteIds? ids = null, bool keepValues = false)
+    {
+        long seq;
+        List<AckWaiter>? done;
+        lock (_lock)
+        {
+            if (decide() is not { } writes)
             {
-                var id = ids is not null && i < ids.Ids.Length ? ids.Ids[i] : 0;
-                if (id != 0 && _data.Sessions.TryGetApplied(ids!.ClientId, id, out var earlier))
-                {
-                    seq = Math.Max(seq, earlier);
-                    continue;
-                }
-
-                if (id != 0 && _data.Sessions.IsBehind(ids!.ClientId, id))
-                {
-                    // Nobody waits for it: applying it now would write an old value over newer ones (it may even have
-                    // been applied already, before its id was dropped).
-                    continue;
-                }
-
-                var next = _data.AppliedSeq + 1;
-                var outcome = _stopped ? StoreOutcome.Refused : _data.TryStore(keys[i], values[i], next, _epoch);
-                if (outcome == StoreOutcome.Refused)
-                {
-                    throw new RangeUnavailableException(RangeId, "its master was fenced for a newer epoch");
-                }
-
-                if (outcome == StoreOutcome.Absent)
-                {
-                    continue;
-                }
-
-                seq = next;
-                if (id != 0)
-                {
-                    _data.Sessions.Record(ids!.ClientId, ids.Oldest, id, next, now, _time.TimestampFrequency, keepValues ? values[i] : null);
-                }
-
-                if (_feeds.Count > 0)
-                {
-                    _data.Log.Append(next, new ReplicationOp { Key = keys[i], Value = values[i], ClientId = id == 0 ? 0 : ids!.ClientId, WriteId = id, Oldest = ids?.Oldest ?? 0, KeepsValue = keepValues && id != 0 });
-                }
+                return _data.AppliedSeq;
             }
 
-            if (_quorums.WriteReplicas == 0)
+            (seq, done) = StoreLocked(writes.Keys, writes.Values, ids, keepValues);
+        }
+
+        Complete(done, null);
+        PumpAll();
+        return seq;
+    }
+
+    /// <summary>
+    /// <see cref="Store"/> for writes arriving off the range grain's scheduler (the data port's receiving thread): stored,
+    /// and their sequence number answered, only when at that moment this master holds its lease, can reach a write quorum,
+    /// and its copy serves <paramref name="ringVersion"/> and every key (<see cref="RangeData.TryEnterServing"/>), all
+    /// checked under the locks the store holds. Otherwise -1 and nothing changed: the grain's turn decides (it answers
+    /// Moved, waits out a fence or refuses with the typed error).
+    /// </summary>
+    public long TryStoreServing(string[] keys, byte[][] values, WriteIds? ids, long ringVersion)
+    {
+        long seq;
+        List<AckWaiter>? done;
+        lock (_lock)
+        {
+            if (!HoldsLease || WriteRefusalLocked() is not null || !_data.TryEnterServing(_epoch, ringVersion, keys))
             {
-                done = AdvanceLocked();
+                return -1;
+            }
+
+            try
+            {
+                (seq, done) = StoreLocked(keys, values, ids, keepValues: false);
+            }
+            finally
+            {
+                _data.ExitServing();
             }
         }
 
         Complete(done, null);
         PumpAll();
         return seq;
+    }
+
+    /// <summary>Under <see cref="_lock"/>: <see cref="Store"/>'s work; answers the sequence number and the writes it committed (no replicas).</summary>
+    private (long Seq, List<AckWaiter>? Done) StoreLocked(string[] keys, byte[]?[] values, WriteIds? ids, bool keepValues)
+    {
+        long seq = 0;
+        List<AckWaiter>? done = null;
+        var now = _time.GetTimestamp();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var id = ids is not null && i < ids.Ids.Length ? ids.Ids[i] : 0;
+            if (id != 0 && _data.Sessions.TryGetApplied(ids!.ClientId, id, out var earlier))
+            {
+                seq = Math.Max(seq, earlier);
+                continue;
+            }
+
+            if (id != 0 && _data.Sessions.IsBehind(ids!.ClientId, id))
+            {
+                // Nobody waits for it: applying it now would write an old value over newer ones (it may even have
+                // been applied already, before its id was dropped).
+                continue;
+            }
+
+            var next = _data.AppliedSeq + 1;
+            var outcome = _stopped ? StoreOutcome.Refused : _data.TryStore(keys[i], values[i], next, _epoch);
+            if (outcome == StoreOutcome.Refused)
+            {
+                throw new RangeUnavailableException(RangeId, "its master was fenced for a newer epoch");
+            }
+
+            if (outcome == StoreOutcome.Absent)
+            {
+                continue;
+            }
+
+            seq = next;
+            if (id != 0)
+            {
+                _data.Sessions.Record(ids!.ClientId, ids.Oldest, id, next, now, _time.TimestampFrequency, keepValues ? values[i] : null);
+            }
+
+            if (_feeds.Count > 0)
+            {
+                _data.Log.Append(next, new ReplicationOp { Key = keys[i], Value = values[i], ClientId = id == 0 ? 0 : ids!.ClientId, WriteId = id, Oldest = ids?.Oldest ?? 0, KeepsValue = keepValues && id != 0 });
+            }
+        }
+
+        if (_quorums.WriteReplicas == 0)
+        {
+            done = AdvanceLocked();
+        }
+
+        return (seq, done);
     }
 
     /// <summary>
