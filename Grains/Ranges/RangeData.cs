@@ -522,16 +522,18 @@ internal sealed class RangeData
         return copy;
     }
 
-    /// <summary>Copies each entry into <paramref name="upper"/> when its range holds the key's hash, else into <paramref name="lower"/>.</summary>
+    /// <summary>
+    /// Copies each entry into <paramref name="upper"/> when its range holds the key's hash, else into <paramref name="lower"/>.
+    /// For the copy's owner while nothing writes to it (a master under a split's fence, a replica under its grain's lock):
+    /// readers on other threads go on meanwhile, as reading does not change the table, so the walk takes no lock that
+    /// the data port's thread would wait for.
+    /// </summary>
     public void SplitInto(RangeData lower, RangeData upper)
     {
         var range = upper.Range;
-        lock (_sync)
+        foreach (var entry in _entries)
         {
-            foreach (var entry in _entries)
-            {
-                (range.Contains(KeyHash.Of(entry.KeyUtf8)) ? upper : lower).Set(entry.Key, entry.Value);
-            }
+            (range.Contains(KeyHash.Of(entry.KeyUtf8)) ? upper : lower).Set(entry.Key, entry.Value);
         }
     }
 
