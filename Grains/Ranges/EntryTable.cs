@@ -14,14 +14,15 @@ namespace DiMint.Grains.Ranges;
 /// <remarks>
 /// <para>
 /// Not thread-safe: its owner (<see cref="RangeData"/>) holds its lock around every call, and a value read as a span is
-/// valid only until the next change, which may write over it or move it. Values given out as arrays are copies.
+/// valid only until the next change, which may write over it or move it. Values given out as arrays are copies, but for large ones (below).
 /// </para>
 /// <para>
-/// A write of a value as long as the one it replaces writes over it in place. Any other write appends a new record to
+/// A write of a value as long as the one it replaces (neither large) writes over it in place. Any other write appends a new record to
 /// the current page and leaves the old one dead. A page whose dead bytes reach half of its used bytes, once it is no
 /// longer the page being appended to, is compacted: its live records move to the current page and it is freed. So dead
 /// records hold at most about as much memory again as live ones, and typically far less. A record over 16 KiB gets a
-/// page of its own, freed when the record dies.
+/// page of its own, which keeps the value as the array it was stored from (readers get that array, not a copy), and is
+/// freed when the record dies.
 /// </para>
 /// </remarks>
 internal sealed class EntryTable
@@ -37,6 +38,9 @@ internal sealed class EntryTable
     private struct Page
     {
         public byte[]? Bytes;
+
+        /// <summary>A solo page's value: the array the value was stored from, never written to, so readers get it as it is.</summary>
+        public byte[]? Value;
         public int Used;
         public int Dead;
         public bool Solo;
@@ -72,7 +76,7 @@ internal sealed class EntryTable
             long bytes = 0;
             for (var p = 0; p < _pageCount; p++)
             {
-                bytes += _pages[p].Bytes?.Length ?? 0;
+                bytes += (_pages[p].Bytes?.Length ?? 0) + (_pages[p].Value?.Length ?? 0);
             }
 
             return bytes;
@@ -110,23 +114,29 @@ internal sealed class EntryTable
         return true;
     }
 
-    /// <summary>A copy of the value of <paramref name="key"/>.</summary>
+    /// <summary>The value of <paramref name="key"/> as an array of its own: a copy, or a large value's own array (never written to).</summary>
     public bool TryGetValue(string key, out byte[] value)
     {
-        if (TryGetValue(key, out ReadOnlySpan<byte> view))
+        using var utf8 = new KeyBytes(key, stackalloc byte[KeyBytes.StackSize]);
+        var slot = FindSlot(utf8.Span, Hash(utf8.Span));
+        if (slot < 0)
         {
-            value = view.ToArray();
-            return true;
+            value = null!;
+            return false;
         }
 
-        value = null!;
-        return false;
+        var location = _locations[slot];
+        value = _pages[PageOf(location)].Value ?? ValueAt(location).ToArray();
+        return true;
     }
 
     public bool ContainsKey(string key) => TryGetValue(key, out ReadOnlySpan<byte> _);
 
-    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> (a copy of its bytes); whether the key was new.</summary>
-    public bool Set(string key, ReadOnlySpan<byte> value)
+    /// <summary>
+    /// Stores <paramref name="value"/> under <paramref name="key"/>: a copy of its bytes, or for a large value
+    /// <paramref name="array"/> itself when given (the caller never writes to it again); whether the key was new.
+    /// </summary>
+    public bool Set(string key, ReadOnlySpan<byte> value, byte[]? array = null)
     {
         using var utf8 = new KeyBytes(key, stackalloc byte[KeyBytes.StackSize]);
         var keyBytes = utf8.Span;
@@ -138,14 +148,15 @@ internal sealed class EntryTable
             ref var page = ref _pages[PageOf(location)];
             var at = Offset(location);
             var (keyLength, valueLength, header) = ReadHeader(page.Bytes!, at);
-            if (valueLength == value.Length)
+            if (valueLength == value.Length && !page.Solo)
             {
                 value.CopyTo(page.Bytes.AsSpan(at + header + keyLength, valueLength));
                 return false;
             }
 
-            _locations[slot] = Append(keyBytes, value);
-            Kill(location, header + keyLength + valueLength);
+            var oldLength = RecordLength(page, header, keyLength, valueLength);
+            _locations[slot] = Append(keyBytes, value, array);
+            Kill(location, oldLength);
             return false;
         }
 
@@ -161,7 +172,7 @@ internal sealed class EntryTable
         }
 
         _hashes[empty] = hash;
-        _locations[empty] = Append(keyBytes, value);
+        _locations[empty] = Append(keyBytes, value, array);
         _count++;
         return true;
     }
@@ -177,10 +188,11 @@ internal sealed class EntryTable
         }
 
         var location = _locations[slot];
-        var (keyLength, valueLength, header) = ReadHeader(_pages[PageOf(location)].Bytes!, Offset(location));
+        ref var page = ref _pages[PageOf(location)];
+        var (keyLength, valueLength, header) = ReadHeader(page.Bytes!, Offset(location));
         RemoveSlot(slot);
         _count--;
-        Kill(location, header + keyLength + valueLength);
+        Kill(location, RecordLength(page, header, keyLength, valueLength));
         return true;
     }
 
@@ -245,19 +257,23 @@ internal sealed class EntryTable
 
     private Entry EntryAt(long location)
     {
-        var bytes = _pages[PageOf(location)].Bytes!;
+        ref var page = ref _pages[PageOf(location)];
         var at = Offset(location);
-        var (keyLength, valueLength, header) = ReadHeader(bytes, at);
-        return new Entry(bytes.AsSpan(at + header, keyLength), bytes.AsSpan(at + header + keyLength, valueLength));
+        var (keyLength, valueLength, header) = ReadHeader(page.Bytes!, at);
+        return new Entry(page.Bytes.AsSpan(at + header, keyLength), page.Value ?? page.Bytes.AsSpan(at + header + keyLength, valueLength));
     }
 
     private ReadOnlySpan<byte> ValueAt(long location)
     {
-        var bytes = _pages[PageOf(location)].Bytes!;
+        ref var page = ref _pages[PageOf(location)];
         var at = Offset(location);
-        var (keyLength, valueLength, header) = ReadHeader(bytes, at);
-        return bytes.AsSpan(at + header + keyLength, valueLength);
+        var (keyLength, valueLength, header) = ReadHeader(page.Bytes!, at);
+        return page.Value ?? page.Bytes.AsSpan(at + header + keyLength, valueLength);
     }
+
+    /// <summary>The bytes a record takes in its page (a solo record's value is not in it).</summary>
+    private static int RecordLength(in Page page, int header, int keyLength, int valueLength) =>
+        header + keyLength + (page.Solo ? 0 : valueLength);
 
     private int Hash(ReadOnlySpan<byte> keyUtf8)
     {
@@ -345,15 +361,21 @@ internal sealed class EntryTable
         }
     }
 
-    /// <summary>Writes a record and answers its location.</summary>
-    private long Append(ReadOnlySpan<byte> keyUtf8, ReadOnlySpan<byte> value)
+    /// <summary>
+    /// Writes a record and answers its location. A record of <see cref="SoloRecord"/> bytes or more gets a page of its
+    /// own, which holds its header and key, and keeps the value as an array of its own (<paramref name="array"/> when given).
+    /// </summary>
+    private long Append(ReadOnlySpan<byte> keyUtf8, ReadOnlySpan<byte> value, byte[]? array)
     {
         var header = VarLength(keyUtf8.Length) + VarLength(value.Length);
         var length = header + keyUtf8.Length + value.Length;
         int page;
         if (length >= SoloRecord)
         {
-            page = NewPage(new byte[length], solo: true);
+            page = NewPage(new byte[header + keyUtf8.Length], solo: true);
+            _pages[page].Value = array ?? value.ToArray();
+            length = header + keyUtf8.Length;
+            value = default;
         }
         else
         {
@@ -371,7 +393,7 @@ internal sealed class EntryTable
         var at = target.Used;
         var span = target.Bytes.AsSpan(at, length);
         var written = WriteVar(span, keyUtf8.Length);
-        written += WriteVar(span[written..], value.Length);
+        written += WriteVar(span[written..], target.Value?.Length ?? value.Length);
         keyUtf8.CopyTo(span[written..]);
         value.CopyTo(span[(written + keyUtf8.Length)..]);
         target.Used += length;
@@ -428,7 +450,7 @@ internal sealed class EntryTable
             {
                 if (_locations[slot] == location)
                 {
-                    _locations[slot] = Append(keyUtf8, bytes.AsSpan(at + header + keyLength, valueLength));
+                    _locations[slot] = Append(keyUtf8, bytes.AsSpan(at + header + keyLength, valueLength), null);
                     break;
                 }
             }

@@ -304,7 +304,7 @@ internal sealed class RangeData
     /// <summary>Stores a copy's entry (no sequence number: a snapshot's, a split's or a merge's).</summary>
     private void Set(string key, ReadOnlySpan<byte> value) => Set(key, value, null, 0);
 
-    /// <summary><paramref name="array"/>: the value as an array, kept while a master's write is uncommitted (null: no <paramref name="seq"/>).</summary>
+    /// <summary><paramref name="array"/>: the value as an array nobody writes to (null: none), kept while a master's write is uncommitted and stored as it is when the value is large.</summary>
     private void Set(string key, ReadOnlySpan<byte> value, byte[]? array, long seq)
     {
         long delta;
@@ -318,7 +318,7 @@ internal sealed class RangeData
                 TrackExpiry(key, previous, value);
             }
 
-            _entries.Set(key, value);
+            _entries.Set(key, value, array);
             if (exists)
             {
                 delta = value.Length - previousLength;
@@ -576,9 +576,9 @@ internal sealed class RangeData
             return pending.Committed is not null && !Expired(value);
         }
 
-        if (_entries.TryGetValue(key, out ReadOnlySpan<byte> stored) && !Expired(stored))
+        if (_entries.TryGetValue(key, out byte[] stored) && !Expired(stored))
         {
-            value = stored.ToArray();
+            value = stored;
             return true;
         }
 

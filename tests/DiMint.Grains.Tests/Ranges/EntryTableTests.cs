@@ -127,6 +127,26 @@ public sealed class EntryTableTests
     }
 
     [Fact]
+    public void ALargeValue_IsKeptAsTheArrayItWasStoredFrom_AndReplacedWhole()
+    {
+        var table = new EntryTable();
+        var large = new byte[EntryTable.SoloRecord];
+        var other = new byte[EntryTable.SoloRecord];
+        other[0] = 7;
+
+        table.Set("big", large, large);
+        Assert.True(table.TryGetValue("big", out byte[] read));
+        Assert.Same(large, read);
+
+        // A value of the same length replaces the array, never writes into it.
+        table.Set("big", other);
+        Assert.True(table.TryGetValue("big", out byte[] again));
+        Assert.Equal(0, large[0]);
+        Assert.Equal(other, again);
+        Assert.NotSame(other, again);
+    }
+
+    [Fact]
     public void Clear_ForgetsEverything_AndTheTableServesAgain()
     {
         var table = new EntryTable();
