@@ -127,7 +127,7 @@ internal sealed class AutoBatcher(DimintClient client, DimintClientOptions optio
         options.UseDataPort && grains is IClusterClient { ServiceProvider: var services }
             && services.GetService<Serializer<DataPortRequest>>() is { } requests
             && services.GetService<Serializer<DataPortAnswer>>() is { } answers
-            ? new DataPorts(requests, answers, options.AttemptTimeout, options.Secret(), options.Tls())
+            ? new DataPorts(new DataPortCodec(requests, answers), options.AttemptTimeout, options.Secret(), options.Tls())
             : null;
 
     private void SendNext(BatchQueue queue)

@@ -14,8 +14,7 @@ namespace DiMint;
 public sealed class DataPortConnection
 {
     private readonly FramedSocket _socket;
-    private readonly Serializer<DataPortRequest> _requests;
-    private readonly Serializer<DataPortAnswer> _answers;
+    private readonly DataPortCodec _codec;
     private readonly Lock _lock = new();
     private readonly Dictionary<long, TaskCompletionSource<DataPortAnswer>> _waiting = [];
     private long _nextId;
@@ -31,12 +30,11 @@ public sealed class DataPortConnection
     /// <summary>How long a peer may send nothing while requests wait before the connection is given up.</summary>
     public static readonly TimeSpan SilentFor = TimeSpan.FromSeconds(5);
 
-    private DataPortConnection(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, Action? lost)
+    private DataPortConnection(FramedSocket socket, DataPortCodec codec, Action? lost)
     {
         _lost = lost;
         _socket = socket;
-        _requests = requests;
-        _answers = answers;
+        _codec = codec;
     }
 
     /// <summary>Whether the connection is closed: requests must take another way.</summary>
@@ -46,9 +44,9 @@ public sealed class DataPortConnection
     /// A connection over <paramref name="socket"/> that receives answers until it closes. <paramref name="lost"/> runs
     /// once when the peer ends the connection (it closed or reset it), not when this side closes it.
     /// </summary>
-    public static DataPortConnection Open(FramedSocket socket, Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, Action? lost = null)
+    public static DataPortConnection Open(FramedSocket socket, DataPortCodec codec, Action? lost = null)
     {
-        var connection = new DataPortConnection(socket, requests, answers, lost);
+        var connection = new DataPortConnection(socket, codec, lost);
         _ = connection.ReceiveAsync();
         return connection;
     }
@@ -122,7 +120,7 @@ public sealed class DataPortConnection
 
         try
         {
-            _socket.Send(_requests, id, request);
+            _socket.Send<DataPortRequest>(_codec, id, request);
         }
         catch (Exception ex)
         {
@@ -198,7 +196,7 @@ public sealed class DataPortConnection
         DataPortAnswer? answer;
         try
         {
-            answer = _answers.Deserialize(payload);
+            answer = _codec.ReadAnswer(payload);
         }
         catch (Exception ex)
         {

@@ -15,12 +15,11 @@ namespace DiMint;
 /// cluster's is treated as unreachable too.
 /// </summary>
 public sealed class DataPorts(
-    Serializer<DataPortRequest> requests, Serializer<DataPortAnswer> answers, TimeSpan connectTimeout, ClusterSecret? secret = null, ClusterTls? tls = null)
+    DataPortCodec codec, TimeSpan connectTimeout, ClusterSecret? secret = null, ClusterTls? tls = null)
 {
     private readonly ClusterSecret? _secret = secret;
     private readonly ClusterTls? _tls = tls;
-    private readonly Serializer<DataPortRequest> _requests = requests;
-    private readonly Serializer<DataPortAnswer> _answers = answers;
+    private readonly DataPortCodec _codec = codec;
     private readonly TimeSpan _connectTimeout = connectTimeout;
 
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
@@ -120,7 +119,7 @@ public sealed class DataPorts(
 
                 var endpoint = new IPEndPoint(_silo.Endpoint.Address, port);
                 var socket = await FramedSocket.ConnectAsync(endpoint, _owner._connectTimeout, _owner._secret, _owner._tls).ConfigureAwait(false);
-                _connection = DataPortConnection.Open(socket, _owner._requests, _owner._answers, () => _owner.PeerLost?.Invoke(_silo));
+                _connection = DataPortConnection.Open(socket, _owner._codec, () => _owner.PeerLost?.Invoke(_silo));
                 _backoff = FirstRetry;
             }
             catch (Exception)

@@ -156,16 +156,16 @@ public sealed class FramedSocket : IDisposable
     /// </summary>
     /// <exception cref="FrameTooLargeException">The payload serializes to more than <see cref="MaxFrameBytes"/>; nothing was sent.</exception>
     /// <exception cref="IOException">The connection is closed.</exception>
-    public void Send<T>(Serializer<T> serializer, long id, T payload)
+    public void Send<T>(IFrameWriter<T> writer, long id, T payload)
     {
-        ArgumentNullException.ThrowIfNull(serializer);
+        ArgumentNullException.ThrowIfNull(writer);
         var scratch = t_scratch ??= new ArrayBufferWriter<byte>(BufferBytes);
         bool write;
         string? drop = null;
         try
         {
             scratch.ResetWrittenCount();
-            serializer.Serialize(payload, scratch);
+            writer.Write(payload, scratch);
             if (scratch.WrittenCount > MaxFrameBytes - 8)
             {
                 throw new FrameTooLargeException(scratch.WrittenCount + 8);

@@ -37,8 +37,7 @@ internal sealed partial class DataPortListener(
     ClusterAccess access,
     DataPortEndpoint announced,
     IOptions<Orleans.Configuration.EndpointOptions> endpoints,
-    Serializer<DataPortRequest> requests,
-    Serializer<DataPortAnswer> answers,
+    DataPortCodec codec,
     ILogger<DataPortListener> logger,
     ClusterTls? tls = null) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -335,7 +334,7 @@ internal sealed partial class DataPortListener(
         DataPortRequest? request;
         try
         {
-            request = requests.Deserialize(payload);
+            request = codec.ReadRequest(payload);
         }
         catch (Exception ex)
         {
@@ -457,11 +456,11 @@ internal sealed partial class DataPortListener(
         {
             try
             {
-                connection.Send(answers, id, answer);
+                connection.Send<DataPortAnswer>(codec, id, answer);
             }
             catch (FrameTooLargeException ex)
             {
-                connection.Send(answers, id, new DataPortAnswer { Error = ex });
+                connection.Send<DataPortAnswer>(codec, id, new DataPortAnswer { Error = ex });
             }
         }
         catch (IOException)

@@ -65,9 +65,9 @@ public static class SiloBuilderExtensions
         services.AddSingleton<BatchExecutor>();
         services.AddSingleton<ILocalBatches, LocalBatches>();
         services.AddSingleton<ReplicationReceiver>();
+        services.AddSingleton<DataPortCodec>();
         services.AddSingleton(sp => new DataPorts(
-            sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortRequest>>(),
-            sp.GetRequiredService<Orleans.Serialization.Serializer<DataPortAnswer>>(),
+            sp.GetRequiredService<DataPortCodec>(),
             sp.GetRequiredService<IOptions<ReplicationOptions>>().Value.AckTimeout,
             sp.GetRequiredService<ClusterAccess>().Secret,
             sp.GetService<ClusterTls>()));

@@ -167,11 +167,11 @@ public sealed partial class TlsTests
     private static async Task<DataPortAnswer?> PingAsync(IPEndPoint dataPort, ClusterTls? tls)
     {
         using var connection = await FramedSocket.ConnectAsync(dataPort, Timeout, tls: tls);
-        connection.Send(DataPortFrames.Requests, 1, new DataPortRequest { Batches = [], Ping = true });
+        connection.Send<DataPortRequest>(DataPortFrames.Codec, 1, new DataPortRequest { Batches = [], Ping = true });
         DataPortAnswer? answer = null;
         var receiving = connection.ReceiveAsync((_, payload) =>
         {
-            answer = DataPortFrames.Answers.Deserialize(payload);
+            answer = DataPortFrames.Codec.ReadAnswer(payload);
             connection.Dispose();
         });
         try

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
@@ -19,10 +20,21 @@ public static class DataPortFrames
     /// <summary>The serializer of the answers' payloads.</summary>
     public static Serializer<DataPortAnswer> Answers { get; } = Services.GetRequiredService<Serializer<DataPortAnswer>>();
 
+    /// <summary>The codec of the payloads, as silos and clients write and read them.</summary>
+    public static DataPortCodec Codec { get; } = new(Requests, Answers);
+
+    /// <summary>A request's payload as a client or silo writes it.</summary>
+    public static byte[] Payload(DataPortRequest request)
+    {
+        var payload = new ArrayBufferWriter<byte>();
+        Codec.Write(request, payload);
+        return payload.WrittenSpan.ToArray();
+    }
+
     /// <summary><paramref name="count"/> frames of <paramref name="request"/> back to back, with ids 1 to <paramref name="count"/>.</summary>
     public static byte[] Of(DataPortRequest request, int count = 1)
     {
-        var payload = Requests.SerializeToArray(request);
+        var payload = Payload(request);
         var size = 12 + payload.Length;
         var frames = new byte[count * size];
         for (var id = 1; id <= count; id++)

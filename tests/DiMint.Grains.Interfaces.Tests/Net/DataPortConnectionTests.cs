@@ -18,8 +18,7 @@ public sealed class DataPortConnectionTests
         .AddSerializer(s => s.AddAssembly(typeof(DataPortRequest).Assembly))
         .BuildServiceProvider();
 
-    private static readonly Serializer<DataPortRequest> Requests = Services.GetRequiredService<Serializer<DataPortRequest>>();
-    private static readonly Serializer<DataPortAnswer> Answers = Services.GetRequiredService<Serializer<DataPortAnswer>>();
+    private static readonly DataPortCodec Codec = new(Services.GetRequiredService<Serializer<DataPortRequest>>(), Services.GetRequiredService<Serializer<DataPortAnswer>>());
 
     [Fact]
     public async Task APeerThatSendsNothing_WhileRequestsWait_IsGivenUp_AndItsRequestsFailAsLost()
@@ -50,7 +49,7 @@ public sealed class DataPortConnectionTests
     public async Task APeerThatAnswers_KeepsItsConnection_PastTheSilenceLimit()
     {
         var (peer, connection) = await PairAsync();
-        var reading = peer.ReceiveAsync((id, _) => peer.Send(Answers, id, new DataPortAnswer { Results = [] }));
+        var reading = peer.ReceiveAsync((id, _) => peer.Send<DataPortAnswer>(Codec, id, new DataPortAnswer { Results = [] }));
         var started = Stopwatch.GetTimestamp();
 
         while (Stopwatch.GetElapsedTime(started) < DataPortConnection.SilentFor * 1.5)
@@ -107,6 +106,6 @@ public sealed class DataPortConnectionTests
     private static async Task<(FramedSocket Peer, DataPortConnection Connection)> PairAsync(Action? lost = null)
     {
         var (raw, peer) = await LoopbackSockets.PairAsync();
-        return (peer, DataPortConnection.Open(new FramedSocket(raw), Requests, Answers, lost));
+        return (peer, DataPortConnection.Open(new FramedSocket(raw), Codec, lost));
     }
 }

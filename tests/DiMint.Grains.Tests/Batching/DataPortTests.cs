@@ -357,8 +357,7 @@ public sealed partial class DataPortTests(InProcessClusterFixture fixture)
         var header = await ReceiveExactlyAsync(4);
         var body = await ReceiveExactlyAsync(BinaryPrimitives.ReadInt32LittleEndian(header));
         Assert.Equal(BinaryPrimitives.ReadInt64LittleEndian(frame.AsSpan(4)), BinaryPrimitives.ReadInt64LittleEndian(body));
-        return fixture.Cluster.Client.ServiceProvider.GetRequiredService<Serializer<DataPortAnswer>>().Deserialize(body.AsMemory(8))
-            ?? throw new InvalidDataException("The silo answered an empty frame.");
+        return DataPortFrames.Codec.ReadAnswer(body.AsMemory(8));
 
         async Task<byte[]> ReceiveExactlyAsync(int count)
         {
@@ -391,7 +390,7 @@ public sealed partial class DataPortTests(InProcessClusterFixture fixture)
     /// <summary>A frame as <see cref="FramedSocket"/> sends it: length, request id, serialized request.</summary>
     private byte[] Frame(long id, DataPortRequest request)
     {
-        var payload = fixture.Cluster.Client.ServiceProvider.GetRequiredService<Serializer<DataPortRequest>>().SerializeToArray(request);
+        var payload = DataPortFrames.Payload(request);
         var frame = new byte[12 + payload.Length];
         BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length + 8);
         BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(4), id);
