@@ -444,20 +444,7 @@ public sealed class DataPortCodec(Serializer<DataPortRequest> requests, Serializ
             output.Advance(8);
         }
 
-        public void Count(int value)
-        {
-            var span = output.GetSpan(5);
-            var v = (uint)value;
-            var i = 0;
-            while (v >= 0x80)
-            {
-                span[i++] = (byte)(v | 0x80);
-                v >>= 7;
-            }
-
-            span[i++] = (byte)v;
-            output.Advance(i);
-        }
+        public void Count(int value) => output.Advance(VarInt.Write(output.GetSpan(VarInt.MaxBytes), value));
 
         public void String(string value)
         {

@@ -367,7 +367,7 @@ internal sealed class EntryTable
     /// </summary>
     private long Append(ReadOnlySpan<byte> keyUtf8, ReadOnlySpan<byte> value, byte[]? array)
     {
-        var header = VarLength(keyUtf8.Length) + VarLength(value.Length);
+        var header = VarInt.Length(keyUtf8.Length) + VarInt.Length(value.Length);
         var length = header + keyUtf8.Length + value.Length;
         int page;
         if (length >= SoloRecord)
@@ -392,8 +392,8 @@ internal sealed class EntryTable
         ref var target = ref _pages[page];
         var at = target.Used;
         var span = target.Bytes.AsSpan(at, length);
-        var written = WriteVar(span, keyUtf8.Length);
-        written += WriteVar(span[written..], target.Value?.Length ?? value.Length);
+        var written = VarInt.Write(span, keyUtf8.Length);
+        written += VarInt.Write(span[written..], target.Value?.Length ?? value.Length);
         keyUtf8.CopyTo(span[written..]);
         value.CopyTo(span[(written + keyUtf8.Length)..]);
         target.Used += length;
@@ -483,22 +483,6 @@ internal sealed class EntryTable
         var (keyLength, first) = ReadVar(bytes, at);
         var (valueLength, second) = ReadVar(bytes, at + first);
         return (keyLength, valueLength, first + second);
-    }
-
-    private static int VarLength(int value) => value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x20_0000 ? 3 : value < 0x1000_0000 ? 4 : 5;
-
-    private static int WriteVar(Span<byte> span, int value)
-    {
-        var v = (uint)value;
-        var i = 0;
-        while (v >= 0x80)
-        {
-            span[i++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-
-        span[i++] = (byte)v;
-        return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

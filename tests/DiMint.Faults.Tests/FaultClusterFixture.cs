@@ -14,11 +14,19 @@ public sealed class FaultClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Cluster = await FaultCluster.StartAsync(new FaultClusterOptions(), _log.Add);
 
+    /// <summary>
+    /// Stops the cluster and removes its folder (its silos' logs and the clients' histories, about 2 GB a run), as the
+    /// other process tests do, unless <c>DIMINT_KEEP_TEST_LOGS</c> is set: a failed schedule prints its offending history.
+    /// </summary>
     public async Task DisposeAsync()
     {
         if (Cluster is not null)
         {
             await Cluster.DisposeAsync();
+            if (Environment.GetEnvironmentVariable("DIMINT_KEEP_TEST_LOGS") is null)
+            {
+                Directory.Delete(Cluster.Directory, recursive: true);
+            }
         }
     }
 }
