@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using HdrHistogram;
 
 namespace DiMint.Cli.Bench;
 
@@ -23,8 +24,10 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target, T
         var load = settings.Load ? await LoadAsync(cancellationToken) : null;
         var keys = KeyChooser.Create(settings.Distribution, settings.Keys);
         var schedule = new BenchSchedule(Stopwatch.GetTimestamp(), settings.Warmup, settings.Duration, settings.Operations);
+        var recent = HistogramFactory.With64BitBucketSize().WithValuesFrom(1).WithValuesUpTo(BenchWorker.HighestMicros)
+            .WithPrecisionOf(3).WithThreadSafeWrites().WithThreadSafeReads().Create();
         var workers = Enumerable.Range(0, settings.Concurrency)
-            .Select(i => new BenchWorker(target, _values, keys, schedule, settings, i))
+            .Select(i => new BenchWorker(target, _values, keys, schedule, settings, i, recent))
             .ToArray();
 
         await output.WriteLineAsync(Invariant($"Running: {Describe()}."));
@@ -36,7 +39,9 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target, T
             lastCompleted = completed;
             var elapsed = BenchSchedule.Seconds(Stopwatch.GetTimestamp() - schedule.MeasureFrom);
             var phase = elapsed < 0 ? Invariant($"warm-up {-elapsed,5:0.0} s left") : Invariant($"{elapsed,6:0.0} s");
-            return Invariant($"  {phase}  {rate,12:N0} ops/s  {completed,14:N0} ops  {workers.Sum(w => w.Errors):N0} errors");
+            // The latencies answered since the last line (warm-up included): the p99 of the moment, not of the run.
+            var interval99 = recent.GetIntervalHistogram() is { TotalCount: > 0 } lately ? Invariant($"{lately.GetValueAtPercentile(99) / 1000.0,8:0.00} ms") : "       —";
+            return Invariant($"  {phase}  {rate,12:N0} ops/s  p99 {interval99}  {completed,14:N0} ops  {workers.Sum(w => w.Errors):N0} errors");
         }))
         {
             // Workers start on the thread pool so one slow start does not hold back the others.

@@ -19,11 +19,14 @@ internal sealed class BenchWorker
     private readonly double _readRatio;
     private readonly bool _loaded;
     private readonly Random _random;
+    private readonly Recorder _recent;
     private long _completed;
     private long _errors;
 
-    public BenchWorker(IBenchTarget target, BenchValues values, KeyChooser keys, BenchSchedule schedule, BenchSettings settings, int index)
+    /// <param name="recent">Where every answered operation's latency also goes, warm-up included, for the live progress line (shared by the workers).</param>
+    public BenchWorker(IBenchTarget target, BenchValues values, KeyChooser keys, BenchSchedule schedule, BenchSettings settings, int index, Recorder recent)
     {
+        _recent = recent;
         _target = target;
         _values = values;
         _keys = keys;
@@ -101,9 +104,14 @@ internal sealed class BenchWorker
 
             var end = Stopwatch.GetTimestamp();
             Volatile.Write(ref _completed, _completed + 1);
+            var micros = Math.Min(HighestMicros, (long)Stopwatch.GetElapsedTime(start, end).TotalMicroseconds);
             if (error is not null)
             {
                 Volatile.Write(ref _errors, _errors + 1);
+            }
+            else
+            {
+                _recent.RecordValue(micros);
             }
 
             if (!measured)
@@ -132,7 +140,6 @@ internal sealed class BenchWorker
                 continue;
             }
 
-            var micros = Math.Min(HighestMicros, (long)Stopwatch.GetElapsedTime(start, end).TotalMicroseconds);
             (read ? Reads : Writes).RecordValue(micros);
         }
     }
