@@ -169,7 +169,9 @@ port_busy() {
 # the cluster bus of Redis and Garnet), and reserves them. Not in a $(subshell): the reservation must stick.
 pick_ports() {
   local count=$1 bus=${2:-} base p ok
-  for base in $(seq $((31000 + RANDOM % 1300 * 10)) 10 44990) $(seq 31000 10 44990); do
+  # Below the kernel's ephemeral range (32768 up here), where outgoing connections hold local ports that a listener
+  # cannot take even when nothing listens on them; a Redis cluster's bus port (port + 10000) too.
+  for base in $(seq $((12000 + RANDOM % 1060 * 10)) 10 22690) $(seq 12000 10 22690); do
     ok=1
     for p in $(seq "$base" $((base + count - 1))); do
       if port_busy "$p" || { [ "$bus" = bus ] && port_busy $((p + 10000)); }; then ok=0; break; fi
