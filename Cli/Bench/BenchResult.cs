@@ -35,5 +35,8 @@ internal sealed record BenchResult
 
     public required BenchLatencies Latency { get; init; }
 
+    /// <summary>The run's progress intervals, warm-up included (what <c>--chart</c> draws).</summary>
+    public IReadOnlyList<BenchSample> Timeline { get; init; } = [];
+
     public required MachineInfo Machine { get; init; }
 }

@@ -32,6 +32,7 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target, T
 
         await output.WriteLineAsync(Invariant($"Running: {Describe()}."));
         long lastCompleted = 0;
+        var timeline = new List<BenchSample>();
         await using (BenchProgress.Start(output, interval =>
         {
             var completed = workers.Sum(w => w.Completed);
@@ -40,8 +41,11 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target, T
             var elapsed = BenchSchedule.Seconds(Stopwatch.GetTimestamp() - schedule.MeasureFrom);
             var phase = elapsed < 0 ? Invariant($"warm-up {-elapsed,5:0.0} s left") : Invariant($"{elapsed,6:0.0} s");
             // The latencies answered since the last line (warm-up included): the p99 of the moment, not of the run.
-            var interval99 = recent.GetIntervalHistogram() is { TotalCount: > 0 } lately ? Invariant($"{lately.GetValueAtPercentile(99) / 1000.0,8:0.00} ms") : "       —";
-            return Invariant($"  {phase}  {rate,12:N0} ops/s  p99 {interval99}  {completed,14:N0} ops  {workers.Sum(w => w.Errors):N0} errors");
+            double? p99 = recent.GetIntervalHistogram() is { TotalCount: > 0 } lately ? lately.GetValueAtPercentile(99) / 1000.0 : null;
+            var errors = workers.Sum(w => w.Errors);
+            timeline.Add(new BenchSample(elapsed, rate, p99, errors));
+            var shown = p99 is { } ms ? Invariant($"{ms,8:0.00} ms") : "       —";
+            return Invariant($"  {phase}  {rate,12:N0} ops/s  p99 {shown}  {completed,14:N0} ops  {errors:N0} errors");
         }))
         {
             // Workers start on the thread pool so one slow start does not hold back the others.
@@ -93,6 +97,7 @@ internal sealed class BenchRunner(BenchSettings settings, IBenchTarget target, T
                 LatencySummary.From(all, readErrors + writeErrors, seconds),
                 LatencySummary.From(reads, readErrors, seconds),
                 LatencySummary.From(writes, writeErrors, seconds)),
+            Timeline = timeline,
             Machine = MachineInfo.Current(),
         };
     }

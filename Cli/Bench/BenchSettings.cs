@@ -36,4 +36,7 @@ internal sealed record BenchSettings
     public required int Seed { get; init; }
 
     public string? JsonPath { get; init; }
+
+    /// <summary>Where to draw the run as a PNG (<see cref="BenchChart"/>), if anywhere.</summary>
+    public string? ChartPath { get; init; }
 }

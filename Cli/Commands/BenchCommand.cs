@@ -30,6 +30,7 @@ internal static class BenchCommand
         var noLoad = new Option<bool>("--no-load") { Description = "Do not load; reads of keys not stored count as misses, not errors." };
         var seed = new Option<int>("--seed") { HelpName = "N", Description = "Seeds the values and the key and operation streams, so runs repeat (--no-load checks reads against values of the same seed).", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { HelpName = "FILE", Description = "Also write the results to this file as JSON (workload, throughput, latencies, errors, machine)." };
+        var chart = new Option<string?>("--chart") { HelpName = "FILE", Description = "Also draw the run as a PNG: throughput and p99 over time, warm-up included, one point per progress line." };
         var noDataPort = new Option<bool>("--no-data-port") { Description = "With --target dimint: send every batch as an Orleans call instead of on the silos' data ports (to compare the two)." };
         var command = new Command("bench", """
             Measure throughput and latency: load the keys, warm up, then run reads and writes from many in-flight
@@ -37,7 +38,7 @@ internal static class BenchCommand
             Exit code 3 when any measured operation failed (results are still printed and written).
             """)
         {
-            target, endpoints, passwordFile, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json, noDataPort,
+            target, endpoints, passwordFile, keys, valueSize, readRatio, concurrency, duration, operations, distribution, warmup, load, noLoad, seed, json, chart, noDataPort,
         };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>
         {
@@ -55,7 +56,8 @@ internal static class BenchCommand
                 Warmup = TimeSpan.FromSeconds(Check(parse.GetValue(warmup), 0, 3600, "--warmup must be between 0 and 3,600 seconds.")),
                 Load = !parse.GetValue(noLoad),
                 Seed = parse.GetValue(seed),
-                JsonPath = CheckJsonPath(parse.GetValue(json)),
+                JsonPath = CheckOutputPath("--json", parse.GetValue(json)),
+                ChartPath = CheckOutputPath("--chart", parse.GetValue(chart)),
             };
             if (parse.GetValue(load) && parse.GetValue(noLoad))
             {
@@ -86,6 +88,12 @@ internal static class BenchCommand
             {
                 await BenchReport.WriteJsonAsync(result, path, ct);
                 Console.Out.WriteLine($"Results written to {path}.");
+            }
+
+            if (settings.ChartPath is { } chartPath)
+            {
+                BenchChart.SavePng(result, chartPath);
+                Console.Out.WriteLine($"Chart written to {chartPath}.");
             }
 
             return result.Errors == 0 ? ExitCodes.Ok : ExitCodes.ClusterError;
@@ -248,7 +256,7 @@ internal static class BenchCommand
         value >= min && value <= max ? value : throw new CliUsageException(message);
 
     /// <summary>The full path to write results to, checked now so a bad path fails before the run rather than after it.</summary>
-    private static string? CheckJsonPath(string? path)
+    private static string? CheckOutputPath(string option, string? path)
     {
         if (path is null)
         {
@@ -258,13 +266,13 @@ internal static class BenchCommand
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
         {
-            throw new CliUsageException($"--json '{path}' is a directory; give a file name.");
+            throw new CliUsageException($"{option} '{path}' is a directory; give a file name.");
         }
 
         var directory = Path.GetDirectoryName(full);
         if (directory is null || !Directory.Exists(directory))
         {
-            throw new CliUsageException($"--json '{path}': the directory {directory} does not exist.");
+            throw new CliUsageException($"{option} '{path}': the directory {directory} does not exist.");
         }
 
         return full;

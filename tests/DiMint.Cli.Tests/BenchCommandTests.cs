@@ -13,15 +13,19 @@ public sealed class BenchCommandTests(ITestOutputHelper output)
     {
         await using var cluster = await LocalClusterProcess.StartAsync(3);
         var path = Path.Combine(cluster.Cli.Home, "bench.json");
+        var chart = Path.Combine(cluster.Cli.Home, "bench.png");
 
         var result = await cluster.Cli.RunAsync(
-            "bench", "--gateway", cluster.Gateways[0], "--keys", "2000", "--duration", "5", "--warmup", "1", "--concurrency", "8", "--json", path);
+            "bench", "--gateway", cluster.Gateways[0], "--keys", "2000", "--duration", "5", "--warmup", "1", "--concurrency", "8", "--json", path, "--chart", chart);
         output.WriteLine(result.ToString());
 
         Assert.True(result.ExitCode == 0, result.ToString());
 
         // Redirected, the live progress line comes every 5 s: throughput, the p99 of the moment, and errors.
         Assert.Matches(@"[\d,]+ ops/s  p99 +\d+\.\d\d ms +[\d,]+ ops  0 errors", result.Output);
+
+        // The run drawn as a PNG (its signature), from the same progress intervals, which the JSON keeps too.
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, (await File.ReadAllBytesAsync(chart))[..4]);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         var root = json.RootElement;
         Assert.Equal("dimint", root.GetProperty("target").GetString());
@@ -31,6 +35,7 @@ public sealed class BenchCommandTests(ITestOutputHelper output)
         Assert.True(root.GetProperty("opsPerSecond").GetDouble() > 0);
         Assert.Equal(0, root.GetProperty("errors").GetInt64());
         Assert.Equal(0, root.GetProperty("misses").GetInt64());
+        Assert.NotEmpty(root.GetProperty("timeline").EnumerateArray());
         Assert.True(root.GetProperty("machine").GetProperty("processorCount").GetInt32() > 0);
 
         // The default mix is 80/20, so both kinds ran; each kind's percentiles are in order.
@@ -60,6 +65,7 @@ public sealed class BenchCommandTests(ITestOutputHelper output)
     [InlineData("--concurrency must be", "--concurrency", "0")]
     [InlineData("'pareto' not recognized", "--distribution", "pareto")]
     [InlineData("--duration or --operations, not both", "--duration", "5", "--operations", "100")]
+    [InlineData("--chart '/no/such/folder/bench.png': the directory /no/such/folder does not exist", "--chart", "/no/such/folder/bench.png")]
     public async Task Bench_BadOption_ExitsWithCode2_BeforeConnecting(string message, params string[] args)
     {
         var cli = new DimintCli(Directory.CreateTempSubdirectory("dimint-bench-").FullName);
