@@ -303,9 +303,12 @@ internal sealed partial class RangeGrain(
             _deactivated ? SetManyThroughOrleansAsync(keys, values, ringVersion, ids) : StartSetMany(keys, values, ringVersion, ids));
     }
 
+    /// <summary>The most value bytes a batch may carry to be stored on the receiving thread (<see cref="TryStoreHere"/>).</summary>
+    private const long MaxBytesStoredHere = 256 * 1024;
+
     /// <summary>
     /// Off the grain's scheduler: stores valid writes this master serves now and answers when they are acknowledged; null
-    /// when they need a turn (invalid, not this master's, fenced, no lease, too few replicas). Safe from any thread:
+    /// when they need a turn (invalid, over <see cref="MaxBytesStoredHere"/>, not this master's, fenced, no lease, too few replicas). Safe from any thread:
     /// <see cref="_replicas"/> is set before the activation is listed in <see cref="LocalGrains{T}"/>, and every other
     /// condition is checked under the locks the store holds.
     /// </summary>
@@ -316,12 +319,22 @@ internal sealed partial class RangeGrain(
             return null;
         }
 
+        long bytes = 0;
         for (var i = 0; i < keys.Length; i++)
         {
             if (string.IsNullOrEmpty(keys[i]) || values[i] is null || !DiMintKey.FitsSize(keys[i], _limits.MaxKeyBytes) || values[i].Length > _limits.MaxValueBytes)
             {
                 return null;
             }
+
+            bytes += values[i].Length;
+        }
+
+        if (bytes > MaxBytesStoredHere)
+        {
+            // A large batch is stored and sent to the replicas in a turn on the thread pool: the receiving thread is the
+            // process's socket engine thread, which every connection of the process (probes included) waits for.
+            return null;
         }
 
         var seq = replicas.TryStoreServing(keys, values, ids, ringVersion);
