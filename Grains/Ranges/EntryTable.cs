@@ -102,8 +102,7 @@ internal sealed class EntryTable
     /// <summary>The value of <paramref name="key"/>, as a view of the stored bytes valid until the next change.</summary>
     public bool TryGetValue(string key, out ReadOnlySpan<byte> value)
     {
-        using var utf8 = new KeyBytes(key, stackalloc byte[KeyBytes.StackSize]);
-        var slot = FindSlot(utf8.Span, Hash(utf8.Span));
+        var slot = SlotOf(key);
         if (slot < 0)
         {
             value = default;
@@ -117,8 +116,7 @@ internal sealed class EntryTable
     /// <summary>The value of <paramref name="key"/> as an array of its own: a copy, or a large value's own array (never written to).</summary>
     public bool TryGetValue(string key, out byte[] value)
     {
-        using var utf8 = new KeyBytes(key, stackalloc byte[KeyBytes.StackSize]);
-        var slot = FindSlot(utf8.Span, Hash(utf8.Span));
+        var slot = SlotOf(key);
         if (slot < 0)
         {
             value = null!;
@@ -180,8 +178,7 @@ internal sealed class EntryTable
     /// <summary>Removes <paramref name="key"/>; whether it was stored.</summary>
     public bool Remove(string key)
     {
-        using var utf8 = new KeyBytes(key, stackalloc byte[KeyBytes.StackSize]);
-        var slot = FindSlot(utf8.Span, Hash(utf8.Span));
+        var slot = SlotOf(key);
         if (slot < 0)
         {
             return false;
@@ -284,6 +281,13 @@ internal sealed class EntryTable
     private static int PageOf(long location) => (int)(location >> 32);
 
     private static int Offset(long location) => (int)location;
+
+    /// <summary>The slot of <paramref name="key"/>, or -1.</summary>
+    private int SlotOf(string key)
+    {
+        using var utf8 = new KeyBytes(key, stackalloc byte[KeyBytes.StackSize]);
+        return FindSlot(utf8.Span, Hash(utf8.Span));
+    }
 
     private int FindSlot(ReadOnlySpan<byte> keyUtf8, int hash)
     {

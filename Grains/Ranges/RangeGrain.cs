@@ -320,14 +320,18 @@ internal sealed partial class RangeGrain(
         }
 
         long bytes = 0;
-        for (var i = 0; i < keys.Length; i++)
+        try
         {
-            if (string.IsNullOrEmpty(keys[i]) || values[i] is null || !DiMintKey.FitsSize(keys[i], _limits.MaxKeyBytes) || values[i].Length > _limits.MaxValueBytes)
+            for (var i = 0; i < keys.Length; i++)
             {
-                return null;
+                CheckEntry(keys[i], values[i]);
+                bytes += values[i].Length;
             }
-
-            bytes += values[i].Length;
+        }
+        catch (Exception ex) when (ex is DiMintException or ArgumentException)
+        {
+            // Invalid: the turn throws it to the caller (StartSetMany).
+            return null;
         }
 
         if (bytes > MaxBytesStoredHere)
